@@ -1,0 +1,37 @@
+# Two commands on a fresh machine: `make tui` and `make test`. Each sets up .venv by itself.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+# llama-cpp-python compiles llama.cpp from source: use both cores, CPU only.
+export CMAKE_BUILD_PARALLEL_LEVEL ?= 2
+export CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF
+
+.PHONY: install tui test bench lint demo clean
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m ftbuilder.providers.embedded --prepare
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+tui: $(STAMP)
+	$(VENV)/bin/ftb tui
+
+test: $(STAMP)
+	$(PY) -m pytest -q
+
+bench: $(STAMP)
+	$(PY) -m bench.run
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check src tests bench
+
+demo: $(STAMP)
+	bash scripts/demo.sh
+
+clean:
+	rm -rf $(VENV) .pytest_cache

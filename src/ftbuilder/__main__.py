@@ -1,0 +1,3 @@
+from ftbuilder.cli.main import main
+
+raise SystemExit(main())

@@ -1,0 +1,338 @@
+"""The SQLite store: datasets, samples, documents, runs. Queries return core types.
+
+One :class:`Store` per process/thread. WAL mode, foreign keys on, writes in transactions.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from ftbuilder.core.errors import NotFoundError, UsageError
+from ftbuilder.core.types import Conversation, DatasetInfo, Message
+from ftbuilder.store.migrations import migrate
+
+_SAMPLE_COLS = ("id, messages, token_count, topic_keywords, source_file, location, split, "
+                "meta")
+BACKUPS_KEPT = 5
+
+
+def _row_to_conversation(r: tuple) -> Conversation:
+    msgs = [Message.from_dict(m) for m in json.loads(r[1])]
+    return Conversation(
+        messages=msgs, id=r[0], token_count=r[2], topic_keywords=json.loads(r[3]),
+        source_file=r[4], location=r[5], split=r[6], meta=json.loads(r[7]),
+    )
+
+
+class Store:
+    """SQLite-backed store. ``path`` may be ":memory:" (tests).
+
+    Raises:
+        UsageError: the file exists but is not an SQLite database.
+    """
+
+    def __init__(self, path: str | Path = ":memory:") -> None:
+        self.path = str(path)
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.RLock()
+        try:
+            self.db = sqlite3.connect(self.path, check_same_thread=False, timeout=30)
+            self.db.execute("PRAGMA foreign_keys = ON")
+            if self.path != ":memory:":
+                self.db.execute("PRAGMA journal_mode = WAL")
+                self.db.execute("PRAGMA synchronous = NORMAL")
+            migrate(self.db)
+        except sqlite3.DatabaseError as e:
+            raise UsageError(f"{self.path} is not a usable dataset store ({e})",
+                             "point --db at another file, or restore a backup from "
+                             "memory/backups/") from None
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- datasets ---------------------------------------------------------------------------
+    def create_dataset(self, name: str, provider: str, model: str, mode: str,
+                       config: dict[str, Any] | None = None) -> DatasetInfo:
+        with self._lock, self.db:
+            try:
+                self.db.execute(
+                    "INSERT INTO datasets (name, provider, model, mode, config) VALUES (?,?,?,?,?)",
+                    (name, provider, model, mode, json.dumps(config or {})),
+                )
+            except sqlite3.IntegrityError:
+                raise UsageError(f"a dataset named '{name}' already exists",
+                                 "pick another name or delete it first") from None
+        return self.get_dataset(name)
+
+    def get_or_create_dataset(self, name: str, provider: str, model: str, mode: str,
+                              config: dict[str, Any] | None = None) -> DatasetInfo:
+        found = self.find_dataset(name)
+        return found or self.create_dataset(name, provider, model, mode, config)
+
+    def find_dataset(self, name: str) -> DatasetInfo | None:
+        r = self.db.execute(
+            "SELECT id, name, provider, model, mode, created_at, total_samples, total_tokens, "
+            "config FROM datasets WHERE name = ?", (name,)).fetchone()
+        if r is None:
+            return None
+        return DatasetInfo(*r[:8], config=json.loads(r[8]))
+
+    def get_dataset(self, name: str) -> DatasetInfo:
+        ds = self.find_dataset(name)
+        if ds is None:
+            names = ", ".join(d.name for d in self.list_datasets()) or "none yet"
+            raise NotFoundError(f"no dataset named '{name}'", f"datasets in the store: {names}")
+        return ds
+
+    def list_datasets(self) -> list[DatasetInfo]:
+        rows = self.db.execute(
+            "SELECT id, name, provider, model, mode, created_at, total_samples, total_tokens, "
+            "config FROM datasets ORDER BY created_at DESC, id DESC").fetchall()
+        return [DatasetInfo(*r[:8], config=json.loads(r[8])) for r in rows]
+
+    def update_dataset(self, dataset_id: int, **fields: Any) -> None:
+        allowed = {"provider", "model", "mode", "config", "name"}
+        bad = set(fields) - allowed
+        if bad:
+            raise ValueError(f"cannot update {bad}")
+        if "config" in fields:
+            fields["config"] = json.dumps(fields["config"])
+        sets = ", ".join(f"{k} = ?" for k in fields)
+        with self._lock, self.db:
+            self.db.execute(f"UPDATE datasets SET {sets} WHERE id = ?",
+                            (*fields.values(), dataset_id))
+
+    def delete_dataset(self, name: str) -> None:
+        ds = self.get_dataset(name)
+        with self._lock, self.db:
+            self.db.execute("DELETE FROM datasets WHERE id = ?", (ds.id,))
+
+    def refresh_totals(self, dataset_id: int) -> None:
+        with self._lock, self.db:
+            self.db.execute(
+                "UPDATE datasets SET total_samples = (SELECT COUNT(*) FROM samples WHERE "
+                "dataset_id = ?), total_tokens = (SELECT COALESCE(SUM(token_count), 0) FROM "
+                "samples WHERE dataset_id = ?) WHERE id = ?", (dataset_id, dataset_id, dataset_id))
+
+    # --- samples ----------------------------------------------------------------------------
+    def add_samples(self, dataset_id: int, samples: Iterable[Conversation]) -> tuple[int, int]:
+        """Insert samples in one transaction; exact duplicates (content hash) are skipped.
+
+        Returns (added, duplicates). Sets ``id`` on the added conversations.
+        """
+        added = dup = 0
+        with self._lock, self.db:
+            cur = self.db.cursor()
+            for c in samples:
+                cur.execute(
+                    "INSERT OR IGNORE INTO samples (dataset_id, messages, token_count, "
+                    "topic_keywords, source_file, location, split, content_hash, meta) "
+                    "VALUES (?,?,?,?,?,?,?,?,?)",
+                    (dataset_id, c.messages_json(), c.token_count,
+                     json.dumps(c.topic_keywords, ensure_ascii=False), c.source_file,
+                     c.location, c.split, c.content_hash(),
+                     json.dumps(c.meta, ensure_ascii=False, default=str)),
+                )
+                if cur.rowcount:
+                    added += 1
+                    c.id = cur.lastrowid
+                else:
+                    dup += 1
+            self._refresh_totals_nolock(dataset_id)
+        return added, dup
+
+    def _refresh_totals_nolock(self, dataset_id: int) -> None:
+        self.db.execute(
+            "UPDATE datasets SET total_samples = (SELECT COUNT(*) FROM samples WHERE "
+            "dataset_id = ?), total_tokens = (SELECT COALESCE(SUM(token_count), 0) FROM "
+            "samples WHERE dataset_id = ?) WHERE id = ?", (dataset_id, dataset_id, dataset_id))
+
+    def has_hash(self, dataset_id: int, content_hash: str) -> bool:
+        return self.db.execute("SELECT 1 FROM samples WHERE dataset_id = ? AND content_hash = ?",
+                               (dataset_id, content_hash)).fetchone() is not None
+
+    def hashes(self, dataset_id: int) -> set[str]:
+        return {r[0] for r in self.db.execute(
+            "SELECT content_hash FROM samples WHERE dataset_id = ?", (dataset_id,))}
+
+    def count_samples(self, dataset_id: int, split: str | None = None) -> int:
+        if split is None:
+            q, args = "SELECT COUNT(*) FROM samples WHERE dataset_id = ?", (dataset_id,)
+        else:
+            q, args = ("SELECT COUNT(*) FROM samples WHERE dataset_id = ? AND split = ?",
+                       (dataset_id, split))
+        return self.db.execute(q, args).fetchone()[0]
+
+    def iter_samples(self, dataset_id: int, split: str | None = None,
+                     batch: int = 5000) -> Iterator[Conversation]:
+        """Samples in id order, optionally of one split, read in batches (bounded memory)."""
+        last = 0
+        while True:
+            q = f"SELECT {_SAMPLE_COLS} FROM samples WHERE dataset_id = ? AND id > ?"
+            args: list[Any] = [dataset_id, last]
+            if split is not None:
+                q += " AND split = ?"
+                args.append(split)
+            rows = self.db.execute(q + " ORDER BY id LIMIT ?", (*args, batch)).fetchall()
+            if not rows:
+                return
+            for r in rows:
+                yield _row_to_conversation(r)
+            last = rows[-1][0]
+
+    def get_sample(self, sample_id: int) -> Conversation:
+        r = self.db.execute(f"SELECT {_SAMPLE_COLS} FROM samples WHERE id = ?",
+                            (sample_id,)).fetchone()
+        if r is None:
+            raise NotFoundError(f"no sample with id {sample_id}")
+        return _row_to_conversation(r)
+
+    def sample_rows(self, dataset_id: int, offset: int = 0, limit: int = 100,
+                    where: str = "", args: tuple = ()) -> list[tuple]:
+        """Light rows for tables: (id, preview, token_count, keywords, source, split).
+
+        ``where`` is an SQL fragment built by the caller from fixed column names only.
+        """
+        q = ("SELECT id, substr(messages, 1, 300), token_count, topic_keywords, source_file, "
+             "split FROM samples WHERE dataset_id = ?")
+        if where:
+            q += f" AND ({where})"
+        return self.db.execute(q + " ORDER BY id LIMIT ? OFFSET ?",
+                               (dataset_id, *args, limit, offset)).fetchall()
+
+    def update_sample(self, c: Conversation) -> None:
+        if c.id is None:
+            raise ValueError("sample has no id")
+        with self._lock, self.db:
+            self.db.execute(
+                "UPDATE samples SET messages = ?, token_count = ?, topic_keywords = ?, "
+                "content_hash = ?, meta = ? WHERE id = ?",
+                (c.messages_json(), c.token_count, json.dumps(c.topic_keywords),
+                 c.content_hash(), json.dumps(c.meta, default=str), c.id))
+            ds = self.db.execute("SELECT dataset_id FROM samples WHERE id = ?", (c.id,)).fetchone()
+            if ds:
+                self._refresh_totals_nolock(ds[0])
+
+    def delete_samples(self, dataset_id: int, ids: Iterable[int]) -> int:
+        ids = list(ids)
+        with self._lock, self.db:
+            n = 0
+            for i in range(0, len(ids), 500):
+                part = ids[i:i + 500]
+                n += self.db.execute(
+                    f"DELETE FROM samples WHERE dataset_id = ? AND id IN "
+                    f"({','.join('?' * len(part))})", (dataset_id, *part)).rowcount
+            self._refresh_totals_nolock(dataset_id)
+        return n
+
+    def set_token_counts(self, dataset_id: int, counts: Iterable[tuple[int, int]]) -> None:
+        """Store (sample_id, tokens) pairs."""
+        with self._lock, self.db:
+            self.db.executemany("UPDATE samples SET token_count = ? WHERE id = ?",
+                                ((t, i) for i, t in counts))
+            self._refresh_totals_nolock(dataset_id)
+
+    def set_splits(self, dataset_id: int, assignments: Iterable[tuple[int, str | None]]) -> None:
+        """Store (sample_id, split) pairs in one transaction."""
+        with self._lock, self.db:
+            self.db.executemany("UPDATE samples SET split = ? WHERE id = ? AND dataset_id = ?",
+                                ((s, i, dataset_id) for i, s in assignments))
+
+    def split_counts(self, dataset_id: int) -> dict[str | None, int]:
+        return dict(self.db.execute(
+            "SELECT split, COUNT(*) FROM samples WHERE dataset_id = ? GROUP BY split",
+            (dataset_id,)).fetchall())
+
+    # --- documents --------------------------------------------------------------------------
+    def find_document(self, path: str, sha256: str) -> dict[str, Any] | None:
+        r = self.db.execute("SELECT id, type, text, report, payload FROM documents WHERE "
+                            "path = ? AND sha256 = ?", (path, sha256)).fetchone()
+        if r is None:
+            return None
+        return {"id": r[0], "type": r[1], "text": r[2], "report": json.loads(r[3]),
+                "payload": json.loads(r[4]) if r[4] else None}
+
+    def save_document(self, path: str, sha256: str, type_: str, text: str,
+                      report: dict[str, Any], payload: Any = None) -> int:
+        with self._lock, self.db:
+            cur = self.db.execute(
+                "INSERT INTO documents (path, sha256, type, text, report, payload) "
+                "VALUES (?,?,?,?,?,?) ON CONFLICT(path, sha256) DO UPDATE SET type = excluded.type, "
+                "text = excluded.text, report = excluded.report, payload = excluded.payload",
+                (path, sha256, type_, text, json.dumps(report),
+                 None if payload is None else json.dumps(payload, ensure_ascii=False)))
+            return cur.lastrowid or 0
+
+    def list_documents(self) -> list[dict[str, Any]]:
+        rows = self.db.execute("SELECT path, sha256, type, report, created_at FROM documents "
+                               "ORDER BY id DESC").fetchall()
+        return [{"path": r[0], "sha256": r[1], "type": r[2], "report": json.loads(r[3]),
+                 "created_at": r[4]} for r in rows]
+
+    # --- runs -------------------------------------------------------------------------------
+    def start_run(self, kind: str, dataset_id: int | None = None,
+                  params: dict[str, Any] | None = None) -> int:
+        with self._lock, self.db:
+            cur = self.db.execute("INSERT INTO runs (dataset_id, kind, params) VALUES (?,?,?)",
+                                  (dataset_id, kind, json.dumps(params or {}, default=str)))
+            return cur.lastrowid or 0
+
+    def finish_run(self, run_id: int, status: str, stats: dict[str, Any] | None = None,
+                   error: str = "") -> None:
+        with self._lock, self.db:
+            self.db.execute(
+                "UPDATE runs SET status = ?, stats = ?, error = ?, finished_at = "
+                "strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id = ?",
+                (status, json.dumps(stats or {}, default=str), error, run_id))
+
+    def list_runs(self, limit: int = 20) -> list[dict[str, Any]]:
+        rows = self.db.execute(
+            "SELECT r.id, d.name, r.kind, r.status, r.started_at, r.finished_at, r.stats, r.error "
+            "FROM runs r LEFT JOIN datasets d ON d.id = r.dataset_id ORDER BY r.id DESC LIMIT ?",
+            (limit,)).fetchall()
+        keys = ("id", "dataset", "kind", "status", "started_at", "finished_at", "stats", "error")
+        out = []
+        for r in rows:
+            d = dict(zip(keys, r, strict=True))
+            d["stats"] = json.loads(d["stats"])
+            out.append(d)
+        return out
+
+    # --- backups ----------------------------------------------------------------------------
+    def backup(self, dest_dir: str | Path | None = None, keep: int = BACKUPS_KEPT,
+               reason: str = "manual") -> Path | None:
+        """Copy the store with SQLite's online backup API; keep the newest ``keep`` copies.
+
+        Returns the backup path (None for an in-memory store).
+        """
+        if self.path == ":memory:":
+            return None
+        folder = Path(dest_dir) if dest_dir else Path(self.path).parent / "backups"
+        folder.mkdir(parents=True, exist_ok=True)
+        stamp = time.strftime("%Y%m%d-%H%M%S") + f"-{time.time_ns() % 1_000_000:06d}"
+        dest = folder / f"{Path(self.path).stem}-{stamp}-{reason}.db"
+        with self._lock:
+            target = sqlite3.connect(dest)
+            try:
+                self.db.backup(target)
+            finally:
+                target.close()
+        olds = sorted(folder.glob(f"{Path(self.path).stem}-*.db"))
+        for old in olds[:-keep] if keep > 0 else []:
+            old.unlink(missing_ok=True)
+        return dest
+
+

@@ -1,0 +1,112 @@
+"""Schema migrations: named, append-only steps applied in order when the store opens.
+
+Never edit or reorder a released migration; add a new one at the end of MIGRATIONS.
+Each step returns its SQL, which runs with its bookkeeping row in one transaction.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+
+
+def m001_initial() -> str:
+    return """
+        CREATE TABLE datasets (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            provider TEXT NOT NULL,
+            model TEXT NOT NULL,
+            mode TEXT NOT NULL,
+            created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+            total_samples INTEGER NOT NULL DEFAULT 0,
+            total_tokens INTEGER NOT NULL DEFAULT 0,
+            config TEXT NOT NULL DEFAULT '{}'
+        );
+        CREATE TABLE samples (
+            id INTEGER PRIMARY KEY,
+            dataset_id INTEGER NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,
+            messages TEXT NOT NULL,
+            token_count INTEGER,
+            topic_keywords TEXT NOT NULL DEFAULT '[]',
+            source_file TEXT,
+            location TEXT,
+            split TEXT,
+            content_hash TEXT NOT NULL,
+            meta TEXT NOT NULL DEFAULT '{}',
+            created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+            UNIQUE (dataset_id, content_hash)
+        );
+        CREATE INDEX samples_dataset_split ON samples(dataset_id, split);
+        CREATE INDEX samples_dataset_source ON samples(dataset_id, source_file);
+        CREATE TABLE documents (
+            id INTEGER PRIMARY KEY,
+            path TEXT NOT NULL,
+            sha256 TEXT NOT NULL,
+            type TEXT NOT NULL,
+            text TEXT NOT NULL DEFAULT '',
+            report TEXT NOT NULL DEFAULT '{}',
+            payload TEXT,
+            created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+            UNIQUE (path, sha256)
+        );
+        CREATE INDEX documents_sha ON documents(sha256);
+        CREATE TABLE runs (
+            id INTEGER PRIMARY KEY,
+            dataset_id INTEGER REFERENCES datasets(id) ON DELETE CASCADE,
+            kind TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'running',
+            started_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+            finished_at TEXT,
+            params TEXT NOT NULL DEFAULT '{}',
+            stats TEXT NOT NULL DEFAULT '{}',
+            error TEXT NOT NULL DEFAULT ''
+        );
+        """
+
+
+def m002_llm_work() -> str:
+    """Response cache and per-chunk work items, so interrupted LLM runs resume."""
+    return """
+        CREATE TABLE llm_cache (
+            key TEXT PRIMARY KEY,
+            backend TEXT NOT NULL,
+            model TEXT NOT NULL,
+            response TEXT NOT NULL,
+            prompt_tokens INTEGER NOT NULL DEFAULT 0,
+            completion_tokens INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+        );
+        CREATE TABLE work_items (
+            id INTEGER PRIMARY KEY,
+            dataset_id INTEGER NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,
+            key TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'pending',
+            attempts INTEGER NOT NULL DEFAULT 0,
+            error TEXT NOT NULL DEFAULT '',
+            samples INTEGER NOT NULL DEFAULT 0,
+            payload TEXT NOT NULL DEFAULT '{}',
+            updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+            UNIQUE (dataset_id, key)
+        );
+        """
+
+
+MIGRATIONS: list[tuple[str, Callable[[], str]]] = [
+    ("001_initial", m001_initial),
+    ("002_llm_work", m002_llm_work),
+]
+
+
+def migrate(db: sqlite3.Connection) -> list[str]:
+    """Apply the migrations not yet applied, each in its own transaction. Returns their names."""
+    db.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT "
+               "NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')))")
+    done = {r[0] for r in db.execute("SELECT name FROM _migrations")}
+    applied = []
+    for name, fn in MIGRATIONS:
+        if name in done:
+            continue
+        db.executescript(f"BEGIN;\n{fn()}\nINSERT INTO _migrations (name) VALUES ('{name}');\nCOMMIT;")
+        applied.append(name)
+    return applied
