@@ -22,7 +22,8 @@ def test_defaults_without_a_config_file(tmp_path):
 
 
 def test_values_from_yaml(tmp_path):
-    write(tmp_path / "config.yaml", "provider: mistral\nmodel: open-mistral-7b\nsplit:\n  ratio: 0.9\n")
+    write(tmp_path / "config.yaml",
+          "provider: mistral\nmodel: open-mistral-7b\nsplit:\n  ratio: 0.9\n")
     s = load_settings(root=tmp_path, environ={})
     assert (s.config.provider, s.config.model, s.config.split.ratio) == (
         "mistral", "open-mistral-7b", 0.9)
@@ -53,7 +54,7 @@ def test_allowed_values_are_listed(tmp_path):
 
 def test_test_share_must_leave_room_for_validation(tmp_path):
     write(tmp_path / "config.yaml", "split:\n  ratio: 0.9\n  test: 0.1\n")
-    with pytest.raises(ConfigError, match="split.test"):
+    with pytest.raises(ConfigError, match=r"split\.test"):
         load_settings(root=tmp_path, environ={})
 
 

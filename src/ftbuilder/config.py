@@ -207,7 +207,7 @@ class Settings:
     def key_status(self) -> dict[str, str]:
         """Masked view of every key variable: 'set (sk-…1234)' or 'missing'."""
         out = {}
-        for provider, var in KEY_VARS.items():
+        for var in KEY_VARS.values():
             v = self._env.get(var)
             out[var] = f"set (…{v[-4:]})" if v and len(v) > 8 else ("set" if v else "missing")
         return out

@@ -91,7 +91,7 @@ class Table:
 
 @dataclass(slots=True)
 class Document:
-    """A file read into text. ``records`` holds parsed JSON/JSONL objects (with their 1-based line)."""
+    """A file read into text. ``records``: parsed JSON/JSONL objects with their 1-based line."""
 
     path: str
     sha256: str
@@ -173,7 +173,7 @@ class ModelSpec:
 
 @dataclass(slots=True)
 class Violation:
-    """One rule broken by one example. ``line`` is 1-based in the file (or the sample's position)."""
+    """One rule broken by one example. ``line``: 1-based in the file, or the sample's position."""
 
     line: int
     code: str

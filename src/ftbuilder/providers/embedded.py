@@ -18,7 +18,8 @@ EMBEDDED_NAME = "gemma-3-270m (embedded)"
 
 def cache_dir() -> Path:
     """FTB_MODEL_CACHE, else ~/.cache/ftbuilder/models."""
-    return Path(os.environ.get("FTB_MODEL_CACHE") or Path.home() / ".cache" / "ftbuilder" / "models")
+    default = Path.home() / ".cache" / "ftbuilder" / "models"
+    return Path(os.environ.get("FTB_MODEL_CACHE") or default)
 
 
 def gguf_path(prepare_if_missing: bool = True) -> Path:

@@ -270,8 +270,9 @@ class Store:
         with self._lock, self.db:
             cur = self.db.execute(
                 "INSERT INTO documents (path, sha256, type, text, report, payload) "
-                "VALUES (?,?,?,?,?,?) ON CONFLICT(path, sha256) DO UPDATE SET type = excluded.type, "
-                "text = excluded.text, report = excluded.report, payload = excluded.payload",
+                "VALUES (?,?,?,?,?,?) ON CONFLICT(path, sha256) DO UPDATE SET "
+                "type = excluded.type, text = excluded.text, report = excluded.report, "
+                "payload = excluded.payload",
                 (path, sha256, type_, text, json.dumps(report),
                  None if payload is None else json.dumps(payload, ensure_ascii=False)))
             return cur.lastrowid or 0

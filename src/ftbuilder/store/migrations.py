@@ -107,6 +107,7 @@ def migrate(db: sqlite3.Connection) -> list[str]:
     for name, fn in MIGRATIONS:
         if name in done:
             continue
-        db.executescript(f"BEGIN;\n{fn()}\nINSERT INTO _migrations (name) VALUES ('{name}');\nCOMMIT;")
+        record = f"INSERT INTO _migrations (name) VALUES ('{name}');"
+        db.executescript(f"BEGIN;\n{fn()}\n{record}\nCOMMIT;")
         applied.append(name)
     return applied
