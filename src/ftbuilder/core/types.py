@@ -102,6 +102,7 @@ class Document:
     pages: int | None = None
     sheets: int | None = None
     slides: int | None = None
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def text(self) -> str:
@@ -110,7 +111,10 @@ class Document:
 
 @dataclass(slots=True)
 class FileReport:
-    """What happened to one file during ingestion. status: ok | unchanged | error."""
+    """What happened to one file during ingestion. status: ok | unchanged | error.
+
+    ``warnings`` lists parts of an ok file that were skipped (e.g. "line 7: not valid JSON").
+    """
 
     path: str
     type: str
@@ -123,6 +127,7 @@ class FileReport:
     tokens: int = 0
     error: str = ""
     seconds: float = 0.0
+    warnings: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in self.__slots__}  # type: ignore[attr-defined]
