@@ -1,0 +1,215 @@
+"""What every command shares: the session (context, output, progress, cancel) and formatting.
+
+Commands stay thin: they read ``args``, call one service through ``session.ctx`` and hand
+the result to :meth:`Session.emit`, which prints JSON (``--json``) or a human rendering.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, is_dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+from ftbuilder.cli.progress import ProgressPrinter, cancel_on_interrupt
+from ftbuilder.core.errors import Cancelled, UsageError
+from ftbuilder.core.progress import CancelToken
+
+if TYPE_CHECKING:
+    from ftbuilder.services.context import AppContext
+
+EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_CANCELLED = 0, 1, 2, 130
+
+
+def to_jsonable(obj: Any) -> Any:
+    """A result object as plain JSON data: ``to_dict()``, dataclasses, Paths, sets."""
+    if hasattr(obj, "to_dict"):
+        return to_jsonable(obj.to_dict())
+    if is_dataclass(obj) and not isinstance(obj, type):
+        return to_jsonable(asdict(obj))
+    if isinstance(obj, dict):
+        return {str(k): to_jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple | set | frozenset):
+        return [to_jsonable(v) for v in obj]
+    if isinstance(obj, Path):
+        return str(obj)
+    return obj
+
+
+def fmt_value(v: Any) -> str:
+    """A cell: thousands separators for ints, 4 significant digits for floats, '-' for None."""
+    if v is None or v == "":
+        return "-"
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    if isinstance(v, int):
+        return f"{v:,}"
+    if isinstance(v, float):
+        return f"{v:,.2f}" if abs(v) >= 100 else f"{v:.4g}"
+    if isinstance(v, list | tuple):
+        return ", ".join(fmt_value(x) for x in v) or "-"
+    if isinstance(v, dict):
+        return ", ".join(f"{k}={fmt_value(x)}" for k, x in v.items()) or "-"
+    return str(v)
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], max_width: int = 60) -> str:
+    """A plain aligned text table; numeric columns right-aligned, long cells cut with '…'."""
+    cells = [[fmt_value(c) for c in r] for r in rows]
+    cells = [[c if len(c) <= max_width else c[: max_width - 1] + "…" for c in r] for r in cells]
+    widths = [len(h) for h in headers]
+    for r in cells:
+        for i, c in enumerate(r):
+            widths[i] = max(widths[i], len(c))
+    numeric = [all(isinstance(r[i], int | float) or r[i] is None for r in rows) and bool(rows)
+               for i in range(len(headers))]
+
+    def line(values: Sequence[str]) -> str:
+        out = [v.rjust(w) if num else v.ljust(w)
+               for v, w, num in zip(values, widths, numeric, strict=True)]
+        return "  ".join(out).rstrip()
+
+    sep = "  ".join("-" * w for w in widths)
+    return "\n".join([line(list(headers)), sep, *(line(r) for r in cells)])
+
+
+def key_values(pairs: Sequence[tuple[str, Any]]) -> str:
+    """``key: value`` lines with the keys aligned."""
+    width = max((len(k) for k, _ in pairs), default=0)
+    return "\n".join(f"{k.ljust(width)}  {fmt_value(v)}" for k, v in pairs)
+
+
+class Session:
+    """One CLI call: parsed args, the lazily opened AppContext, output and progress."""
+
+    def __init__(self, args: argparse.Namespace, stdout: TextIO | None = None,
+                 stderr: TextIO | None = None) -> None:
+        self.args = args
+        self.stdout = stdout or sys.stdout
+        self.stderr = stderr or sys.stderr
+        self.json = bool(getattr(args, "json", False))
+        self._ctx: AppContext | None = None
+        self.progress = ProgressPrinter(self.stderr)
+
+    # --- context ----------------------------------------------------------------------------
+    @property
+    def ctx(self) -> AppContext:
+        """The AppContext, opened on first use with --config / --db."""
+        if self._ctx is None:
+            from ftbuilder.services.context import open_context
+
+            self._ctx = open_context(getattr(self.args, "config", None),
+                                     getattr(self.args, "db", None))
+        return self._ctx
+
+    @property
+    def config(self) -> Any:
+        """The validated config.yaml (FileConfig)."""
+        return self.ctx.settings.config
+
+    def close(self) -> None:
+        if self._ctx is not None:
+            self._ctx.close()
+            self._ctx = None
+
+    def redact(self, text: str) -> str:
+        if self._ctx is not None:
+            return self._ctx.settings.redact(text)
+        return text
+
+    # --- output -----------------------------------------------------------------------------
+    def out(self, text: str = "") -> None:
+        self.progress.clear()
+        self.stdout.write(self.redact(text) + "\n")
+
+    def info(self, text: str) -> None:
+        """A note for humans on stderr (never mixed into --json stdout)."""
+        self.progress.clear()
+        self.stderr.write(self.redact(text) + "\n")
+        self.stderr.flush()
+
+    def emit(self, data: Any, human: Callable[[], str] | str | None = None) -> None:
+        """Print ``data`` as JSON with --json, else the human rendering (or key/values)."""
+        if self.json:
+            text = json.dumps(to_jsonable(data), ensure_ascii=False, indent=2, default=str)
+            self.out(text)
+            return
+        if human is None:
+            plain = to_jsonable(data)
+            human = key_values(list(plain.items())) if isinstance(plain, dict) else str(plain)
+        self.out(human() if callable(human) else human)
+
+    # --- long operations --------------------------------------------------------------------
+    @contextmanager
+    def running(self) -> Iterator[CancelToken]:
+        """Ctrl-C sets the yielded token; the progress line is cleared afterwards."""
+        try:
+            with cancel_on_interrupt() as token:
+                yield token
+        finally:
+            self.progress.clear()
+
+    # --- defaults from config.yaml ----------------------------------------------------------
+    def target(self, provider: str | None, model: str | None) -> tuple[str, str]:
+        """(provider, model): flags, else config.yaml; a provider alone gets its first model."""
+        cfg = self.config
+        if provider is None:
+            return cfg.provider, model or cfg.model
+        if model is None:
+            if provider == cfg.provider:
+                return provider, cfg.model
+            from ftbuilder.providers.registry import default_model, list_models
+
+            if not list_models(provider):
+                raise UsageError(f"unknown provider '{provider}'",
+                                 "use one of: openai, anthropic, google, mistral, llama")
+            return provider, default_model(provider).id
+        return provider, model
+
+
+def cancelled_message(kept: int | None) -> str:
+    return f"cancelled; {kept} samples kept" if kept is not None else "cancelled"
+
+
+def raise_cancelled(kept: int | None) -> None:
+    raise Cancelled(cancelled_message(kept), "run the same command again to continue")
+
+
+def add_command(sub: argparse._SubParsersAction, common: argparse.ArgumentParser, name: str,
+                help_text: str, func: Callable[[Session, argparse.Namespace], int],
+                json_flag: bool = True, description: str | None = None,
+                epilog: str | None = None) -> argparse.ArgumentParser:
+    """Add one sub-command with the shared options (--db, --config, --json)."""
+    p = sub.add_parser(name, help=help_text, description=description or help_text,
+                       parents=[common], epilog=epilog,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    if json_flag:
+        p.add_argument("--json", action="store_true",
+                       help="print only JSON on stdout (progress and notes go to stderr)")
+    p.set_defaults(func=func)
+    return p
+
+
+def positive_int(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {n}")
+    return n
+
+
+def fraction(text: str) -> float:
+    try:
+        x = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number between 0 and 1, got {text!r}") \
+            from None
+    if not 0 <= x < 1:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1, got {x}")
+    return x

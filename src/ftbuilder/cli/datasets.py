@@ -1,0 +1,96 @@
+"""Dataset commands: ``ftb import``, ``ftb datasets``, ``ftb stats``, ``ftb backup``."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from ftbuilder.cli.build import render_result
+from ftbuilder.cli.common import (
+    EXIT_FAIL,
+    EXIT_OK,
+    Session,
+    add_command,
+    table,
+    to_jsonable,
+)
+from ftbuilder.config import PROVIDERS
+
+IMPORT_FORMATS = ("auto", "openai", "anthropic", "gemini", "mistral", "sharegpt", "alpaca")
+
+
+def run_import(session: Session, args: argparse.Namespace) -> int:
+    from ftbuilder.services.datasets import import_file
+
+    provider = model = None
+    if args.provider or args.model:
+        provider, model = session.target(args.provider, args.model)
+    result = import_file(session.ctx, args.file, args.name, fmt=args.format,
+                         provider=provider, model=model)
+    data = to_jsonable(result)
+    session.emit(result, lambda: render_result(data))
+    bad = data.get("skipped") or data.get("errors") or data.get("invalid")
+    return EXIT_FAIL if bad else EXIT_OK
+
+
+def _dataset_rows(items: list[Any]) -> list[dict[str, Any]]:
+    return [to_jsonable(d) for d in items]
+
+
+def run_datasets(session: Session, args: argparse.Namespace) -> int:
+    from ftbuilder.services.datasets import list_datasets
+
+    rows = _dataset_rows(list_datasets(session.ctx))
+
+    def human() -> str:
+        if not rows:
+            return "no datasets yet (make one with `ftb build` or `ftb import`)"
+        return table(["name", "provider", "model", "mode", "samples", "tokens", "created"],
+                     [[d.get("name"), d.get("provider"), d.get("model"), d.get("mode"),
+                       d.get("total_samples"), d.get("total_tokens"), d.get("created_at")]
+                      for d in rows])
+
+    session.emit(rows, human)
+    return EXIT_OK
+
+
+def run_stats(session: Session, args: argparse.Namespace) -> int:
+    from ftbuilder.services.datasets import dataset_stats
+
+    stats = to_jsonable(dataset_stats(session.ctx, args.name))
+    session.emit(stats, lambda: render_result(stats))
+    return EXIT_OK
+
+
+def run_backup(session: Session, args: argparse.Namespace) -> int:
+    from ftbuilder.services.datasets import backup
+
+    path = backup(session.ctx)
+    data = {"backup": str(path) if path else None}
+    human = f"backup written: {path}" if path else "nothing to back up (in-memory store)"
+    session.emit(data, human)
+    return EXIT_OK
+
+
+def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    p = add_command(sub, common, "import", "import an existing dataset file (JSONL/JSON)",
+                    run_import, epilog="Importing into an existing name adds to it; exact "
+                                       "duplicates are dropped.\nExit 1 when some records "
+                                       "were skipped (each is reported with its line).")
+    p.add_argument("file", metavar="FILE", type=Path, help="the dataset file")
+    p.add_argument("--name", required=True, help="dataset to create or add to")
+    p.add_argument("--format", default="auto", choices=IMPORT_FORMATS,
+                   help="record format (default: auto-detect)")
+    p.add_argument("--provider", choices=PROVIDERS,
+                   help="target provider of a new dataset (default: config)")
+    p.add_argument("--model", help="target model of a new dataset (default: config)")
+
+    add_command(sub, common, "datasets", "list the datasets in the store", run_datasets)
+
+    s = add_command(sub, common, "stats", "statistics of one dataset (tokens, splits, sources)",
+                    run_stats)
+    s.add_argument("name", metavar="NAME", help="dataset name")
+
+    add_command(sub, common, "backup", "copy the store to memory/backups/ (newest 5 kept)",
+                run_backup)

@@ -1,0 +1,88 @@
+"""``ftb export NAME --format F``: provider-ready JSONL files, metadata.csv and stats.json."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from ftbuilder.cli.build import render_result
+from ftbuilder.cli.common import EXIT_FAIL, EXIT_OK, Session, add_command, to_jsonable
+from ftbuilder.core.errors import UsageError
+
+EXPORT_FORMATS = ("openai", "anthropic", "gemini", "mistral", "llama3", "generic", "csv")
+
+
+def parse_formats(values: list[str] | None) -> list[str]:
+    """``--format a --format b,c`` -> [a, b, c] (order kept, duplicates dropped)."""
+    out: list[str] = []
+    for v in values or []:
+        for f in v.split(","):
+            f = f.strip().lower()
+            if not f:
+                continue
+            if f not in EXPORT_FORMATS:
+                raise UsageError(f"unknown export format '{f}'",
+                                 "use one of: " + ", ".join(EXPORT_FORMATS))
+            if f not in out:
+                out.append(f)
+    return out
+
+
+def _failed(data: Any) -> bool:
+    """An export whose written files do not pass validation."""
+    return isinstance(data, dict) and data.get("ok") is False
+
+
+def run(session: Session, args: argparse.Namespace) -> int:
+    from ftbuilder.services.export import export_dataset
+
+    settings = session.ctx.settings
+    formats = parse_formats(args.format)
+    if not formats:
+        session.ctx.store.get_dataset(args.name)  # a clear error for an unknown name first
+        formats = [_provider_format(session, args.name)]
+    base = Path(args.out) if args.out else settings.output_dir / args.name
+    out_cfg = session.config.output
+    results = []
+    with session.running() as cancel:
+        for fmt in formats:
+            out_dir = base / fmt if len(formats) > 1 else base
+            results.append(export_dataset(
+                session.ctx, args.name, fmt, out_dir,
+                include_csv=out_cfg.include_csv and not args.no_csv,
+                include_stats=out_cfg.include_stats and not args.no_stats,
+                progress=session.progress, cancel=cancel))
+    data = [to_jsonable(r) for r in results]
+    payload: Any = data[0] if len(data) == 1 else data
+    session.emit(payload, lambda: "\n\n".join(render_result(d) for d in data))
+    return EXIT_FAIL if any(_failed(d) for d in data) else EXIT_OK
+
+
+def _provider_format(session: Session, name: str) -> str:
+    """The export format matching the dataset's target provider."""
+    from ftbuilder.core.errors import NotFoundError
+    from ftbuilder.providers.registry import get_model
+
+    ds = session.ctx.store.get_dataset(name)
+    try:
+        return get_model(ds.provider, ds.model).format
+    except NotFoundError:
+        return {"google": "gemini", "llama": "llama3"}.get(ds.provider, ds.provider)
+
+
+def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    p = add_command(
+        sub, common, "export", "write a dataset as provider-ready JSONL files", run,
+        epilog="Writes train.jsonl, validation.jsonl, test.jsonl (one per split), or\n"
+               "dataset.jsonl when the dataset is not split, with metadata.csv and stats.json.\n"
+               "Several formats (--format openai,mistral) go to one sub-folder each.\n"
+               "Exit 1 when a written file does not pass validation.")
+    p.add_argument("name", metavar="NAME", help="dataset name")
+    p.add_argument("--format", action="append", metavar="F",
+                   help=f"{'|'.join(EXPORT_FORMATS)}; repeatable or comma-separated "
+                        "(default: the dataset's provider format)")
+    p.add_argument("--out", metavar="DIR",
+                   help="output folder (default: <config output.dir>/NAME)")
+    p.add_argument("--no-csv", action="store_true", help="do not write metadata.csv")
+    p.add_argument("--no-stats", action="store_true", help="do not write stats.json")

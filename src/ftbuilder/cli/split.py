@@ -1,0 +1,53 @@
+"""``ftb split NAME``: assign train/validation(/test), balanced per group when weighted."""
+
+from __future__ import annotations
+
+import argparse
+
+from ftbuilder.cli.build import render_result
+from ftbuilder.cli.common import EXIT_OK, Session, add_command, fraction, to_jsonable
+
+
+def run(session: Session, args: argparse.Namespace) -> int:
+    from ftbuilder.services.split import apply_split, plan_split
+
+    cfg = session.config.split
+    ratio = args.ratio if args.ratio is not None else cfg.ratio
+    test = args.test if args.test is not None else cfg.test
+    if not 0 < ratio < 1:
+        from ftbuilder.core.errors import UsageError
+
+        raise UsageError(f"--ratio must be between 0 and 1 (exclusive), got {ratio}",
+                         "e.g. --ratio 0.8 for 80% training")
+    plan = plan_split(session.ctx, args.name, ratio, test=test,
+                      strategy=args.strategy or cfg.strategy,
+                      weight_by=args.weight_by or cfg.weight_by,
+                      seed=args.seed if args.seed is not None else cfg.seed)
+    if not args.dry_run:
+        plan = apply_split(session.ctx, plan)
+    data = to_jsonable(plan)
+    if args.dry_run and isinstance(data, dict):
+        data.setdefault("applied", False)
+
+    def human() -> str:
+        head = "preview (nothing written):" if args.dry_run else "split applied:"
+        return head + "\n" + render_result(data)
+
+    session.emit(data, human)
+    return EXIT_OK
+
+
+def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    p = add_command(
+        sub, common, "split", "split a dataset into train / validation (/ test)", run,
+        epilog="Defaults come from config.yaml split.*. weighted = each group (source file or\n"
+               "keyword) is split at the ratio, so every group appears in every split.")
+    p.add_argument("name", metavar="NAME", help="dataset name")
+    p.add_argument("--ratio", type=fraction, metavar="R", help="training share, e.g. 0.8")
+    p.add_argument("--test", type=fraction, metavar="T", help="test share (default 0)")
+    p.add_argument("--strategy", choices=("random", "weighted"))
+    p.add_argument("--weight-by", choices=("source", "keywords"),
+                   help="group of a weighted split")
+    p.add_argument("--seed", type=int, metavar="N", help="random seed (same seed, same split)")
+    p.add_argument("--dry-run", action="store_true",
+                   help="show the counts per group and split without writing them")
