@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -117,8 +118,12 @@ class Session:
             self._ctx = None
 
     def redact(self, text: str) -> str:
+        """``text`` with every API key value replaced by ``***``."""
         if self._ctx is not None:
             return self._ctx.settings.redact(text)
+        for var, value in os.environ.items():  # no settings yet: keys from the environment
+            if var.endswith("_API_KEY") and len(value) >= 4:
+                text = text.replace(value, "***")
         return text
 
     # --- output -----------------------------------------------------------------------------

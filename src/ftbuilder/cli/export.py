@@ -35,10 +35,10 @@ def _failed(data: Any) -> bool:
 
 
 def run(session: Session, args: argparse.Namespace) -> int:
+    formats = parse_formats(args.format)  # usage errors before anything is opened
     from ftbuilder.services.export import export_dataset
 
     settings = session.ctx.settings
-    formats = parse_formats(args.format)
     if not formats:
         session.ctx.store.get_dataset(args.name)  # a clear error for an unknown name first
         formats = [_provider_format(session, args.name)]

@@ -7,6 +7,8 @@ from typing import Any
 
 from ftbuilder.cli.common import EXIT_FAIL, EXIT_OK, Session, add_command, table
 
+MAX_WARNINGS = 10
+
 
 def _size(n: int) -> str:
     for unit in ("B", "KB", "MB", "GB"):
@@ -26,13 +28,27 @@ def _parts(r: Any) -> str:
 
 def render_reports(reports: list[Any]) -> str:
     """The per-file table shared by ingest and build."""
-    rows = []
+    rows, warned = [], []
     for r in reports:
-        note = r.error or _parts(r)
+        warnings = getattr(r, "warnings", None) or []
+        note = r.error or ", ".join(x for x in (_parts(r), _plural(len(warnings), "warning"))
+                                    if x)
         rows.append([r.path, r.type, r.status, _size(r.bytes), r.chars, r.tokens,
                      f"{r.seconds:.2f}s", note])
-    return table(["file", "type", "status", "size", "chars", "tokens", "time", "note"], rows,
+        warned += [f"  {r.path}: {w}" for w in warnings]
+    text = table(["file", "type", "status", "size", "chars", "tokens", "time", "note"], rows,
                  max_width=70)
+    if warned:
+        shown = warned[:MAX_WARNINGS]
+        more = len(warned) - len(shown)
+        text += "\n\nskipped while reading:\n" + "\n".join(shown)
+        if more:
+            text += f"\n  ... and {more} more (--json lists all)"
+    return text
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'s' if n != 1 else ''}" if n else ""
 
 
 def run(session: Session, args: argparse.Namespace) -> int:

@@ -37,7 +37,7 @@ def format_progress(p: Progress) -> str:
     rate = p.rate
     if rate:
         parts.append(f"{rate:.1f}/s" if rate < 100 else f"{rate:,.0f}/s")
-    eta = p.eta
+    eta = p.eta if p.done < p.total else None
     if eta is not None:
         parts.append(f"ETA {_fmt_seconds(eta)}")
     if p.message:
