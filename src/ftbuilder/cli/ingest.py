@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import Any
 
 from ftbuilder.cli.common import EXIT_FAIL, EXIT_OK, Session, add_command, table
@@ -26,18 +27,30 @@ def _parts(r: Any) -> str:
     return ""
 
 
+def display_path(path: str) -> str:
+    """``path`` relative to the current folder when it is inside it (shorter tables)."""
+    try:
+        return str(Path(path).relative_to(Path.cwd()))
+    except ValueError:
+        return path
+
+
 def render_reports(reports: list[Any]) -> str:
-    """The per-file table shared by ingest and build."""
-    rows, warned = [], []
+    """The per-file table, then every error and warning in full (shared by ingest and build)."""
+    rows, errors, warned = [], [], []
     for r in reports:
+        name = display_path(r.path)
         warnings = getattr(r, "warnings", None) or []
-        note = r.error or ", ".join(x for x in (_parts(r), _plural(len(warnings), "warning"))
-                                    if x)
-        rows.append([r.path, r.type, r.status, _size(r.bytes), r.chars, r.tokens,
+        note = ", ".join(x for x in (_parts(r), _plural(len(warnings), "warning")) if x)
+        rows.append([name, r.type, r.status, _size(r.bytes), r.chars, r.tokens,
                      f"{r.seconds:.2f}s", note])
-        warned += [f"  {r.path}: {w}" for w in warnings]
+        if r.error:
+            errors.append(f"  {name}: {r.error}")
+        warned += [f"  {name}: {w}" for w in warnings]
     text = table(["file", "type", "status", "size", "chars", "tokens", "time", "note"], rows,
                  max_width=70)
+    if errors:
+        text += "\n\nnot read:\n" + "\n".join(errors)
     if warned:
         shown = warned[:MAX_WARNINGS]
         more = len(warned) - len(shown)
@@ -57,13 +70,19 @@ def run(session: Session, args: argparse.Namespace) -> int:
     with session.running() as cancel:
         result = ingest_paths(session.ctx, args.paths, progress=session.progress, cancel=cancel)
 
+    empty = "no supported files found in " + ", ".join(map(str, args.paths))
+    if not result.reports and session.json:
+        session.info(empty)
+
     def human() -> str:
-        lines = [render_reports(result.reports), ""]
-        lines.append(f"{result.ok} ok, {result.failed} failed, {len(result.reports)} files")
-        return "\n".join(lines)
+        if not result.reports:
+            return empty
+        unchanged = getattr(result, "unchanged", 0)
+        return (render_reports(result.reports) + f"\n\n{_plural(len(result.reports), 'file')}: "
+                f"{result.ok} ok ({unchanged} unchanged), {result.failed} failed")
 
     session.emit(result, human)
-    return EXIT_FAIL if result.failed else EXIT_OK
+    return EXIT_FAIL if result.failed or not result.reports else EXIT_OK
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
