@@ -1,0 +1,201 @@
+"""Use case: read input files into Documents, with a report per file.
+
+Both faces call :func:`ingest_paths` (``ftb ingest``, the TUI's file step) and the build
+service calls it before its agents run. A file that cannot be read is reported and skipped;
+the rest of the batch goes on. A file already in the store with the same path and SHA-256
+is not read again: its Document comes back from the store (status "unchanged").
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ftbuilder.core.errors import IngestError
+from ftbuilder.core.progress import CancelToken, ProgressFn, report
+from ftbuilder.core.types import Document, FileReport
+from ftbuilder.ingest import (
+    Limits,
+    check_file,
+    document_from_payload,
+    document_to_payload,
+    file_type,
+    read_document,
+    sha256_file,
+)
+from ftbuilder.services.context import AppContext
+
+TOKEN_ENCODING = "o200k_base"  # the report's token figure; per-target counts come later
+
+
+@dataclass
+class IngestResult:
+    """Per-file reports (input order) and the Documents of the files read or unchanged."""
+
+    reports: list[FileReport] = field(default_factory=list)
+    documents: list[Document] = field(default_factory=list)
+
+    @property
+    def ok(self) -> int:
+        """Files read now or restored unchanged."""
+        return sum(r.status in ("ok", "unchanged") for r in self.reports)
+
+    @property
+    def failed(self) -> int:
+        return sum(r.status == "error" for r in self.reports)
+
+    @property
+    def unchanged(self) -> int:
+        return sum(r.status == "unchanged" for r in self.reports)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"ok": self.ok, "failed": self.failed, "unchanged": self.unchanged,
+                "files": [r.to_dict() for r in self.reports]}
+
+
+@functools.cache
+def _encoder() -> Any:
+    import quicktok  # ships its vocabularies: no download
+
+    return quicktok.get_encoding(TOKEN_ENCODING)
+
+
+def count_tokens(text: str) -> int:
+    """Tokens of ``text`` in the o200k_base encoding (the report's figure)."""
+    return _encoder().count(text) if text else 0
+
+
+def limits_of(ctx: AppContext) -> Limits:
+    """The ingest limits from config (ingest.max_file_mb, max_decompressed_mb, ratio)."""
+    c = ctx.settings.config.ingest
+    return Limits.from_mb(c.max_file_mb, c.max_decompressed_mb, c.max_compression_ratio)
+
+
+def _hidden(name: str) -> bool:
+    return name.startswith((".", "~$"))  # dot files/folders, Office lock files
+
+
+def discover_files(paths: Iterable[str | Path]) -> list[Path]:
+    """Expand folders (recursively, sorted) into the files to ingest.
+
+    Files named explicitly are kept whatever their type (an unsupported one is reported
+    by :func:`ingest_paths`), as are paths that do not exist. Inside folders, hidden files
+    and folders (.git, .venv...) and Office lock files are skipped, as are unsupported
+    types. Each file appears once, in the order given.
+    """
+    out: list[Path] = []
+    seen: set[Path] = set()
+
+    def add(p: Path) -> None:
+        key = p.resolve()
+        if key not in seen:
+            seen.add(key)
+            out.append(p)
+
+    for raw in paths:
+        p = Path(raw).expanduser()
+        if not p.is_dir():
+            add(p)
+            continue
+        found = []
+        for root, dirs, files in os.walk(p):
+            dirs[:] = [d for d in dirs if not _hidden(d)]
+            found.extend(Path(root) / f for f in files
+                         if not _hidden(f) and file_type(f) is not None)
+        for f in sorted(found):
+            add(f)
+    return out
+
+
+def _error_report(path: Path, key: str, err: Exception, started: float) -> FileReport:
+    size = path.stat().st_size if path.is_file() else 0
+    return FileReport(path=key, type=file_type(path) or path.suffix.lstrip(".").lower(),
+                      status="error", bytes=size, error=str(err),
+                      seconds=round(time.perf_counter() - started, 4))
+
+
+def _from_store(ctx: AppContext, key: str, sha: str, started: float,
+                ) -> tuple[FileReport, Document] | None:
+    found = ctx.store.find_document(key, sha)
+    if not found or not found.get("payload"):
+        return None
+    try:
+        doc = document_from_payload(found["payload"])
+    except (ValueError, KeyError, TypeError):
+        return None  # an older or damaged payload: read the file again
+    stored = found.get("report") or {}
+    known = {k: v for k, v in stored.items() if k in FileReport.__slots__}  # type: ignore[attr-defined]
+    rep = FileReport(**{**known, "path": key, "status": "unchanged", "error": "",
+                        "seconds": round(time.perf_counter() - started, 4)})
+    return rep, doc
+
+
+def ingest_file(ctx: AppContext, path: str | Path, limits: Limits | None = None,
+                ) -> tuple[FileReport, Document | None]:
+    """Ingest one file: check, hash, restore from the store if unchanged, else read and store.
+
+    Returns the report and the Document (None when status is "error"). Never raises for a
+    bad file: the error goes into the report as one line.
+    """
+    started = time.perf_counter()
+    p = Path(path).expanduser()
+    key = str(p.resolve())
+    limits = limits or limits_of(ctx)
+    try:
+        size = check_file(p, limits)
+        sha = sha256_file(p)
+        restored = _from_store(ctx, key, sha, started)
+        if restored is not None:
+            return restored
+        doc = read_document(p, limits, sha256=sha)
+    except IngestError as e:
+        return _error_report(p, key, e, started), None
+    except OSError as e:  # permission denied, vanished while reading...
+        return _error_report(p, key, IngestError(f"cannot read: {e.strerror or e}",
+                                                 "check the file's permissions"), started), None
+    doc.path = key
+    text = doc.text
+    rep = FileReport(path=key, type=doc.type, status="ok", bytes=size, pages=doc.pages,
+                     sheets=doc.sheets, slides=doc.slides, chars=len(text),
+                     tokens=count_tokens(text), warnings=list(doc.warnings))
+    rep.seconds = round(time.perf_counter() - started, 4)
+    ctx.store.save_document(key, sha, doc.type, text, rep.to_dict(), document_to_payload(doc))
+    return rep, doc
+
+
+def ingest_paths(ctx: AppContext, paths: list[str | Path], progress: ProgressFn | None = None,
+                 cancel: CancelToken | None = None) -> IngestResult:
+    """Read files and folders into Documents, one report per file.
+
+    Args:
+        ctx: settings (limits in ``ingest.*``) and the store (documents are saved there).
+        paths: files and/or folders; folders are searched recursively (see discover_files).
+        progress: called once per file with stage "ingest", done/total and the file name.
+        cancel: checked between files.
+
+    Returns:
+        IngestResult with a FileReport per file (status ok | unchanged | error) and the
+        Documents of the ok and unchanged files.
+
+    Raises:
+        Cancelled: ``cancel`` was triggered; files already ingested stay in the store.
+    """
+    files = discover_files(paths)
+    limits = limits_of(ctx)
+    result = IngestResult()
+    started = time.monotonic()
+    report(progress, "ingest", 0, len(files), "", started)
+    for i, f in enumerate(files, 1):
+        if cancel is not None:
+            cancel.check()
+        rep, doc = ingest_file(ctx, f, limits)
+        result.reports.append(rep)
+        if doc is not None:
+            result.documents.append(doc)
+        report(progress, "ingest", i, len(files), f"{f.name}: {rep.status}", started)
+    return result
