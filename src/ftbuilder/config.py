@@ -64,6 +64,7 @@ class CreateAgent(_Strict):
     chunk_tokens: int = Field(800, ge=50)
     chunk_overlap: int = Field(80, ge=0)
     max_turns: int = Field(3, ge=1)
+    samples_per_call: int = Field(3, ge=1, le=20)  # conversations asked of each LLM call
 
 
 class IdentifyAgent(_Strict):
@@ -94,6 +95,11 @@ class OutputConfig(_Strict):
     dir: str = "output_datasets"
 
 
+class RateLimitConfig(_Strict):
+    rpm: int = Field(0, ge=0)  # requests per minute; 0 = no limit
+    tpm: int = Field(0, ge=0)  # tokens (prompt + completion) per minute; 0 = no limit
+
+
 class SystemConfig(_Strict):
     agentic_llm: Literal["openai", "anthropic", "google", "mistral", "llama"] = "llama"
     agentic_model: str = ""
@@ -101,6 +107,11 @@ class SystemConfig(_Strict):
     timeout: float = Field(60, gt=0)
     concurrency: int = Field(4, ge=1)
     base_url: str = ""
+    rpm: int = Field(0, ge=0)  # agent LLM requests per minute, per backend; 0 = no limit
+    tpm: int = Field(0, ge=0)  # agent LLM tokens per minute, per backend; 0 = no limit
+    # per-backend overrides of rpm/tpm, e.g. {openai: {rpm: 500, tpm: 200000}}
+    rate_limits: dict[Literal["openai", "anthropic", "google", "mistral", "llama"],
+                      RateLimitConfig] = Field(default_factory=dict)
 
 
 class IngestConfig(_Strict):

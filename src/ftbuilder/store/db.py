@@ -133,25 +133,30 @@ class Store:
 
         Returns (added, duplicates). Sets ``id`` on the added conversations.
         """
-        added = dup = 0
         with self._lock, self.db:
-            cur = self.db.cursor()
-            for c in samples:
-                cur.execute(
-                    "INSERT OR IGNORE INTO samples (dataset_id, messages, token_count, "
-                    "topic_keywords, source_file, location, split, content_hash, meta) "
-                    "VALUES (?,?,?,?,?,?,?,?,?)",
-                    (dataset_id, c.messages_json(), c.token_count,
-                     json.dumps(c.topic_keywords, ensure_ascii=False), c.source_file,
-                     c.location, c.split, c.content_hash(),
-                     json.dumps(c.meta, ensure_ascii=False, default=str)),
-                )
-                if cur.rowcount:
-                    added += 1
-                    c.id = cur.lastrowid
-                else:
-                    dup += 1
+            added, dup = self._insert_samples_nolock(dataset_id, samples)
             self._refresh_totals_nolock(dataset_id)
+        return added, dup
+
+    def _insert_samples_nolock(self, dataset_id: int,
+                               samples: Iterable[Conversation]) -> tuple[int, int]:
+        added = dup = 0
+        cur = self.db.cursor()
+        for c in samples:
+            cur.execute(
+                "INSERT OR IGNORE INTO samples (dataset_id, messages, token_count, "
+                "topic_keywords, source_file, location, split, content_hash, meta) "
+                "VALUES (?,?,?,?,?,?,?,?,?)",
+                (dataset_id, c.messages_json(), c.token_count,
+                 json.dumps(c.topic_keywords, ensure_ascii=False), c.source_file,
+                 c.location, c.split, c.content_hash(),
+                 json.dumps(c.meta, ensure_ascii=False, default=str)),
+            )
+            if cur.rowcount:
+                added += 1
+                c.id = cur.lastrowid
+            else:
+                dup += 1
         return added, dup
 
     def _refresh_totals_nolock(self, dataset_id: int) -> None:
@@ -311,6 +316,107 @@ class Store:
             d["stats"] = json.loads(d["stats"])
             out.append(d)
         return out
+
+    # --- LLM work items and response cache (agents/runner.py, providers/cache.py) ---------
+    def add_work_items(self, dataset_id: int, items: Iterable[tuple[str, dict[str, Any]]]) -> int:
+        """Register (key, payload) work items as pending; known keys are left as they are."""
+        with self._lock, self.db:
+            cur = self.db.executemany(
+                "INSERT OR IGNORE INTO work_items (dataset_id, key, payload) VALUES (?,?,?)",
+                ((dataset_id, k, json.dumps(p, ensure_ascii=False)) for k, p in items))
+            return cur.rowcount
+
+    def work_states(self, dataset_id: int) -> dict[str, tuple[str, int]]:
+        """key -> (status, attempts) of every work item of a dataset."""
+        return {r[0]: (r[1], r[2]) for r in self.db.execute(
+            "SELECT key, status, attempts FROM work_items WHERE dataset_id = ?", (dataset_id,))}
+
+    def work_items(self, dataset_id: int, statuses: Iterable[str]) -> list[tuple[str, dict, int]]:
+        """(key, payload, attempts) of the items in ``statuses``, oldest first."""
+        st = list(statuses)
+        rows = self.db.execute(
+            f"SELECT key, payload, attempts FROM work_items WHERE dataset_id = ? AND status IN "
+            f"({','.join('?' * len(st))}) ORDER BY id", (dataset_id, *st)).fetchall()
+        return [(r[0], json.loads(r[1]), r[2]) for r in rows]
+
+    def work_counts(self, dataset_id: int) -> dict[str, int]:
+        return dict(self.db.execute("SELECT status, COUNT(*) FROM work_items WHERE dataset_id = ? "
+                                    "GROUP BY status", (dataset_id,)).fetchall())
+
+    def commit_work(self, dataset_id: int, key: str, samples: Iterable[Conversation],
+                    payload: dict[str, Any] | None = None, status: str = "done",
+                    error: str = "") -> tuple[int, int]:
+        """Add a work item's samples and record its outcome in ONE transaction.
+
+        A run killed at any point leaves either both (samples and status) or neither.
+        Returns (added, duplicates) like :meth:`add_samples`.
+        """
+        with self._lock, self.db:
+            added, dup = self._insert_samples_nolock(dataset_id, samples)
+            self.db.execute(
+                "INSERT INTO work_items (dataset_id, key, payload, status, attempts, error, "
+                "samples) VALUES (?,?,?,?,1,?,?) ON CONFLICT(dataset_id, key) DO UPDATE SET "
+                "status = excluded.status, attempts = attempts + 1, error = excluded.error, "
+                "samples = samples + excluded.samples, updated_at = "
+                "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')",
+                (dataset_id, key, json.dumps(payload or {}, ensure_ascii=False), status, error,
+                 added))
+            if added:
+                self._refresh_totals_nolock(dataset_id)
+        return added, dup
+
+    def reset_work(self, dataset_id: int, statuses: Iterable[str] = ("failed",)) -> int:
+        """Set the items in ``statuses`` back to pending (``ftb retry``). Returns how many."""
+        st = list(statuses)
+        with self._lock, self.db:
+            return self.db.execute(
+                f"UPDATE work_items SET status = 'pending' WHERE dataset_id = ? AND status IN "
+                f"({','.join('?' * len(st))})", (dataset_id, *st)).rowcount
+
+    def count_samples_meta(self, dataset_id: int, **meta: Any) -> int:
+        """Samples of a dataset whose ``meta`` has every given key = value (e.g. mode="create")."""
+        q = "SELECT COUNT(*) FROM samples WHERE dataset_id = ?"
+        args: list[Any] = [dataset_id]
+        for k, v in meta.items():
+            if not k.isidentifier():
+                raise ValueError(f"bad meta key {k!r}")
+            q += f" AND json_extract(meta, '$.{k}') = ?"
+            args.append(v)
+        return self.db.execute(q, args).fetchone()[0]
+
+    def first_user_messages(self, dataset_id: int) -> Iterator[str]:
+        """The first user message of every sample (near-duplicate checks), streamed."""
+        for (text,) in self.db.execute(
+                "SELECT (SELECT json_extract(value, '$.content') FROM json_each(messages) "
+                "WHERE json_extract(value, '$.role') = 'user' LIMIT 1) FROM samples "
+                "WHERE dataset_id = ?", (dataset_id,)):
+            if text:
+                yield str(text)
+
+    def last_run(self, dataset_id: int, kinds: Iterable[str]) -> dict[str, Any] | None:
+        """The newest run of a dataset among ``kinds``: id, kind, status, params, stats."""
+        ks = list(kinds)
+        r = self.db.execute(
+            f"SELECT id, kind, status, params, stats FROM runs WHERE dataset_id = ? AND kind IN "
+            f"({','.join('?' * len(ks))}) ORDER BY id DESC LIMIT 1", (dataset_id, *ks)).fetchone()
+        if r is None:
+            return None
+        return {"id": r[0], "kind": r[1], "status": r[2], "params": json.loads(r[3]),
+                "stats": json.loads(r[4])}
+
+    def cache_get(self, key: str) -> tuple[str, int, int] | None:
+        """A cached LLM reply: (text, prompt_tokens, completion_tokens), or None."""
+        r = self.db.execute("SELECT response, prompt_tokens, completion_tokens FROM llm_cache "
+                            "WHERE key = ?", (key,)).fetchone()
+        return None if r is None else (r[0], r[1], r[2])
+
+    def cache_put(self, key: str, backend: str, model: str, response: str,
+                  prompt_tokens: int = 0, completion_tokens: int = 0) -> None:
+        with self._lock, self.db:
+            self.db.execute(
+                "INSERT OR REPLACE INTO llm_cache (key, backend, model, response, prompt_tokens, "
+                "completion_tokens) VALUES (?,?,?,?,?,?)",
+                (key, backend, model, response, prompt_tokens, completion_tokens))
 
     # --- backups ----------------------------------------------------------------------------
     def backup(self, dest_dir: str | Path | None = None, keep: int = BACKUPS_KEPT,
