@@ -1,0 +1,101 @@
+"""Exporters and importers: one module per format family, one registry of formats.
+
+``to_record(conv, fmt)`` turns a sample into one JSON line of ``fmt``;
+``from_record(obj, fmt)`` reads one back (``fmt="auto"`` detects it); ``detect_format(obj)``
+names the format of a record. Both raise :class:`~ftbuilder.core.errors.FormatError` with a
+one-line reason. ``csv`` is not a record format: it is the metadata table of
+:mod:`ftbuilder.formats.csvmeta`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from ftbuilder.core.errors import FormatError
+from ftbuilder.core.types import Conversation
+from ftbuilder.formats import anthropic, community, gemini, generic, llama3, mistral, openai
+
+
+@dataclass(frozen=True, slots=True)
+class Format:
+    """A record format: its converters and whether ``ftb export`` writes it."""
+
+    name: str
+    to_record: Callable[[Conversation], dict[str, Any]]
+    from_record: Callable[[Any], Conversation]
+    exportable: bool
+    description: str
+
+
+FORMATS: dict[str, Format] = {
+    "openai": Format("openai", openai.to_record, openai.from_record, True,
+                     "OpenAI chat JSONL (messages; DPO preference lines too)"),
+    "anthropic": Format("anthropic", anthropic.to_record, anthropic.from_record, True,
+                        "Anthropic Claude on Bedrock (system + messages)"),
+    "gemini": Format("gemini", gemini.to_record, gemini.from_record, True,
+                     "Gemini on Vertex AI (systemInstruction + contents)"),
+    "mistral": Format("mistral", mistral.to_record, mistral.from_record, True,
+                      "Mistral instruct JSONL (messages)"),
+    "llama3": Format("llama3", llama3.to_record, llama3.from_record, True,
+                     "Llama 3 messages plus the rendered chat template in 'text'"),
+    "generic": Format("generic", generic.to_record, generic.from_record, True,
+                      "messages with all metadata (source, keywords, split, tokens, meta)"),
+    "sharegpt": Format("sharegpt", community.sharegpt_to_record,
+                       community.sharegpt_from_record, False,
+                       "ShareGPT conversations (from human/gpt/system)"),
+    "alpaca": Format("alpaca", community.alpaca_to_record, community.alpaca_from_record, False,
+                     "Alpaca instruction/input/output"),
+}
+EXPORT_FORMATS = (*[f for f, spec in FORMATS.items() if spec.exportable], "csv")
+IMPORT_FORMATS = ("auto", *FORMATS)
+# The record format of each provider's fine-tuning API, and back.
+PROVIDER_FORMATS = {"openai": "openai", "anthropic": "anthropic", "google": "gemini",
+                    "mistral": "mistral", "llama": "llama3"}
+FORMAT_PROVIDERS = {v: k for k, v in PROVIDER_FORMATS.items()}
+
+# Checked in order: the first that matches names the record's format.
+_DETECTORS: tuple[tuple[str, Callable[[dict[str, Any]], bool]], ...] = (
+    ("sharegpt", community.sharegpt_matches),
+    ("alpaca", community.alpaca_matches),
+    ("gemini", gemini.matches),
+    ("generic", generic.matches),
+    ("llama3", llama3.matches),
+    ("anthropic", anthropic.matches),
+    ("openai", openai.matches),
+)
+
+
+def get_format(fmt: str) -> Format:
+    """The registry entry of ``fmt``; FormatError naming the known formats."""
+    spec = FORMATS.get(fmt)
+    if spec is None:
+        raise FormatError(f"unknown format '{fmt}'", "use one of: " + ", ".join(FORMATS))
+    return spec
+
+
+def detect_format(obj: Any) -> str:
+    """The format name of one record (plain ``messages`` reads as ``openai``).
+
+    Raises:
+        FormatError: the record is not an object or matches no known format.
+    """
+    if not isinstance(obj, dict):
+        raise FormatError(f"record is a JSON {type(obj).__name__}, not an object")
+    for name, test in _DETECTORS:
+        if test(obj):
+            return name
+    keys = ", ".join(list(map(str, obj))[:8]) or "none"
+    raise FormatError(f"unrecognised record (keys: {keys})",
+                      "expected messages, contents, conversations or instruction/output")
+
+
+def to_record(conv: Conversation, fmt: str) -> dict[str, Any]:
+    """``conv`` as one record of ``fmt``; FormatError if the format cannot hold it."""
+    return get_format(fmt).to_record(conv)
+
+
+def from_record(obj: Any, fmt: str = "auto") -> Conversation:
+    """One record of ``fmt`` (or of the detected format for ``"auto"``) as a Conversation."""
+    return get_format(detect_format(obj) if fmt == "auto" else fmt).from_record(obj)

@@ -261,6 +261,26 @@ class Store:
             "SELECT split, COUNT(*) FROM samples WHERE dataset_id = ? GROUP BY split",
             (dataset_id,)).fetchall())
 
+    def sample_keys(self, dataset_id: int) -> list[tuple[int, str | None, list[str], str | None]]:
+        """(id, source_file, topic_keywords, split) of every sample, in id order (splits)."""
+        return [(r[0], r[1], json.loads(r[2]), r[3]) for r in self.db.execute(
+            "SELECT id, source_file, topic_keywords, split FROM samples WHERE dataset_id = ? "
+            "ORDER BY id", (dataset_id,))]
+
+    def update_meta(self, items: Iterable[tuple[int, dict[str, Any]]]) -> None:
+        """Replace the ``meta`` of samples given as (sample_id, meta) pairs, one transaction."""
+        with self._lock, self.db:
+            self.db.executemany("UPDATE samples SET meta = ? WHERE id = ?",
+                                ((json.dumps(m, ensure_ascii=False, default=str), i)
+                                 for i, m in items))
+
+    def sample_dataset_id(self, sample_id: int) -> int:
+        """The id of the dataset holding a sample; NotFoundError if there is no such sample."""
+        r = self.db.execute("SELECT dataset_id FROM samples WHERE id = ?", (sample_id,)).fetchone()
+        if r is None:
+            raise NotFoundError(f"no sample with id {sample_id}")
+        return r[0]
+
     # --- documents --------------------------------------------------------------------------
     def find_document(self, path: str, sha256: str) -> dict[str, Any] | None:
         r = self.db.execute("SELECT id, type, text, report, payload FROM documents WHERE "

@@ -1,0 +1,53 @@
+"""The metadata table of a dataset: one CSV row per sample.
+
+Columns: sample_id, content_preview, token_length, topic_keywords, source_file, split.
+The preview is the first user message (else the first message) on one line, cut to
+``PREVIEW_CHARS`` characters with an ellipsis; keywords are joined with "; ".
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable
+from typing import IO
+
+from ftbuilder.core.types import Conversation
+
+COLUMNS = ("sample_id", "content_preview", "token_length", "topic_keywords", "source_file",
+           "split")
+PREVIEW_CHARS = 120
+
+
+def preview(conv: Conversation, limit: int = PREVIEW_CHARS) -> str:
+    """First user message (or first message) as one line of at most ``limit`` characters."""
+    msg = next((m for m in conv.messages if m.role == "user"),
+               conv.messages[0] if conv.messages else None)
+    text = " ".join(str(msg.content).split()) if msg else ""
+    return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
+
+
+def row(conv: Conversation) -> list[object]:
+    return [conv.id if conv.id is not None else "", preview(conv),
+            conv.token_count if conv.token_count is not None else "",
+            "; ".join(conv.topic_keywords), conv.source_file or "", conv.split or ""]
+
+
+class MetadataWriter:
+    """Writes the header, then one row per :meth:`write` call."""
+
+    def __init__(self, fh: IO[str]) -> None:
+        self._w = csv.writer(fh)
+        self._w.writerow(COLUMNS)
+        self.rows = 0
+
+    def write(self, conv: Conversation) -> None:
+        self._w.writerow(row(conv))
+        self.rows += 1
+
+
+def write_metadata(fh: IO[str], convs: Iterable[Conversation]) -> int:
+    """Write the whole table to an open text file (``newline=""``); returns the row count."""
+    w = MetadataWriter(fh)
+    for c in convs:
+        w.write(c)
+    return w.rows

@@ -1,0 +1,119 @@
+"""Streaming reads and writes of record files (JSONL, or a JSON array).
+
+:func:`iter_records` yields ``(line, obj, reason)`` one record at a time: ``reason`` is "" for
+a good record and a one-line explanation for a malformed one (``obj`` is then None), so a
+caller reports the line and goes on. JSONL is read line by line (bounded memory); a file
+whose first character is ``[`` is a JSON array, parsed whole, each element located by the
+line where it starts.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+from ftbuilder.core.errors import FormatError, NotFoundError, UsageError
+
+_WS = b" \t\r\n"
+
+
+def _check_path(path: Path) -> None:
+    if not path.exists():
+        raise NotFoundError(f"{path} does not exist", "check the file name")
+    if path.is_dir():
+        raise UsageError(f"{path} is a folder", "give one .jsonl or .json file")
+
+
+def _first_char(path: Path) -> bytes:
+    with path.open("rb") as f:
+        head = f.read(4096).lstrip(b"\xef\xbb\xbf" + _WS)
+    return head[:1]
+
+
+def count_lines(path: str | Path) -> int:
+    """Number of lines (for progress totals); cheap: counts newlines block by block."""
+    n = 0
+    last = b"\n"
+    with Path(path).open("rb") as f:
+        while block := f.read(1 << 20):
+            n += block.count(b"\n")
+            last = block[-1:]
+    return n + (last != b"\n")
+
+
+def iter_records(path: str | Path) -> Iterator[tuple[int, Any, str]]:
+    """``(line, obj, reason)`` for each record of a JSONL or JSON-array file.
+
+    Blank lines are skipped. A line that is not valid JSON, not UTF-8, or not a JSON object
+    yields ``(line, None, reason)``.
+
+    Raises:
+        NotFoundError: the file does not exist.
+        UsageError: the path is a folder.
+        FormatError: a JSON-array file is not valid JSON as a whole.
+    """
+    path = Path(path)
+    _check_path(path)
+    if _first_char(path) == b"[":
+        yield from _iter_array(path)
+        return
+    with path.open("rb") as f:
+        yield from _iter_lines(f)
+
+
+def _iter_lines(f: IO[bytes]) -> Iterator[tuple[int, Any, str]]:
+    loads = json.loads
+    for n, raw in enumerate(f, 1):
+        if n == 1 and raw.startswith(b"\xef\xbb\xbf"):
+            raw = raw[3:]
+        if not raw.strip(_WS):
+            continue
+        try:
+            obj = loads(raw)
+        except UnicodeDecodeError:
+            yield n, None, "not UTF-8 text"
+            continue
+        except json.JSONDecodeError as e:
+            yield n, None, f"invalid JSON: {e.msg} (column {e.colno})"
+            continue
+        if isinstance(obj, dict):
+            yield n, obj, ""
+        else:
+            yield n, None, f"a JSON {type(obj).__name__}, not an object"
+
+
+def _iter_array(path: Path) -> Iterator[tuple[int, Any, str]]:
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise FormatError(f"{path.name} is not UTF-8 text", "save it as UTF-8") from None
+    decoder = json.JSONDecoder()
+    i = text.index("[") + 1
+    line, counted = 1, 0
+    while True:
+        while i < len(text) and text[i] in " \t\r\n,":
+            i += 1
+        if i >= len(text):
+            raise FormatError(f"{path.name}: the JSON array is not closed",
+                              "the file may be truncated")
+        if text[i] == "]":
+            return
+        line += text.count("\n", counted, i)
+        counted = i
+        try:
+            obj, i = decoder.raw_decode(text, i)
+        except json.JSONDecodeError as e:
+            raise FormatError(f"{path.name} line {e.lineno}: invalid JSON: {e.msg}",
+                              "fix that line, or convert the file to JSONL so bad lines "
+                              "are skipped one by one") from None
+        if isinstance(obj, dict):
+            yield line, obj, ""
+        else:
+            yield line, None, f"a JSON {type(obj).__name__}, not an object"
+
+
+def dumps(record: dict[str, Any]) -> str:
+    """One JSONL line (UTF-8 kept as is, no trailing newline)."""
+    return json.dumps(record, ensure_ascii=False)
