@@ -1,0 +1,184 @@
+"""Identify mode: extract the conversations a document already contains, verbatim. No LLM.
+
+Sources of conversations, per :class:`~ftbuilder.core.types.Document` part:
+
+* ``segments`` (text of pages, slides, lines): labelled Q/A and chat transcripts, numbered
+  Q&A, FAQ headings and FAQ question lines (:mod:`ftbuilder.agents.patterns`), with lines
+  wrapped by PDF extraction re-joined first (:mod:`ftbuilder.agents.rejoin`).
+* ``tables`` (sheets, CSV): question/answer or role/content columns found by header on any
+  sheet (:mod:`ftbuilder.agents.columns`).
+* ``records`` (JSON/JSONL): existing chat datasets (OpenAI messages, ShareGPT, Alpaca...)
+  parsed by :mod:`ftbuilder.formats`, and flat objects with question/answer keys.
+
+Every message is source text: never rewritten, never invented. A document without
+conversations yields none. Each sample records its file and a precise location ("page 3,
+lines 4-9", "sheet FAQ row 7", "record line 42"). The only text the tool adds is the optional
+configured system prompt, marked ``meta["system_prompt_added"] = True``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from ftbuilder import formats
+from ftbuilder.agents.blocks import blocks_of
+from ftbuilder.agents.columns import match_columns, qa_turns, row_context, turn_groups
+from ftbuilder.agents.patterns import find_conversations
+from ftbuilder.agents.rejoin import Vocabulary, logical_lines
+from ftbuilder.core.errors import FormatError
+from ftbuilder.core.types import Conversation, Document, Message, Segment, Table
+
+ORIGIN = "identify"
+MIN_PLAIN_QUESTIONS = 2  # plain "...?" lines count as an FAQ only with company
+_ROW_LOC_RE = re.compile(r"\brow \d+$")
+_SHEET_TYPES = {"xlsx", "xlsm", "xls", "ods"}
+
+
+@dataclass(slots=True)
+class IdentifyOptions:
+    """``agent.identify`` settings plus the optional configured system prompt."""
+
+    min_turns: int = 2
+    include_context: bool = True
+    system_prompt: str = ""
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> IdentifyOptions:
+        cfg = settings.config
+        return cls(cfg.agent.identify.min_turns, cfg.agent.identify.include_context,
+                   cfg.system_prompt.strip())
+
+
+def _conv(doc: Document, turns: list[tuple[str, str]], location: str, pattern: str,
+          context: str, opts: IdentifyOptions) -> Conversation:
+    meta: dict[str, Any] = {"origin": ORIGIN, "pattern": pattern}
+    if context and opts.include_context:
+        meta["context"] = context
+    return Conversation([Message(r, c) for r, c in turns], source_file=doc.path,
+                        location=location, meta=meta)
+
+
+def _text_segments(doc: Document) -> list[Segment]:
+    """Segments holding prose: not the row texts of tables, not the JSON of records."""
+    if doc.records:
+        return []  # records are read as records (string records by _from_records)
+    if doc.tables:
+        return [s for s in doc.segments if not _ROW_LOC_RE.search(s.location or "")]
+    return list(doc.segments)
+
+
+def _scan(doc: Document, segments: list[Segment], opts: IdentifyOptions,
+          where: str = "") -> list[Conversation]:
+    """Conversations written in ``segments``; ``where`` replaces the location prefix."""
+    vocab = Vocabulary.of("\n".join(s.text for s in segments))
+    out: list[Conversation] = []
+    for block in blocks_of(segments):
+        for f in find_conversations(logical_lines(block.text, vocab), opts.include_context):
+            loc = block.location(f.start, f.end)
+            if where:
+                first, last = f.start + 1, f.end + 1
+                loc = where + (f", line {first}" if first == last else f", lines {first}-{last}")
+            out.append(_conv(doc, f.turns, loc, f.pattern, f.context, opts))
+    return out
+
+
+def _from_segments(doc: Document, opts: IdentifyOptions) -> list[Conversation]:
+    return _scan(doc, _text_segments(doc), opts)
+
+
+def _row_location(doc: Document, table: Table, first: int, last: int | None = None) -> str:
+    rows = f"row {first}" if last is None or last == first else f"rows {first}-{last}"
+    kind = doc.type.lower().lstrip(".")
+    if kind in _SHEET_TYPES or doc.sheets:
+        return f"sheet {table.name} {rows}"
+    return rows if kind in ("csv", "tsv") else f"{table.name} {rows}"  # DOCX: "table 1 row 3"
+
+
+def _from_tables(doc: Document, opts: IdentifyOptions) -> list[Conversation]:
+    out: list[Conversation] = []
+    for table in doc.tables:
+        cols = match_columns(table.header)
+        if cols is None:
+            continue
+        if cols.kind == "qa":
+            for i, row in enumerate(table.rows):
+                turns = qa_turns(row, cols)
+                if turns:
+                    loc = _row_location(doc, table, table.first_row + i)
+                    ctx = row_context(table.header, row, cols)
+                    out.append(_conv(doc, turns, loc, "table", ctx, opts))
+        else:
+            for a, b, turns in turn_groups(table.rows, cols):
+                loc = _row_location(doc, table, table.first_row + a, table.first_row + b)
+                out.append(_conv(doc, turns, loc, "table_turns", "", opts))
+    return out
+
+
+def _chat_record(obj: dict[str, Any]) -> tuple[str, list[Message]] | None:
+    """(format name, messages) of a chat-dataset record, parsed by :mod:`ftbuilder.formats`;
+    None when the record is no chat format (or a broken one)."""
+    try:
+        fmt = formats.detect_format(obj)
+        return fmt, formats.from_record(obj, fmt).messages
+    except FormatError:
+        return None
+
+
+def _from_records(doc: Document, opts: IdentifyOptions) -> list[Conversation]:
+    out: list[Conversation] = []
+    for line, obj in doc.records:
+        items = list(enumerate(obj, 1)) if isinstance(obj, list) else [(0, obj)]
+        for k, item in items:
+            loc = f"record line {line}" + (f" item {k}" if k else "")
+            chat = _chat_record(item) if isinstance(item, dict) else None
+            if chat is not None:
+                fmt, msgs = chat
+                conv = _conv(doc, [], loc, f"record:{fmt}", "", opts)
+                conv.messages = msgs
+                out.append(conv)
+                continue
+            if isinstance(item, str):
+                out.extend(_scan(doc, [Segment(item, loc)], opts, where=loc))
+                continue
+            if isinstance(item, dict):
+                keys = list(item)
+                cols = match_columns(keys)
+                values = [item[k] if isinstance(item[k], str) else None for k in keys]
+                turns = qa_turns(values, cols) if cols and cols.kind == "qa" else None
+                if turns:
+                    out.append(_conv(doc, turns, loc, "record:qa", "", opts))
+    return out
+
+
+def _has_text(conv: Conversation, role: str) -> bool:
+    return any(m.role == role and isinstance(m.content, str) and m.content.strip()
+               for m in conv.messages)
+
+
+def _keep(conv: Conversation, opts: IdentifyOptions) -> bool:
+    turns = sum(m.role != "system" for m in conv.messages)
+    return turns >= opts.min_turns and _has_text(conv, "user") and _has_text(conv, "assistant")
+
+
+def identify_document(doc: Document, opts: IdentifyOptions | None = None) -> list[Conversation]:
+    """The conversations already written in ``doc``, in document order, verbatim.
+
+    Conversations shorter than ``opts.min_turns`` messages (system messages not counted),
+    or without both a user and an assistant message, are left out. When
+    ``opts.system_prompt`` is set and a conversation has no system message, the prompt is
+    prepended as one and ``meta["system_prompt_added"]`` is True: that text comes from the
+    configuration, not from the document.
+    """
+    opts = opts or IdentifyOptions()
+    found = _from_segments(doc, opts) + _from_tables(doc, opts) + _from_records(doc, opts)
+    if sum(c.meta["pattern"] == "faq_question" for c in found) < MIN_PLAIN_QUESTIONS:
+        found = [c for c in found if c.meta["pattern"] != "faq_question"]
+    kept = [c for c in found if _keep(c, opts)]
+    if opts.system_prompt:
+        for c in kept:
+            if not any(m.role == "system" for m in c.messages):
+                c.messages.insert(0, Message("system", opts.system_prompt))
+                c.meta["system_prompt_added"] = True
+    return kept
