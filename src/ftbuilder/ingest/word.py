@@ -15,23 +15,29 @@ from ftbuilder.core.types import Document, Segment, Table
 from ftbuilder.ingest.sheets import row_text
 
 
-def _style_name(paragraph: Any) -> str:
+def _style_names(d: Any) -> dict[str, str]:
+    """style id -> style name, built once (python-docx resolves styles slowly per paragraph)."""
+    names: dict[str, str] = {}
     try:
-        return paragraph.style.name or ""
-    except Exception:  # a style id missing from styles.xml: treat as normal text
-        return ""
+        for style in d.styles:
+            if style.style_id and style.name:
+                names[style.style_id] = style.name
+    except Exception:  # a damaged styles part: every paragraph is then plain text
+        pass
+    return names
 
 
-def paragraph_text(paragraph: Any) -> str:
+def paragraph_text(paragraph: Any, styles: dict[str, str]) -> str:
     """Text of a paragraph with a Markdown marker for headings, titles and list items."""
     text = paragraph.text.strip()
     if not text:
         return ""
-    style = _style_name(paragraph)
+    style_id = paragraph._p.style  # None means the default paragraph style
+    style = styles.get(style_id, style_id or "")
     if style == "Title":
         return f"# {text}"
-    if style.startswith("Heading"):
-        level = style.removeprefix("Heading").strip()
+    if style.startswith(("Heading", "heading")):
+        level = style[len("Heading"):].strip()
         n = int(level) if level.isdigit() else 1
         return f"{'#' * min(max(n, 1), 6)} {text}"
     if style.startswith("List"):
@@ -64,6 +70,7 @@ def read_docx(path: Path) -> Document:
                           "open it in Word and save it again") from None
     doc = Document(path=str(path), sha256="", type="docx")
     try:
+        styles = _style_names(d)
         n_par = n_table = 0
         for item in d.iter_inner_content():
             if hasattr(item, "rows"):
@@ -71,7 +78,7 @@ def read_docx(path: Path) -> Document:
                 _add_table(doc, _table_rows(item), n_table)
                 continue
             n_par += 1
-            text = paragraph_text(item)
+            text = paragraph_text(item, styles)
             if text:
                 doc.segments.append(Segment(text, f"paragraph {n_par}"))
     except Exception as e:
