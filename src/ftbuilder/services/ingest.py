@@ -187,6 +187,8 @@ def ingest_paths(ctx: AppContext, paths: list[str | Path], progress: ProgressFn 
     """
     files = discover_files(paths)
     limits = limits_of(ctx)
+    if files:
+        _encoder()  # load the vocabulary once, outside the first file's timing
     result = IngestResult()
     started = time.monotonic()
     report(progress, "ingest", 0, len(files), "", started)
