@@ -1,0 +1,179 @@
+"""The Textual app: one mode per screen, an app factory for tests, and ``run()`` for `ftb tui`.
+
+Screens are imported when first shown, and services (and the heavy libraries behind them)
+only when an action needs them, so the first screen appears fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import ClassVar
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+
+from ftbuilder.services.context import AppContext
+from ftbuilder.tui.widgets import cells
+from ftbuilder.tui.widgets.nav import SCREENS
+
+SCREEN_CLASSES = {
+    "home": "home.HomeScreen", "configure": "configure.ConfigureScreen",
+    "files": "files.FilesScreen", "generate": "generate.GenerateScreen",
+    "review": "review.ReviewScreen", "validate": "validate.ValidateScreen",
+    "split": "split.SplitScreen", "export": "export.ExportScreen",
+    "settings": "settings.SettingsScreen", "help": "help.HelpScreen",
+}
+
+
+def _factory(spec: str) -> Callable[[], Screen]:
+    module, cls = spec.split(".")
+
+    def make() -> Screen:
+        mod = importlib.import_module(f"ftbuilder.tui.screens.{module}")
+        return getattr(mod, cls)()
+
+    return make
+
+
+class FtbApp(App[int]):
+    """ftbuilder's terminal UI over one :class:`AppContext`."""
+
+    TITLE = "ftbuilder"
+    CSS_PATH = "styles/app.tcss"
+    MODES: ClassVar[dict[str, str | Callable[[], Screen]]] = {
+        mode: _factory(spec) for mode, spec in SCREEN_CLASSES.items()}
+    DEFAULT_MODE = "home"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        *(Binding(key, f"go('{mode}')", label, show=False) for mode, key, label in SCREENS
+          if key != "?"),
+        Binding("question_mark,f1", "go('help')", "Help"),
+        Binding("q", "quit", "Quit"),
+        Binding("escape", "escape", "Leave field / cancel", show=False),
+    ]
+
+    def __init__(self, ctx: AppContext) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.selected_files: list[str] = []
+        self.last_ingest: object | None = None
+        self.pending_jump: tuple[str, int] | None = None
+        self.config_version = 0
+        self.dataset = self._initial_dataset()
+
+    def _initial_dataset(self) -> str:
+        from ftbuilder.services import browse
+
+        names = [d.name for d in browse.list_datasets(self.ctx)]
+        wanted = self.ctx.settings.config.output_name
+        return wanted if wanted in names else (names[0] if names else "")
+
+    def on_mount(self) -> None:
+        cells.set_theme(self.current_theme)
+
+    def watch_theme(self) -> None:
+        cells.set_theme(self.current_theme)
+
+    # --- navigation -------------------------------------------------------------------------
+    def go(self, mode: str) -> None:
+        """Show screen ``mode`` (home, configure, files, ...)."""
+        if mode in SCREEN_CLASSES and mode != self.current_mode:
+            while len(self.screen_stack) > 1 and self.screen.is_modal:
+                self.pop_screen()
+            self.switch_mode(mode)
+
+    def action_go(self, mode: str) -> None:
+        self.go(mode)
+
+    def action_escape(self) -> None:
+        """Leave a text field (so single keys navigate again), else cancel the screen's job."""
+        from textual.widgets import Input, TextArea
+
+        if isinstance(self.focused, Input | TextArea):
+            self.screen.set_focus(None)
+            return
+        cancel = getattr(self.screen, "action_cancel", None)
+        if cancel is not None:
+            cancel()
+
+    def review_jump(self, name: str, sample_id: int) -> None:
+        """Open ``sample_id`` of dataset ``name`` in Review."""
+        self.dataset = name
+        self.pending_jump = (name, sample_id)
+        if self.current_mode == "review":
+            self.screen.refresh_data()  # type: ignore[attr-defined]
+        else:
+            self.go("review")
+
+    def config_changed(self) -> None:
+        """config.yaml was rewritten: screens showing config reload it when shown."""
+        self.config_version += 1
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        for mode, key, label in SCREENS:
+            yield SystemCommand(f"Go to {label}", f"open the {label} screen (key {key})",
+                                lambda m=mode: self.go(m))
+        yield from super().get_system_commands(screen)
+
+
+def create_app(ctx: AppContext) -> FtbApp:
+    """The app over an open context (the CLI, tests and snapshots all start here)."""
+    return FtbApp(ctx)
+
+
+class _Redact(logging.Filter):
+    def __init__(self, redact: Callable[[str], str]) -> None:
+        super().__init__()
+        self.redact = redact
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = self.redact(record.getMessage())
+        record.args = ()
+        return True
+
+
+def _log_to_file(ctx: AppContext) -> logging.Handler | None:
+    """Send ftbuilder logs to memory/tui.log (never onto the screen), keys redacted."""
+    try:
+        path = Path(ctx.settings.db_path).parent / "tui.log"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handler = logging.FileHandler(path, encoding="utf-8")
+    except OSError:
+        handler = None
+    logger = logging.getLogger("ftbuilder")
+    if handler is not None:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        handler.addFilter(_Redact(ctx.settings.redact))
+        logger.addHandler(handler)
+    logger.propagate = False
+    return handler
+
+
+def run(config_path: str | Path | None = None, db: str | Path | None = None) -> int:
+    """Open the context and run the app until the user quits. Returns an exit code."""
+    import sys
+
+    from ftbuilder.core.errors import FtbError
+    from ftbuilder.services.context import open_context
+
+    try:
+        ctx = open_context(config_path, db)
+    except FtbError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return getattr(e, "exit_code", 1)
+    handler = _log_to_file(ctx)
+    try:
+        create_app(ctx).run()
+    finally:
+        if handler is not None:
+            logging.getLogger("ftbuilder").removeHandler(handler)
+            handler.close()
+        ctx.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(run())

@@ -1,0 +1,272 @@
+"""Configure: target provider and model (with their limits), mode, size, system prompt, split.
+
+Every change is validated at once; ctrl+s writes config.yaml.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.markup import escape
+from textual.widgets import (
+    Button,
+    Input,
+    Label,
+    RadioButton,
+    RadioSet,
+    Select,
+    Static,
+    Switch,
+    TextArea,
+)
+
+from ftbuilder.config import PROVIDERS, parse_config, save_config
+from ftbuilder.core.errors import FtbError
+from ftbuilder.tui.screens.base import FtbScreen
+
+MODES = {
+    "identify": "find the conversations already in your files (no LLM needed)",
+    "create": "write new question/answer samples from your documents with an LLM",
+    "hybrid": "identify what is there, then generate the rest with an LLM",
+    "free": "generate from a prompt alone (prompts/free_mode/prompt.txt)",
+}
+
+
+def fmt_limit(value: Any, verified: bool, unit: str = "") -> str:
+    if value is None:
+        return "[$text-muted]unknown[/]"
+    text = f"{value:,}{unit}" if isinstance(value, int) else f"{value}{unit}"
+    return text if verified else f"{text} [$warning]UNVERIFIED[/]"
+
+
+def limits_text(provider: str, model: str) -> str:
+    """The registry's limits of a model, unverified numbers marked."""
+    from ftbuilder.providers.registry import get_model
+
+    try:
+        m = get_model(provider, model)
+    except FtbError as e:
+        return f"[$error]{escape(str(e))}[/]"
+    v = m.is_verified
+    price = (f"${m.price_per_1m_training_tokens:g} per 1M training tokens"
+             if m.price_per_1m_training_tokens is not None else None)
+    rows = [
+        ("format / tokenizer", f"{m.format} / {m.tokenizer}"),
+        ("max tokens per example", fmt_limit(m.max_tokens_per_example,
+                                             v("max_tokens_per_example"))),
+        ("context", fmt_limit(m.context, v("context"))),
+        ("training examples", f"{fmt_limit(m.min_examples, v('min_examples'))} – "
+                              f"{fmt_limit(m.max_examples, v('max_examples'))}"),
+        ("max validation examples", fmt_limit(m.max_validation_examples,
+                                              v("max_validation_examples"))),
+        ("max training tokens", fmt_limit(m.max_training_tokens, v("max_training_tokens"))),
+        ("max file size", fmt_limit(m.max_file_bytes // 1_048_576 if m.max_file_bytes else None,
+                                    v("max_file_bytes"), " MB")),
+        ("price", fmt_limit(price, v("price_per_1m_training_tokens"))),
+        ("registry entry", "[$success]verified[/]" if m.verified else
+         "[$warning]not verified[/]"),
+    ]
+    out = [f"[b]{escape(m.provider)} / {escape(m.id)}[/b]"]
+    out += [f"  {k:<24} {val}" for k, val in rows]
+    if m.notes:
+        out.append(f"  [$text-muted]{escape(m.notes)}[/]")
+    return "\n".join(out)
+
+
+class ConfigureScreen(FtbScreen):
+    MODE = "configure"
+    AUTO_FOCUS = "#provider"
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("ctrl+s", "save", "Save config.yaml"),
+                Binding("ctrl+r", "revert", "Revert")]
+
+    def compose_body(self) -> ComposeResult:
+        with Horizontal():
+            with VerticalScroll(id="cfg-form"):
+                yield Label("Target provider", classes="field")
+                yield Select([(p, p) for p in PROVIDERS], id="provider", allow_blank=False)
+                yield Label("Target model", classes="field")
+                yield Select([], id="model", allow_blank=True, prompt="pick a model")
+                yield Label("Mode", classes="field")
+                with RadioSet(id="mode"):
+                    for mode, text in MODES.items():
+                        yield RadioButton(f"{mode}: {text}", name=mode)
+                with Horizontal(classes="row"):
+                    with Vertical():
+                        yield Label("Dataset size", classes="field")
+                        yield Input(id="dataset_size", type="integer")
+                    with Vertical():
+                        yield Label("Dataset name", classes="field")
+                        yield Input(id="output_name")
+                yield Static(id="size-note", classes="note")
+                yield Label("System prompt (optional)", classes="field")
+                yield TextArea(id="system_prompt", soft_wrap=True, show_line_numbers=False)
+                yield Label("Split", classes="field")
+                with Horizontal(classes="row"):
+                    yield Switch(id="split_enabled")
+                    yield Label("train share", classes="inline")
+                    yield Input(id="split_ratio", type="number", classes="short")
+                    yield Label("test share", classes="inline")
+                    yield Input(id="split_test", type="number", classes="short")
+                    yield Label("seed", classes="inline")
+                    yield Input(id="split_seed", type="integer", classes="short")
+                with Horizontal(classes="row"):
+                    yield Select([("weighted: each group split at the ratio", "weighted"),
+                                  ("random", "random")], id="split_strategy", allow_blank=False)
+                    yield Select([("group by source file", "source"),
+                                  ("group by keywords", "keywords")], id="split_weight_by",
+                                 allow_blank=False)
+                yield Label("Writer (the LLM that makes samples)", classes="field")
+                with Horizontal(classes="row"):
+                    yield Select([(p, p) for p in PROVIDERS], id="agentic_llm",
+                                 allow_blank=False)
+                    yield Input(id="agentic_model", placeholder="default model / embedded GGUF")
+                with Horizontal(classes="row"):
+                    yield Button("Save (ctrl+s)", id="save", variant="primary")
+                    yield Button("Revert", id="revert")
+            with VerticalScroll(id="cfg-side", classes="panel"):
+                yield Label("Limits of the target", classes="section")
+                yield Static(id="limits")
+
+    def on_mount(self) -> None:
+        self.load_form()
+
+    def refresh_data(self) -> None:
+        self.validate_form()
+
+    def load_form(self) -> None:
+        c = self.ctx.settings.config
+        with self.prevent(Select.Changed, Input.Changed, RadioSet.Changed, Switch.Changed,
+                          TextArea.Changed):
+            self.query_one("#provider", Select).value = c.provider
+            self._fill_models(c.provider, c.model)
+            for button in self.query(RadioButton):
+                button.value = button.name == c.mode
+            self.query_one("#dataset_size", Input).value = str(c.dataset_size)
+            self.query_one("#output_name", Input).value = c.output_name
+            self.query_one("#system_prompt", TextArea).text = c.system_prompt
+            self.query_one("#split_enabled", Switch).value = c.split.enabled
+            self.query_one("#split_ratio", Input).value = f"{c.split.ratio:g}"
+            self.query_one("#split_test", Input).value = f"{c.split.test:g}"
+            self.query_one("#split_seed", Input).value = str(c.split.seed)
+            self.query_one("#split_strategy", Select).value = c.split.strategy
+            self.query_one("#split_weight_by", Select).value = c.split.weight_by
+            self.query_one("#agentic_llm", Select).value = c.system.agentic_llm
+            self.query_one("#agentic_model", Input).value = c.system.agentic_model
+        self.validate_form()
+
+    def _fill_models(self, provider: str, model: str | None) -> None:
+        from ftbuilder.providers.registry import list_models
+
+        models = [m.id for m in list_models(provider)]
+        sel = self.query_one("#model", Select)
+        sel.set_options([(m, m) for m in models])
+        if model in models:
+            sel.value = model
+        elif models:
+            sel.value = models[0]
+
+    # --- form <-> config --------------------------------------------------------------------
+    def form_data(self) -> dict[str, Any]:
+        """The config as a mapping: the current config with the form's values over it."""
+        data = self.ctx.settings.config.model_dump()
+
+        def val(wid: str) -> str:
+            return self.query_one(f"#{wid}", Input).value.strip()
+
+        def num(wid: str, cast: type) -> Any:
+            text = val(wid)
+            try:
+                return cast(text)
+            except ValueError:
+                return text  # let validation name the key and the bad value
+
+        model = self.query_one("#model", Select).value
+        pressed = self.query_one("#mode", RadioSet).pressed_button
+        data.update(
+            provider=self.query_one("#provider", Select).value,
+            model=model if isinstance(model, str) else "",
+            mode=pressed.name if pressed is not None else data["mode"],
+            dataset_size=num("dataset_size", int),
+            output_name=val("output_name"),
+            system_prompt=self.query_one("#system_prompt", TextArea).text,
+        )
+        data["split"].update(
+            enabled=self.query_one("#split_enabled", Switch).value,
+            ratio=num("split_ratio", float), test=num("split_test", float),
+            seed=num("split_seed", int),
+            strategy=self.query_one("#split_strategy", Select).value,
+            weight_by=self.query_one("#split_weight_by", Select).value)
+        data["system"].update(agentic_llm=self.query_one("#agentic_llm", Select).value,
+                              agentic_model=val("agentic_model"))
+        return data
+
+    def validate_form(self):  # -> FileConfig | None
+        """Validate the form; show the error or the size check. Returns the config if valid."""
+        from ftbuilder.providers.registry import get_model
+        from ftbuilder.services.browse import check_size
+
+        data = self.form_data()
+        self.query_one("#limits", Static).update(limits_text(data["provider"], data["model"]))
+        note = self.query_one("#size-note", Static)
+        try:
+            config = parse_config(data, "config")
+            get_model(config.provider, config.model)
+        except FtbError as e:
+            self.status(str(e), "error")
+            note.update("")
+            self.query_one("#save", Button).disabled = True
+            return None
+        self.query_one("#save", Button).disabled = False
+        check = check_size(config.provider, config.model, config.dataset_size, config.split.ratio,
+                           config.split.enabled)
+        lines = []
+        if check.size != check.requested:
+            lines.append(f"[$warning]size capped to {check.size:,}:[/] " + "; ".join(
+                escape(r) for r in check.reasons))
+        lines += [f"[$warning]![/] {escape(w)}" for w in check.warnings]
+        if config.mode == "identify":
+            lines.append("[$text-muted]identify keeps every conversation it finds[/]")
+        note.update("\n".join(lines))
+        self.status("valid — ctrl+s saves config.yaml", "ok")
+        return config
+
+    @on(Select.Changed, "#provider")
+    def _provider_changed(self, event: Select.Changed) -> None:
+        if isinstance(event.value, str):
+            with self.prevent(Select.Changed):
+                self._fill_models(event.value, None)
+        self.validate_form()
+
+    @on(Select.Changed)
+    @on(Input.Changed)
+    @on(RadioSet.Changed)
+    @on(Switch.Changed)
+    @on(TextArea.Changed)
+    def _changed(self, event) -> None:
+        if getattr(event, "control", None) is not None and getattr(event.control, "id",
+                                                                   "") == "provider":
+            return
+        self.validate_form()
+
+    @on(Button.Pressed, "#save")
+    def action_save(self) -> None:
+        config = self.validate_form()
+        if config is None:
+            return
+        try:
+            save_config(self.ctx.settings, config)
+        except (FtbError, OSError) as e:
+            self.fail(e)
+            return
+        path = self.ctx.settings.config_path or self.ctx.settings.root / "config.yaml"
+        self.status(f"saved {path.name}", "ok")
+        self.notify(f"Saved {path.name}", severity="information")
+
+    @on(Button.Pressed, "#revert")
+    def action_revert(self) -> None:
+        self.load_form()
+        self.status("form reset to the saved config", "")

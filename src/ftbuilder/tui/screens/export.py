@@ -1,0 +1,194 @@
+"""Export: format(s), destination, CSV and stats options; shows the files written and whether
+each one passes the target's validation.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.widgets import (
+    Button,
+    DataTable,
+    Input,
+    Label,
+    ProgressBar,
+    Select,
+    SelectionList,
+    Static,
+    Switch,
+)
+
+from ftbuilder.services import browse
+from ftbuilder.tui.jobs import JobDone, JobFailed, JobProgress, fmt_eta
+from ftbuilder.tui.screens.base import FtbScreen
+from ftbuilder.tui.widgets.cells import cell, num
+
+# The export formats the TUI offers; "target" = the dataset's provider format.
+FALLBACK_FORMATS = [("target provider format", "target"), ("ShareGPT", "sharegpt"),
+                    ("Alpaca", "alpaca")]
+
+
+def export_formats() -> list[tuple[str, str]]:
+    """(label, value) of every export format the export service knows."""
+    try:
+        from ftbuilder.services import export
+
+        fmts = getattr(export, "FORMATS", None)
+    except ImportError:
+        fmts = None
+    if not fmts:
+        return FALLBACK_FORMATS
+    if isinstance(fmts, dict):
+        return [(str(v) if isinstance(v, str) else k, k) for k, v in fmts.items()]
+    return [(f, f) for f in fmts]
+
+
+class ExportScreen(FtbScreen):
+    MODE = "export"
+    AUTO_FOCUS = "#formats"
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("ctrl+e", "export", "Export")]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.cancel_token = None
+
+    def compose_body(self) -> ComposeResult:
+        with Horizontal():
+            with Vertical(id="exp-left"):
+                yield Label("Dataset", classes="field")
+                yield Select([], id="dataset", prompt="dataset", allow_blank=True)
+                yield Label("Formats", classes="field")
+                yield SelectionList(id="formats")
+                yield Label("Destination folder", classes="field")
+                yield Input(id="dest")
+                with Horizontal(classes="row"):
+                    yield Switch(id="csv")
+                    yield Label("metadata.csv", classes="inline")
+                    yield Switch(id="stats")
+                    yield Label("stats.json", classes="inline")
+                with Horizontal(classes="row"):
+                    yield Button("Export (ctrl+e)", id="export", variant="primary")
+                    yield Button("Cancel", id="cancel", disabled=True)
+                yield ProgressBar(id="progress", show_eta=False)
+            with Vertical(id="exp-right"):
+                yield Label("Files written", classes="section")
+                yield DataTable(id="written", zebra_stripes=True)
+                yield Static(id="exp-note", classes="note")
+
+    def on_mount(self) -> None:
+        c = self.ctx.settings.config
+        sel = self.query_one("#formats", SelectionList)
+        for i, (label, value) in enumerate(export_formats()):
+            sel.add_option((label, value, i == 0))
+        self.query_one("#dest", Input).value = c.output.dir
+        self.query_one("#csv", Switch).value = c.output.include_csv
+        self.query_one("#stats", Switch).value = c.output.include_stats
+        self.query_one("#written", DataTable).add_columns("file", "records", "size", "status")
+        self.query_one("#progress", ProgressBar).display = False
+
+    def refresh_data(self) -> None:
+        names = [d.name for d in browse.list_datasets(self.ctx)]
+        want = self.ftb.dataset if self.ftb.dataset in names else (names[0] if names else None)
+        with self.prevent(Select.Changed):
+            sel = self.query_one("#dataset", Select)
+            sel.set_options([(n, n) for n in names])
+            if want:
+                sel.value = want
+        if not want:
+            self.status("No datasets yet.", "warn")
+        elif self.cancel_token is None:
+            self.status(f"ctrl+e exports {want}.")
+
+    def show(self, path: str | Path) -> str:
+        p = Path(path)
+        try:
+            return str(p.resolve().relative_to(self.ctx.settings.root.resolve()))
+        except ValueError:
+            return str(p)
+
+    @on(Button.Pressed, "#export")
+    def action_export(self) -> None:
+        name = self.query_one("#dataset", Select).value
+        fmts = list(self.query_one("#formats", SelectionList).selected)
+        if not isinstance(name, str):
+            self.fail("pick a dataset to export")
+            return
+        if not fmts:
+            self.fail("pick at least one format")
+            return
+        dest = Path(self.query_one("#dest", Input).value.strip() or "output_datasets")
+        if not dest.is_absolute():
+            dest = self.ctx.settings.root / dest
+        if self.service("export") is None:
+            return
+        self.query_one("#written", DataTable).clear()
+        self.query_one("#export", Button).disabled = True
+        self.query_one("#cancel", Button).disabled = False
+        self.query_one("#progress", ProgressBar).display = True
+        self._queue = list(fmts)
+        self._args = (name, dest, self.query_one("#csv", Switch).value,
+                      self.query_one("#stats", Switch).value)
+        self._export_next()
+
+    def _export_next(self) -> None:
+        export = self.service("export")
+        fmt = self._queue.pop(0)
+        name, dest, csv, stats = self._args
+        self.status(f"Exporting {name} as {fmt}…")
+        self.cancel_token = self.start("export", export.export_dataset, self.ctx, name, fmt,
+                                       dest, include_csv=csv, include_stats=stats)
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        if self.cancel_token is not None:
+            self.cancel_token.cancel()
+            self._queue = []
+
+    @on(JobProgress)
+    def _progress(self, event: JobProgress) -> None:
+        p = event.progress
+        self.query_one("#progress", ProgressBar).update(total=p.total or None, progress=p.done)
+        self.status(f"{p.stage}: {p.done:,}/{p.total:,} · ETA {fmt_eta(p.eta)}")
+
+    @on(JobDone)
+    def _done(self, event: JobDone) -> None:
+        self.add_files(event.result)
+        if self._queue:
+            self._export_next()
+            return
+        self._finish()
+        self.status("Export done: files listed with their validation status.", "ok")
+
+    def add_files(self, result: Any) -> None:
+        t = self.query_one("#written", DataTable)
+        data = result.to_dict() if hasattr(result, "to_dict") else {}
+        for f in data.get("files", []):
+            if not isinstance(f, dict):
+                f = {"path": str(f)}
+            status = f.get("status") or ("valid" if f.get("valid", f.get("ok")) else "")
+            ok = f.get("valid", f.get("ok"))
+            tone = "ok" if ok else ("error" if ok is False else "")
+            if ok is False and f.get("errors"):
+                status = f"invalid: {f['errors']}"
+            size = f.get("bytes")
+            t.add_row(cell(self.show(f.get("path", ""))), num(f.get("records")),
+                      num(size), cell(status or "written", tone))
+        notes = [f"{k}: {v}" for k, v in data.items() if k not in ("files",)
+                 and not isinstance(v, list | dict)]
+        self.query_one("#exp-note", Static).update("\n".join(notes))
+
+    @on(JobFailed)
+    def _failed(self, event: JobFailed) -> None:
+        self._finish()
+        self.fail(event.error)
+
+    def _finish(self) -> None:
+        self.cancel_token = None
+        self.query_one("#export", Button).disabled = False
+        self.query_one("#cancel", Button).disabled = True
+        self.query_one("#progress", ProgressBar).display = False

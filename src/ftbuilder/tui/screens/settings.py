@@ -1,0 +1,108 @@
+"""Settings: edit config.yaml (validated as you type), see which keys are set (masked), and
+edit the free-mode prompt and the system prompts.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Button, DataTable, Label, Select, TabbedContent, TabPane, TextArea
+
+from ftbuilder.core.errors import FtbError
+from ftbuilder.services import browse
+from ftbuilder.tui.screens.base import FtbScreen
+from ftbuilder.tui.widgets.cells import cell
+
+
+class SettingsScreen(FtbScreen):
+    MODE = "settings"
+    AUTO_FOCUS = "#tabs Tabs"
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("ctrl+s", "save", "Save")]
+
+    def compose_body(self) -> ComposeResult:
+        with TabbedContent(id="tabs"):
+            with TabPane("config.yaml", id="tab-config"):
+                yield TextArea(id="config", show_line_numbers=True, tab_behavior="indent")
+            with TabPane("Prompts", id="tab-prompts"):
+                yield Select([(f, f) for f in browse.prompt_files(self.ctx)], id="prompt-file",
+                             allow_blank=False)
+                yield TextArea(id="prompt", soft_wrap=True)
+            with TabPane("Keys", id="tab-keys"), Vertical():
+                yield Label("API keys come from .env or the environment; they are never "
+                            "written to config.yaml, the store or exports.", classes="note")
+                yield DataTable(id="keys", cursor_type="row")
+        with Horizontal(classes="row"):
+            yield Button("Save (ctrl+s)", id="save", variant="primary")
+            yield Button("Reload from disk", id="reload")
+
+    def on_mount(self) -> None:
+        self.query_one("#keys", DataTable).add_columns("variable", "state")
+        self.load()
+
+    def load(self) -> None:
+        with self.prevent(TextArea.Changed, Select.Changed):
+            self.query_one("#config", TextArea).text = browse.config_text(self.ctx)
+            files = browse.prompt_files(self.ctx)
+            sel = self.query_one("#prompt-file", Select)
+            sel.set_options([(f, f) for f in files])
+            sel.value = files[0]
+            self.query_one("#prompt", TextArea).text = browse.read_prompt(self.ctx, files[0])
+        t = self.query_one("#keys", DataTable)
+        t.clear()
+        for var, state in self.ctx.settings.key_status().items():
+            t.add_row(cell(var), cell(state, "muted" if state == "missing" else "ok"))
+        self.check()
+
+    def refresh_data(self) -> None:
+        self.check()
+
+    def active_tab(self) -> str:
+        return self.query_one("#tabs", TabbedContent).active or "tab-config"
+
+    def check(self) -> bool:
+        try:
+            browse.check_config_text(self.query_one("#config", TextArea).text)
+        except FtbError as e:
+            self.status(str(e), "error")
+            return False
+        self.status("config.yaml is valid · ctrl+s saves the open tab", "ok")
+        return True
+
+    @on(TextArea.Changed, "#config")
+    def _config_changed(self) -> None:
+        self.check()
+
+    @on(Select.Changed, "#prompt-file")
+    def _prompt_file(self, event: Select.Changed) -> None:
+        if isinstance(event.value, str):
+            with self.prevent(TextArea.Changed):
+                self.query_one("#prompt", TextArea).text = browse.read_prompt(self.ctx,
+                                                                             event.value)
+
+    @on(Button.Pressed, "#save")
+    def action_save(self) -> None:
+        tab = self.active_tab()
+        if tab == "tab-prompts":
+            rel = self.query_one("#prompt-file", Select).value
+            text = self.query_one("#prompt", TextArea).text
+            if isinstance(rel, str) and self.call_service(
+                    browse.write_prompt, self.ctx, rel, text) is not None:
+                self.status(f"saved prompts/{rel}", "ok")
+                self.notify(f"Saved prompts/{rel}")
+            return
+        if not self.check():
+            self.notify("config.yaml not saved: fix the error first", severity="error")
+            return
+        if self.call_service(browse.save_config_text, self.ctx,
+                             self.query_one("#config", TextArea).text) is not None:
+            self.status("saved config.yaml", "ok")
+            self.notify("Saved config.yaml")
+            self.ftb.config_changed()
+
+    @on(Button.Pressed, "#reload")
+    def _reload(self) -> None:
+        self.load()

@@ -1,0 +1,206 @@
+"""Split preview: ratio and strategy controls, a live table of samples per group per split, and
+charts (token-length histogram per split, samples per source), before anything is written.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.timer import Timer
+from textual.widgets import Button, DataTable, Input, Label, Select, Static
+
+from ftbuilder.core.types import SPLITS
+from ftbuilder.services import browse
+from ftbuilder.tui.jobs import JobDone, JobFailed
+from ftbuilder.tui.screens.base import FtbScreen
+from ftbuilder.tui.widgets.cells import cell, num
+from ftbuilder.tui.widgets.charts import bar_rows, histogram_rows
+from ftbuilder.tui.widgets.modals import ConfirmScreen
+
+
+def plan_counts(plan: Any) -> dict[str, dict[str, int]]:
+    """group -> split -> samples, from a SplitPlan."""
+    counts = getattr(plan, "counts", None)
+    if counts is None and hasattr(plan, "to_dict"):
+        counts = plan.to_dict().get("counts")
+    return {str(g): dict(v) for g, v in (counts or {}).items()}
+
+
+def plan_assignments(plan: Any) -> dict[int, str]:
+    """sample id -> split of a SplitPlan (empty if the plan does not expose them)."""
+    a = getattr(plan, "assignments", None)
+    if a is None:
+        return {}
+    return dict(a.items()) if isinstance(a, dict) else {int(i): s for i, s in a}
+
+
+class SplitScreen(FtbScreen):
+    MODE = "split"
+    AUTO_FOCUS = "#groups"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("p", "preview", "Preview"), Binding("ctrl+s", "apply", "Apply split")]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.plan: Any = None
+        self._debounce: Timer | None = None
+
+    def compose_body(self) -> ComposeResult:
+        with Horizontal(classes="filters"):
+            yield Select([], id="dataset", prompt="dataset", allow_blank=True)
+            yield Label("train", classes="inline")
+            yield Input(id="ratio", type="number", classes="short")
+            yield Label("test", classes="inline")
+            yield Input(id="test", type="number", classes="short")
+            yield Select([("weighted", "weighted"), ("random", "random")], id="strategy",
+                         allow_blank=False)
+            yield Select([("by source", "source"), ("by keywords", "keywords")],
+                         id="weight_by", allow_blank=False)
+            yield Label("seed", classes="inline")
+            yield Input(id="seed", type="integer", classes="short")
+        with Horizontal():
+            with Vertical(id="split-left"):
+                yield Label("Samples per group per split (preview)", classes="section")
+                yield DataTable(id="groups", zebra_stripes=True)
+                with Horizontal(classes="row"):
+                    yield Button("Preview (p)", id="preview")
+                    yield Button("Apply split (ctrl+s)", id="apply", variant="primary",
+                                 disabled=True)
+            with VerticalScroll(id="split-right", classes="panel"):
+                yield Label("Token length per split", classes="section")
+                yield Static(id="hist")
+                yield Label("Samples per source", classes="section")
+                yield Static(id="sources")
+
+    def on_mount(self) -> None:
+        s = self.ctx.settings.config.split
+        with self.prevent(Input.Changed, Select.Changed):
+            self.query_one("#ratio", Input).value = f"{s.ratio:g}"
+            self.query_one("#test", Input).value = f"{s.test:g}"
+            self.query_one("#seed", Input).value = str(s.seed)
+            self.query_one("#strategy", Select).value = s.strategy
+            self.query_one("#weight_by", Select).value = s.weight_by
+
+    def refresh_data(self) -> None:
+        names = [d.name for d in browse.list_datasets(self.ctx)]
+        want = self.ftb.dataset if self.ftb.dataset in names else (names[0] if names else None)
+        with self.prevent(Select.Changed):
+            sel = self.query_one("#dataset", Select)
+            sel.set_options([(n, n) for n in names])
+            if want:
+                sel.value = want
+        if want:
+            self.action_preview()
+        else:
+            self.status("No datasets yet.", "warn")
+
+    def params(self) -> dict[str, Any] | None:
+        try:
+            ratio = float(self.query_one("#ratio", Input).value)
+            test = float(self.query_one("#test", Input).value or 0)
+            seed = int(self.query_one("#seed", Input).value or 42)
+        except ValueError:
+            self.status("ratio and test are numbers between 0 and 1; seed is an integer",
+                        "error")
+            return None
+        if not 0 < ratio < 1 or not 0 <= test < 1 - ratio:
+            self.status(f"train share must be in (0, 1) and test in [0, {1 - ratio:.2f})",
+                        "error")
+            return None
+        return dict(ratio=ratio, test=test, seed=seed,
+                    strategy=self.query_one("#strategy", Select).value,
+                    weight_by=self.query_one("#weight_by", Select).value)
+
+    @on(Input.Changed)
+    @on(Select.Changed)
+    def _changed(self, event: Any) -> None:
+        control = getattr(event, "control", None)
+        if control is not None and control.id == "dataset" and isinstance(event.value, str):
+            self.ftb.dataset = event.value
+        if self._debounce is not None:
+            self._debounce.stop()
+        self._debounce = self.set_timer(0.3, self.action_preview)
+
+    @on(Button.Pressed, "#preview")
+    def action_preview(self) -> None:
+        name = self.query_one("#dataset", Select).value
+        params = self.params()
+        if not isinstance(name, str) or params is None:
+            self.query_one("#apply", Button).disabled = True
+            return
+        self.query_one("#apply", Button).disabled = True
+        split = self.service("split")
+        if split is None:
+            return
+        self.status("Planning the split…")
+        self.start("plan", split.plan_split, self.ctx, name, **params)
+
+    @on(Button.Pressed, "#apply")
+    def action_apply(self) -> None:
+        if self.plan is None:
+            return
+        name = self.query_one("#dataset", Select).value
+        totals = self.split_totals(plan_counts(self.plan))
+        text = ", ".join(f"{n:,} {s}" for s, n in totals.items() if n)
+
+        def confirmed(yes: bool | None) -> None:
+            split = self.service("split") if yes else None
+            if split is not None:
+                self.start("apply", split.apply_split, self.ctx, self.plan)
+
+        self.app.push_screen(ConfirmScreen(
+            f"Write this split to '{name}'? ({text})\nExisting split labels are replaced.",
+            yes="Apply", danger=False), confirmed)
+
+    @staticmethod
+    def split_totals(counts: dict[str, dict[str, int]]) -> dict[str, int]:
+        return {s: sum(g.get(s, 0) for g in counts.values()) for s in SPLITS}
+
+    def show_plan(self, plan: Any) -> None:
+        self.plan = plan
+        counts = plan_counts(plan)
+        t = self.query_one("#groups", DataTable)
+        t.clear(columns=True)
+        used = [s for s in SPLITS if any(g.get(s) for g in counts.values())] or ["train"]
+        t.add_columns("group", *used, "total")
+        for group, per in sorted(counts.items(), key=lambda kv: -sum(kv[1].values())):
+            t.add_row(cell(group.rsplit("/", 1)[-1] or "(none)"),
+                      *(num(per.get(s, 0)) for s in used), num(sum(per.values())))
+        totals = self.split_totals(counts)
+        t.add_row(cell("total", "ok"), *(num(totals[s]) for s in used),
+                  num(sum(totals.values())))
+        name = self.query_one("#dataset", Select).value
+        groups = browse.sample_groups(self.ctx, name) if isinstance(name, str) else {}
+        assign = plan_assignments(plan)
+        series: dict[str, list[int]] = {s: [] for s in used}
+        if assign:
+            for sid, split in assign.items():
+                tok = groups.get(sid, ("", None))[1]
+                if tok is not None and split in series:
+                    series[split].append(tok)
+        else:
+            series = {"all": [tok for _, tok in groups.values() if tok is not None]}
+        self.query_one("#hist", Static).update(histogram_rows(series, bins=24))
+        per_source = browse.sources(self.ctx, name) if isinstance(name, str) else []
+        self.query_one("#sources", Static).update(
+            bar_rows([(s.rsplit("/", 1)[-1] or "(none)", n) for s, n in per_source],
+                     width=20, label_width=22))
+        self.query_one("#apply", Button).disabled = False
+        self.status("Preview only: nothing written. ctrl+s applies it. " +
+                    ", ".join(f"{s} {n:,}" for s, n in totals.items() if n))
+
+    @on(JobDone)
+    def _done(self, event: JobDone) -> None:
+        if event.job == "plan":
+            self.show_plan(event.result)
+        elif event.job == "apply":
+            self.status("Split written to the store. Press 8 to export.", "ok")
+            self.notify("Split applied")
+
+    @on(JobFailed)
+    def _failed(self, event: JobFailed) -> None:
+        self.fail(event.error)

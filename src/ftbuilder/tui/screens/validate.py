@@ -1,0 +1,230 @@
+"""Validate: the target provider's report on a dataset, with fixes that ask first.
+
+Violations (enter jumps to the sample), token distribution, epochs and cost estimate; drop or
+truncate the over-limit samples after a confirmation (the service backs the store up first).
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.markup import escape
+from textual.widgets import Button, DataTable, Label, Select, Static
+
+from ftbuilder.config import PROVIDERS
+from ftbuilder.services import browse
+from ftbuilder.tui.jobs import JobDone, JobFailed, JobProgress
+from ftbuilder.tui.screens.base import FtbScreen
+from ftbuilder.tui.widgets.cells import cell, num
+from ftbuilder.tui.widgets.charts import histogram_rows
+from ftbuilder.tui.widgets.modals import ConfirmScreen
+
+SUMMARY_SKIP = {"violations", "ok", "path", "name"}
+
+
+def fmt_scalar(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:,.2f}"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return str(value)
+
+
+def summary_text(data: dict[str, Any]) -> str:
+    """The report's figures as aligned lines (nested dicts flattened one level)."""
+    lines = []
+    for key, value in data.items():
+        if key in SUMMARY_SKIP or isinstance(value, list):
+            continue
+        if isinstance(value, dict):
+            inner = ", ".join(f"{k} {fmt_scalar(v)}" for k, v in value.items()
+                              if not isinstance(v, dict | list))
+            if inner:
+                lines.append(f"{key.replace('_', ' '):<22} {escape(inner)}")
+            continue
+        lines.append(f"{key.replace('_', ' '):<22} {escape(fmt_scalar(value))}")
+    return "\n".join(lines)
+
+
+class ValidateScreen(FtbScreen):
+    MODE = "validate"
+    AUTO_FOCUS = "#violations"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("v", "validate", "Validate"),
+        Binding("d", "fix('drop')", "Drop over-limit"),
+        Binding("t", "fix('truncate')", "Truncate over-limit"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.report: Any = None
+
+    def compose_body(self) -> ComposeResult:
+        with Horizontal(classes="filters"):
+            yield Select([], id="dataset", prompt="dataset", allow_blank=True)
+            yield Select([(p, p) for p in PROVIDERS], id="provider", allow_blank=True,
+                         prompt="dataset's provider")
+            yield Select([], id="model", allow_blank=True, prompt="dataset's model")
+            yield Button("Validate (v)", id="validate", variant="primary")
+        with Horizontal():
+            with Vertical(id="val-left"):
+                yield Label("Violations (enter opens the sample)", classes="section")
+                yield DataTable(id="violations", cursor_type="row", zebra_stripes=True)
+                with Horizontal(classes="row"):
+                    yield Button("Drop over-limit (d)", id="drop", variant="error",
+                                 disabled=True)
+                    yield Button("Truncate over-limit (t)", id="truncate", variant="warning",
+                                 disabled=True)
+            with VerticalScroll(id="val-right", classes="panel"):
+                yield Label("Report", classes="section")
+                yield Static(id="verdict")
+                yield Static(id="summary")
+                yield Label("Token distribution", classes="section")
+                yield Static(id="histogram")
+
+    def on_mount(self) -> None:
+        self.query_one("#violations", DataTable).add_columns("line", "sample", "code",
+                                                              "message", "fix")
+
+    def refresh_data(self) -> None:
+        names = [d.name for d in browse.list_datasets(self.ctx)]
+        sel = self.query_one("#dataset", Select)
+        want = self.ftb.dataset if self.ftb.dataset in names else (names[0] if names else None)
+        with self.prevent(Select.Changed):
+            sel.set_options([(n, n) for n in names])
+            if want:
+                sel.value = want
+        if want:
+            self.show_histogram(want)
+            if self.report is None:
+                self.status("v validates the dataset against its target's rules.")
+        else:
+            self.status("No datasets yet.", "warn")
+
+    def show_histogram(self, name: str) -> None:
+        lengths = browse.token_lengths(self.ctx, name)
+        every = {"all samples": [v for vals in lengths.values() for v in vals]}
+        self.query_one("#histogram", Static).update(histogram_rows(every, bins=28, label_width=12))
+
+    def _selected(self, wid: str) -> str | None:
+        v = self.query_one(f"#{wid}", Select).value
+        return v if isinstance(v, str) else None
+
+    @on(Select.Changed, "#dataset")
+    def _dataset(self, event: Select.Changed) -> None:
+        if isinstance(event.value, str):
+            self.ftb.dataset = event.value
+            self.show_histogram(event.value)
+
+    @on(Select.Changed, "#provider")
+    def _provider(self, event: Select.Changed) -> None:
+        from ftbuilder.providers.registry import list_models
+
+        models = list_models(event.value) if isinstance(event.value, str) else []
+        self.query_one("#model", Select).set_options([(m.id, m.id) for m in models])
+
+    @on(Button.Pressed, "#validate")
+    def action_validate(self) -> None:
+        name = self._selected("dataset")
+        if not name:
+            self.fail("no dataset to validate")
+            return
+        validate = self.service("validate")
+        if validate is None:
+            return
+        self.query_one("#validate", Button).disabled = True
+        self.status(f"Validating {name}…")
+        self.start("validate", validate.validate_dataset, self.ctx, name,
+                   provider=self._selected("provider"), model=self._selected("model"))
+
+    @on(Button.Pressed, "#drop")
+    def _drop(self) -> None:
+        self.action_fix("drop")
+
+    @on(Button.Pressed, "#truncate")
+    def _truncate(self) -> None:
+        self.action_fix("truncate")
+
+    def over_limit(self) -> list[Any]:
+        if self.report is None:
+            return []
+        return [v for v in self.report.violations
+                if "token" in v.code or "limit" in v.code or "long" in v.code]
+
+    def action_fix(self, action: str) -> None:
+        name = self._selected("dataset")
+        if not name or self.report is None:
+            self.fail("validate first: fixes act on the over-limit samples it finds")
+            return
+        n = len({v.sample_id for v in self.over_limit()})
+        what = "Drop" if action == "drop" else "Truncate"
+
+        def confirmed(yes: bool | None) -> None:
+            validate = self.service("validate") if yes else None
+            if validate is not None:
+                self.status(f"{what} over-limit samples of {name}…", "warn")
+                self.start("fix", validate.fix_dataset, self.ctx, name, action,
+                           provider=self._selected("provider"), model=self._selected("model"))
+
+        self.app.push_screen(ConfirmScreen(
+            f"{what} the {n} over-limit sample(s) of '{name}'?\n"
+            "The store is backed up first (memory/backups/).", yes=what), confirmed)
+
+    @on(DataTable.RowSelected, "#violations")
+    def _jump(self, event: DataTable.RowSelected) -> None:
+        key = event.row_key.value
+        name = self._selected("dataset")
+        if key and key.isdigit() and name:
+            self.ftb.go("review")
+            self.ftb.review_jump(name, int(key))
+
+    @on(JobProgress)
+    def _progress(self, event: JobProgress) -> None:
+        p = event.progress
+        self.status(f"{p.stage}: {p.done:,}/{p.total:,} {p.message}")
+
+    @on(JobDone)
+    def _done(self, event: JobDone) -> None:
+        self.query_one("#validate", Button).disabled = False
+        if event.job == "fix":
+            data = event.result.to_dict() if hasattr(event.result, "to_dict") else {}
+            self.status("fixed: " + ", ".join(f"{k} {v}" for k, v in data.items()
+                                              if not isinstance(v, dict | list)), "ok")
+            self.action_validate()
+            return
+        self.show_report(event.result)
+
+    def show_report(self, report: Any) -> None:
+        self.report = report
+        data = report.to_dict()
+        t = self.query_one("#violations", DataTable)
+        t.clear()
+        for i, v in enumerate(report.violations[:5000]):
+            tone = "error" if v.severity == "error" else "warn"
+            t.add_row(num(v.line), num(v.sample_id), cell(v.code, tone), cell(v.message),
+                      cell(v.fix, "muted"),
+                      key=str(v.sample_id) if v.sample_id is not None else f"row{i}")
+        n = len(report.violations)
+        errors = sum(1 for v in report.violations if v.severity == "error")
+        verdict = self.query_one("#verdict", Static)
+        if report.ok:
+            verdict.update(f"[$success]✓ ready for {escape(data.get('provider', 'the target'))}[/]"
+                           + (f"  ({n} warning(s))" if n else ""))
+        else:
+            verdict.update(f"[$error]✗ {errors} error(s)[/], {n - errors} warning(s)")
+        self.query_one("#summary", Static).update(summary_text(data))
+        has_over = bool(self.over_limit())
+        self.query_one("#drop", Button).disabled = not has_over
+        self.query_one("#truncate", Button).disabled = not has_over
+        self.status(("valid" if report.ok else f"{n} violation(s)") +
+                    (" · d drops / t truncates the over-limit ones" if has_over else ""),
+                    "ok" if report.ok else "error")
+
+    @on(JobFailed)
+    def _failed(self, event: JobFailed) -> None:
+        self.query_one("#validate", Button).disabled = False
+        self.fail(event.error)
