@@ -1,0 +1,286 @@
+"""Validation of a training set against one target model: format rules, limits, statistics.
+
+Records are checked in blocks: the per-provider rules (:mod:`ftbuilder.quality.rules`) run
+on each parsed record, then the whole block is token-counted in one batch call
+(:func:`ftbuilder.tokens.count_lists`) and summed per example with numpy. A JSONL file is
+streamed (bounded memory); line numbers are 1-based.
+
+The summary follows the OpenAI cookbook (Chat_finetuning_data_prep.ipynb): distributions
+(min, max, mean, median, p5, p95) of messages, tokens and assistant tokens per example;
+epochs by its rule; billed tokens = Σ min(limit, tokens); cost = epochs × billed × price.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import time
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ftbuilder import tokens
+from ftbuilder.core.errors import FormatError
+from ftbuilder.core.progress import CancelToken, ProgressFn, report
+from ftbuilder.core.types import Conversation, ModelSpec, Violation
+from ftbuilder.quality.rules import CHECKERS, ERROR, WARNING
+from ftbuilder.quality.rules_limits import cap_dataset_size, distribution, estimate_training
+
+__all__ = ["ValidationReport", "Validator", "cap_dataset_size", "record_for", "validate_jsonl",
+           "validate_records"]
+
+BLOCK_FAST = 20_000  # records per batch for the quicktok counters
+BLOCK_SLOW = 500  # for per-conversation counters (mistral-common, Gemma vocab)
+
+
+@dataclass
+class ValidationReport:
+    """The result of validating a file or a dataset against one target model.
+
+    ``ok`` is True when no violation has severity "error". ``line`` 0 in a violation means
+    the whole file or dataset. ``estimate`` is True when token counts are estimates (Claude,
+    Gemini): show them labelled so. ``price_unverified`` flags a registry price without a
+    confirmed source.
+    """
+
+    source: str
+    provider: str
+    model: str
+    format: str
+    ok: bool = True
+    examples: int = 0
+    total_tokens: int = 0
+    assistant_tokens: int = 0
+    errors: int = 0
+    warnings: int = 0
+    over_limit: int = 0
+    max_tokens_per_example: int | None = None
+    limit_unverified: bool = False
+    file_bytes: int = 0
+    violations: list[Violation] = field(default_factory=list)
+    by_code: dict[str, int] = field(default_factory=dict)
+    summary: dict[str, dict[str, float] | None] = field(default_factory=dict)
+    epochs: int | None = None
+    billed_tokens: int = 0
+    charged_tokens: int = 0
+    estimated_cost: float | None = None
+    price_per_1m_training_tokens: float | None = None
+    price_unverified: bool = False
+    estimate: bool = False
+    method: str = ""
+    notes: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["violations"] = [v.to_dict() for v in self.violations]
+        return d
+
+
+class Validator:
+    """Accumulates rule violations and token counts block by block, then summarises."""
+
+    def __init__(self, spec: ModelSpec, source: str) -> None:
+        self.spec = spec
+        self.source = source
+        self.checker = CHECKERS.get(spec.format)
+        if self.checker is None:
+            raise ValueError(f"no validation rules for format {spec.format!r}")
+        self.counter = tokens.counter_for(spec)
+        self.block = BLOCK_FAST if tokens.is_exact(spec) and not spec.tokenizer.startswith(
+            "mistral:") else BLOCK_SLOW
+        self.limit = spec.max_tokens_per_example
+        self.limit_verified = spec.is_verified("max_tokens_per_example")
+        self.violations: list[Violation] = []
+        self.examples = 0
+        self._totals: list[np.ndarray] = []
+        self._assistant: list[np.ndarray] = []
+        self._messages: list[np.ndarray] = []
+        self._train_mask: list[np.ndarray] = []
+        self.notes: list[str] = []
+        self.inexact = 0
+        self.started = time.perf_counter()
+
+    # --- per line / record ----------------------------------------------------------------
+    def problem(self, line: int, code: str, message: str, fix: str, severity: str = ERROR,
+                sample_id: int | None = None) -> None:
+        self.violations.append(Violation(line, code, message, fix, severity, sample_id))
+
+    def add_block(self, items: list[tuple[int, int | None, Any]],
+                  train: list[bool] | None = None) -> None:
+        """Check and count ``(line, sample_id, record)`` items (records already parsed)."""
+        check = self.checker
+        lists: list[list[dict[str, Any]]] = []
+        where: list[tuple[int, int | None]] = []
+        keep_train: list[bool] = []
+        vio = self.violations
+        for k, (line, sid, rec) in enumerate(items):
+            self.examples += 1
+            if not isinstance(rec, dict):
+                vio.append(Violation(line, "not_an_object",
+                                     f"the line is a JSON {type(rec).__name__}, not an object",
+                                     "write one JSON object per line", ERROR, sid))
+                continue
+            for code, msg, fix, sev in check(rec):  # type: ignore[misc]
+                vio.append(Violation(line, code, msg, fix, sev, sid))
+            msgs = tokens.to_messages(rec)
+            if msgs:
+                lists.append(msgs)
+                where.append((line, sid))
+                keep_train.append(True if train is None else train[k])
+        if not lists:
+            return
+        b = self.counter.count_lists(lists)
+        self.inexact += len(b.inexact)
+        for n in b.notes:
+            if n not in self.notes:
+                self.notes.append(n)
+        self._totals.append(b.totals)
+        self._assistant.append(b.assistant)
+        self._messages.append(np.fromiter((len(m) for m in lists), dtype=np.int64,
+                                          count=len(lists)))
+        self._train_mask.append(np.asarray(keep_train, dtype=bool))
+        if self.limit:
+            for i in np.nonzero(b.totals > self.limit)[0].tolist():
+                line, sid = where[i]
+                n = int(b.totals[i])
+                unv = "" if self.limit_verified else " (limit UNVERIFIED)"
+                vio.append(Violation(
+                    line, "too_many_tokens",
+                    f"{n:,} tokens, over the {self.limit:,} limit of {self.spec.id}{unv}",
+                    "shorten it, or fix with drop/truncate (ftb validate NAME --fix truncate)",
+                    ERROR if self.limit_verified else WARNING, sid))
+
+    # --- whole set ------------------------------------------------------------------------
+    def _size_rules(self, file_bytes: int, n: int) -> None:
+        spec = self.spec
+        checks = [
+            ("min_examples", spec.min_examples, n < (spec.min_examples or 0), "too_few_examples",
+             f"{n} examples; {spec.id} needs at least {spec.min_examples}",
+             "add examples (50-100 is where results usually start to improve)"),
+            ("max_examples", spec.max_examples, bool(spec.max_examples) and n > spec.max_examples,
+             "too_many_examples", f"{n:,} examples; {spec.id} takes at most "
+             f"{spec.max_examples or 0:,}", "drop examples or split the set"),
+            ("max_file_bytes", spec.max_file_bytes, bool(spec.max_file_bytes) and
+             file_bytes > spec.max_file_bytes, "file_too_large",
+             f"{file_bytes:,} bytes; {spec.id} takes files up to {spec.max_file_bytes or 0:,}",
+             "split the file or drop examples"),
+        ]
+        for fname, limit, broken, code, msg, fix in checks:
+            if limit is not None and broken:
+                verified = spec.is_verified(fname)
+                self.problem(0, code, msg + ("" if verified else " (limit UNVERIFIED)"), fix,
+                             ERROR if verified else WARNING)
+
+    def finish(self, file_bytes: int = 0, n_train: int | None = None) -> ValidationReport:
+        """Apply the whole-set rules and build the report.
+
+        ``n_train``: the examples the size limits apply to (the training split of a dataset);
+        default all examples.
+        """
+        spec = self.spec
+        self._size_rules(file_bytes, self.examples if n_train is None else n_train)
+        totals = np.concatenate(self._totals) if self._totals else np.zeros(0, np.int64)
+        assistant = np.concatenate(self._assistant) if self._assistant else totals
+        messages = np.concatenate(self._messages) if self._messages else totals
+        train = np.concatenate(self._train_mask) if self._train_mask else np.zeros(0, bool)
+        by_code = Counter(v.code for v in self.violations)
+        errors = sum(1 for v in self.violations if v.severity == ERROR)
+        training = estimate_training(totals[train], spec)
+        notes = list(self.notes)
+        exact = tokens.is_exact(spec) and not self.inexact
+        if not tokens.is_exact(spec):
+            notes.append("token counts are ESTIMATES for this model: " + self.counter.method)
+        return ValidationReport(
+            source=self.source, provider=spec.provider, model=spec.id, format=spec.format,
+            ok=errors == 0, examples=self.examples, total_tokens=int(totals.sum()),
+            assistant_tokens=int(assistant.sum()), errors=errors,
+            warnings=len(self.violations) - errors, over_limit=by_code.get("too_many_tokens", 0),
+            max_tokens_per_example=self.limit, limit_unverified=not self.limit_verified,
+            file_bytes=file_bytes, violations=self.violations, by_code=dict(by_code),
+            summary={"messages_per_example": distribution(messages),
+                     "tokens_per_example": distribution(totals),
+                     "assistant_tokens_per_example": distribution(assistant)},
+            estimate=not exact, method=self.counter.method, notes=notes,
+            seconds=round(time.perf_counter() - self.started, 3), **training)
+
+
+def validate_jsonl(path: str | Path, spec: ModelSpec, progress: ProgressFn | None = None,
+                   cancel: CancelToken | None = None) -> ValidationReport:
+    """Validate a JSONL file of provider records for ``spec`` (streamed, 1-based lines).
+
+    Blank lines are reported as warnings and not counted as examples.
+    Raises:
+        OSError: the file cannot be read (the service turns it into a NotFoundError).
+        Cancelled: ``cancel`` was triggered; nothing is written anyway.
+    """
+    path = Path(path)
+    size = path.stat().st_size
+    v = Validator(spec, str(path))
+    items: list[tuple[int, int | None, Any]] = []
+    done = 0
+    started = time.monotonic()
+    with path.open("rb") as f:
+        for lineno, raw in enumerate(f, 1):
+            done += len(raw)
+            if not raw.strip():
+                v.problem(lineno, "blank_line", "blank line", "remove it", WARNING)
+                continue
+            try:
+                rec = json.loads(raw)
+            except ValueError as e:
+                v.examples += 1
+                v.problem(lineno, "invalid_json", f"not valid JSON ({str(e).split(':')[0]})",
+                          "fix the line: one complete JSON object per line")
+                continue
+            items.append((lineno, None, rec))
+            if len(items) >= v.block:
+                v.add_block(items)
+                items = []
+                if cancel is not None:
+                    cancel.check()
+                report(progress, "validate", done, size, f"{v.examples:,} examples", started)
+    v.add_block(items)
+    report(progress, "validate", size, size, f"{v.examples:,} examples", started)
+    return v.finish(file_bytes=size)
+
+
+def _raw_record(conv: Conversation, fmt: str) -> dict[str, Any]:
+    """The record as the format lays it out, without any checks (the rules then report)."""
+    msgs = [m.to_dict() for m in conv.messages]
+    if fmt not in ("anthropic", "gemini"):
+        return {"messages": msgs}
+    system = msgs.pop(0)["content"] if msgs and msgs[0].get("role") == "system" else None
+    if fmt == "anthropic":
+        rec: dict[str, Any] = {} if system is None else {"system": system}
+        rec["messages"] = [{"role": m.get("role"), "content": m.get("content")} for m in msgs]
+        return rec
+    rec = {} if system is None else {"systemInstruction": {"role": "system",
+                                                            "parts": [{"text": system}]}}
+    rec["contents"] = [{"role": "model" if m.get("role") == "assistant" else m.get("role"),
+                        "parts": [{"text": m.get("content")}]} for m in msgs]
+    return rec
+
+
+def record_for(conv: Conversation, fmt: str) -> dict[str, Any]:
+    """The provider record a stored sample exports to (the formats converter when it can
+    express the sample, else the raw layout so the rules say what is wrong)."""
+    try:
+        module = importlib.import_module(f"ftbuilder.formats.{fmt}")
+        return module.to_record(conv)
+    except (ImportError, AttributeError, FormatError):
+        return _raw_record(conv, fmt)
+
+
+def validate_records(records: Iterable[tuple[int, int | None, Any]], spec: ModelSpec,
+                     source: str, file_bytes: int = 0,
+                     train: Iterable[bool] | None = None) -> ValidationReport:
+    """Validate already-parsed ``(line, sample_id, record)`` items (small sets, tests)."""
+    v = Validator(spec, source)
+    items = list(records)
+    v.add_block(items, list(train) if train is not None else None)
+    return v.finish(file_bytes=file_bytes)
