@@ -199,11 +199,11 @@ def test_faq_headings_take_their_whole_section() -> None:
 
 
 def test_bold_question_line_as_heading() -> None:
-    text = ("**Can I pay by bank transfer?**\nYes, for yearly plans only.\n\n"
+    text = ("**Can I pay by bank transfer?**\nyes, for yearly plans only.\n\n"
             "**Do you offer refunds?**\nWithin 14 days, no questions asked.\n")
     convs = extract(text)
     assert [c.messages[1].content for c in convs] == [
-        "Yes, for yearly plans only.", "Within 14 days, no questions asked."]
+        "yes, for yearly plans only.", "Within 14 days, no questions asked."]
 
 
 PDF_PAGE = """Frequently Asked Questions

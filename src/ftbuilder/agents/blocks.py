@@ -14,6 +14,7 @@ be seen together, so consecutive segments of one kind are joined into a :class:`
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 
@@ -52,12 +53,8 @@ class Block:
         self._last = last
 
     def _where(self, raw: int) -> tuple[_Piece, int]:
-        found = self.pieces[0]
-        for p in self.pieces:
-            if p.first_line <= raw:
-                found = p
-            else:
-                break
+        k = max(bisect.bisect_right(self.pieces, raw, key=lambda p: p.first_line) - 1, 0)
+        found = self.pieces[k]
         return found, min(raw - found.first_line, found.n_lines - 1)
 
     def location(self, start: int, end: int) -> str:

@@ -283,21 +283,23 @@ def _plain_questions(sc: _Scan) -> list[Found]:
     return out
 
 
-def _context(sc: _Scan, idx: int) -> str:
-    """The heading chain above logical line ``idx``, else the nearest free title-like line."""
-    chain: list[str] = []
-    level = 99
-    for j in range(idx - 1, -1, -1):
-        if sc.kinds[j] == HEADING and sc.levels[j] < level and not sc.titles[j].endswith("?"):
-            chain.append(sc.titles[j])
-            level = sc.levels[j]
-    if chain:
-        return " > ".join(reversed(chain))
-    for j in range(idx - 1, -1, -1):
-        s = sc.lines[j].text.strip()
-        if sc.kinds[j] == TEXT and not sc.taken[j] and _is_title(s):
-            return s
-    return ""
+def _contexts(sc: _Scan) -> list[str]:
+    """For each line, the heading chain above it ("A > B"), else the nearest free title line.
+
+    One pass over the lines (a document can hold thousands of conversations).
+    """
+    out: list[str] = []
+    stack: list[tuple[int, str]] = []  # (level, title) of the open headings
+    title = ""
+    for i, kind in enumerate(sc.kinds):
+        out.append(" > ".join(t for _, t in stack) if stack else title)
+        if kind == HEADING and not sc.titles[i].endswith("?"):
+            while stack and stack[-1][0] >= sc.levels[i]:
+                stack.pop()
+            stack.append((sc.levels[i], sc.titles[i]))
+        elif kind == TEXT and not sc.taken[i] and _is_title(sc.lines[i].text.strip()):
+            title = sc.lines[i].text.strip()
+    return out
 
 
 def find_conversations(lines: list[Line], with_context: bool = True) -> list[Found]:
@@ -308,8 +310,9 @@ def find_conversations(lines: list[Line], with_context: bool = True) -> list[Fou
     """
     sc = _Scan(lines)
     found = _labelled(sc) + _numbered(sc) + _headings(sc) + _plain_questions(sc)
-    by_raw = {ln.start: i for i, ln in enumerate(lines)}
     if with_context:
+        by_raw = {ln.start: i for i, ln in enumerate(lines)}
+        contexts = _contexts(sc)
         for f in found:
-            f.context = _context(sc, by_raw[f.start])
+            f.context = contexts[by_raw[f.start]]
     return sorted(found, key=lambda f: f.start)

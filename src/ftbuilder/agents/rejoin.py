@@ -60,7 +60,8 @@ def _joinable(prev: str, cur: str) -> bool:
     stripped = cur.lstrip()
     if not prev.strip() or not stripped or not stripped[0].islower():
         return False
-    if _HEADING_RE.match(prev) or _SEPARATOR_RE.match(prev) or FENCE_RE.match(prev):
+    if (_HEADING_RE.match(prev) or _SEPARATOR_RE.match(prev) or FENCE_RE.match(prev)
+            or prev.endswith(("**", "__"))):  # a bold heading or label line stays whole
         return False
     return prev[-1] not in SENTENCE_END
 
