@@ -81,6 +81,14 @@ def test_question_answer_words_and_numbered_labels() -> None:
     assert convs[1].messages[1].content == "Yes, dual stack is enabled by default."
 
 
+def test_q_dot_a_dot_letters() -> None:
+    text = ("Q. Does the lamp need a special bulb?\nA. Any E27 LED bulb fits.\n\n"
+            "Q2) Is it dimmable?\nA2) Yes, with a trailing-edge dimmer.\n")
+    convs = extract(text)
+    assert [c.messages[1].content for c in convs] == [
+        "Any E27 LED bulb fits.", "Yes, with a trailing-edge dimmer."]
+
+
 def test_bold_question_answer_on_own_lines_and_inline() -> None:
     text = ("**Question**\nWhat does the warranty cover?\n\n"
             "**Answer**\nManufacturing defects for two years from the date of purchase.\n\n"

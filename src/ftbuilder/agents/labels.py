@@ -33,6 +33,7 @@ LABELS: dict[str, tuple[str, str]] = {
 _CAPS_ONLY = {"q", "a"}
 
 _PLAIN_RE = re.compile(r"^([A-Za-z][A-Za-z ]{0,24}?)\s*(\d{1,4})?\s*[:：]\s*(.*)$")
+_LETTER_RE = re.compile(r"^([QA])\d{0,4}[.)]\s+(\S.*)$")  # "Q. ...", "A1) ..."
 _BOLD_RE = re.compile(r"^(\*\*|__)(.+?)\1\s*(.*)$")
 _NUM_SUFFIX_RE = re.compile(r"^(.*?)\s*\d{1,4}$")
 
@@ -69,8 +70,8 @@ def _lookup(raw: str) -> tuple[str, str] | None:
 def parse_label(line: str) -> Label | None:
     """The label at the start of ``line``, or None.
 
-    Plain labels need a colon (``Question: ...``); bold ones may go without
-    (``**Question**`` on its own line, ``**Q:** ...``, ``**Answer:**``).
+    Plain labels need a colon (``Question: ...``), except Q/A letters (``Q. ...``,
+    ``A1) ...``); bold ones may go without (``**Question**`` alone, ``**Q:** ...``).
     """
     s = line.strip()
     if not s:
@@ -89,6 +90,9 @@ def parse_label(line: str) -> Label | None:
         if found:
             return Label(found[0], found[1], rest.strip())
         return None
+    m = _LETTER_RE.match(s)
+    if m:
+        return Label(*LABELS[m.group(1).lower()], m.group(2).strip())
     m = _PLAIN_RE.match(s)
     if not m:
         return None
