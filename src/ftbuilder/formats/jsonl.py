@@ -19,7 +19,8 @@ from ftbuilder.core.errors import FormatError, NotFoundError, UsageError
 _WS = b" \t\r\n"
 
 
-def _check_path(path: Path) -> None:
+def check_path(path: Path) -> None:
+    """NotFoundError / UsageError unless ``path`` is an existing file."""
     if not path.exists():
         raise NotFoundError(f"{path} does not exist", "check the file name")
     if path.is_dir():
@@ -55,7 +56,7 @@ def iter_records(path: str | Path) -> Iterator[tuple[int, Any, str]]:
         FormatError: a JSON-array file is not valid JSON as a whole.
     """
     path = Path(path)
-    _check_path(path)
+    check_path(path)
     if _first_char(path) == b"[":
         yield from _iter_array(path)
         return

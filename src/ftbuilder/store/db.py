@@ -449,7 +449,10 @@ class Store:
             return None
         folder = Path(dest_dir) if dest_dir else Path(self.path).parent / "backups"
         folder.mkdir(parents=True, exist_ok=True)
-        stamp = time.strftime("%Y%m%d-%H%M%S") + f"-{time.time_ns() % 1_000_000:06d}"
+        # One clock reading, microseconds after the seconds: names sort in creation order.
+        ns = time.time_ns()
+        stamp = (time.strftime("%Y%m%d-%H%M%S", time.localtime(ns // 1_000_000_000))
+                 + f"-{ns // 1000 % 1_000_000:06d}")
         dest = folder / f"{Path(self.path).stem}-{stamp}-{reason}.db"
         with self._lock:
             target = sqlite3.connect(dest)

@@ -1,0 +1,367 @@
+"""Dataset use cases: import a file, list, stats, delete, duplicate, back up, edit samples.
+
+Destructive operations (delete a dataset or samples) back the store up first
+(``Store.backup``, newest 5 kept). Token counts are computed for the dataset's target model
+with :func:`ftbuilder.tokens.count_many` before samples are stored.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ftbuilder import tokens
+from ftbuilder.core.errors import Cancelled, FormatError, FtbError, NotFoundError, UsageError
+from ftbuilder.core.progress import CancelToken, ProgressFn, report
+from ftbuilder.core.types import Conversation, DatasetInfo, ModelSpec
+from ftbuilder.formats import IMPORT_FORMATS, detect_format, get_format
+from ftbuilder.formats.jsonl import check_path, count_lines, iter_records
+from ftbuilder.formats.stats import DatasetStats
+from ftbuilder.providers.registry import default_model, get_model
+from ftbuilder.quality.dedup import DEFAULT_THRESHOLD, NearDuplicateIndex, conversation_text
+from ftbuilder.services.context import AppContext
+
+BATCH = 5000
+MAX_ERRORS = 100
+MAX_EXAMPLES = 20
+DEDUP_MODES = ("exact", "near")
+
+
+@dataclass
+class ImportResult:
+    """What an import did. ``errors`` lists the first 100 skipped lines (line + reason)."""
+
+    dataset: str
+    path: str
+    provider: str
+    model: str
+    created: bool
+    format: str
+    formats: dict[str, int] = field(default_factory=dict)
+    records: int = 0
+    added: int = 0
+    duplicates: int = 0
+    near_duplicates: int = 0
+    near_dropped: bool = False
+    skipped: int = 0
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    near_duplicate_examples: list[dict[str, Any]] = field(default_factory=list)
+    tokens_added: int = 0
+    token_counts: str = "not counted"
+    total_samples: int = 0
+    total_tokens: int = 0
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+# --- helpers -------------------------------------------------------------------------------
+def _spec(ds: DatasetInfo) -> ModelSpec | None:
+    try:
+        return get_model(ds.provider, ds.model)
+    except NotFoundError:
+        return None
+
+
+def count_tokens(convs: list[Conversation], spec: ModelSpec | None) -> str:
+    """Set ``token_count`` on ``convs`` for ``spec``; returns "exact", "estimate" or
+    "not counted" (no target spec, or the tokens package has no ``count_many``)."""
+    count_many = getattr(tokens, "count_many", None)
+    if spec is None or count_many is None:
+        for c in convs:
+            c.token_count = None
+        return "not counted"
+    exact = True
+    for c, tc in zip(convs, count_many(convs, spec), strict=True):
+        c.token_count = tc.total
+        exact = exact and tc.exact
+    return "exact" if exact else "estimate"
+
+
+def _dataset_for_import(ctx: AppContext, name: str, provider: str | None,
+                        model: str | None) -> tuple[DatasetInfo, bool]:
+    found = ctx.store.find_dataset(name)
+    if found is not None:
+        if (provider and provider != found.provider) or (model and model != found.model):
+            raise UsageError(f"dataset '{name}' targets {found.provider} {found.model}",
+                             "importing adds to it with that target: omit --provider/--model "
+                             "or pick another --name")
+        return found, False
+    cfg = ctx.settings.config
+    provider = provider or cfg.provider
+    if not model:
+        model = cfg.model if provider == cfg.provider else default_model(provider).id
+    spec = get_model(provider, model)
+    return ctx.store.create_dataset(name, provider, spec.id, "import"), True
+
+
+class _Importer:
+    """One import run: batches records, drops exact duplicates, flags or drops near ones."""
+
+    def __init__(self, ctx: AppContext, ds: DatasetInfo, result: ImportResult, dedup: str,
+                 threshold: float | None) -> None:
+        self.ctx, self.ds, self.result, self.dedup = ctx, ds, result, dedup
+        self.spec = _spec(ds)
+        self.seen = ctx.store.hashes(ds.id)
+        self.index = NearDuplicateIndex(threshold) if threshold else None
+        self.resolved: dict[int, int] = {}  # temporary index key -> sample id
+        self.seq = 0
+        self.labels: set[str] = set()
+        if self.index is not None and ds.total_samples:
+            self._index_existing()
+
+    def _index_existing(self) -> None:
+        assert self.index is not None
+        keys: list[int] = []
+        texts: list[str] = []
+        for c in self.ctx.store.iter_samples(self.ds.id):
+            keys.append(c.id or 0)
+            texts.append(conversation_text(c))
+            if len(keys) >= BATCH:
+                self.index.add_texts(keys, texts)
+                keys, texts = [], []
+        self.index.add_texts(keys, texts)
+
+    def error(self, line: int, reason: str) -> None:
+        self.result.skipped += 1
+        if len(self.result.errors) < MAX_ERRORS:
+            self.result.errors.append({"line": line, "reason": reason})
+
+    def is_new(self, conv: Conversation) -> bool:
+        h = conv.content_hash()
+        if h in self.seen:
+            self.result.duplicates += 1
+            return False
+        self.seen.add(h)
+        return True
+
+    def flush(self, batch: list[tuple[int, Conversation]]) -> None:
+        if not batch:
+            return
+        convs = [c for _, c in batch]
+        keys = [-(self.seq + i + 1) for i in range(len(convs))]
+        self.seq += len(convs)
+        near: dict[int, int] = {}
+        if self.index is not None:
+            found = self.index.check(keys, [conversation_text(c) for c in convs],
+                                     index_duplicates=self.dedup != "near")
+            near = {i: k for i, k in enumerate(found) if isinstance(k, int)}
+        drop = self.dedup == "near"
+        kept = [c for i, c in enumerate(convs) if not (drop and i in near)]
+        self.labels.add(count_tokens(kept, self.spec))
+        added, dup = self.ctx.store.add_samples(self.ds.id, kept)
+        self.result.added += added
+        self.result.duplicates += dup
+        self.result.tokens_added += sum(c.token_count or 0 for c in kept if c.id is not None)
+        for key, c in zip(keys, convs, strict=True):
+            if c.id is not None:
+                self.resolved[key] = c.id
+        updates = []
+        for i, key in sorted(near.items()):
+            target = key if key >= 0 else self.resolved.get(key)
+            self.result.near_duplicates += 1
+            if len(self.result.near_duplicate_examples) < MAX_EXAMPLES:
+                self.result.near_duplicate_examples.append({"line": batch[i][0], "of": target})
+            c = convs[i]
+            if not drop and c.id is not None and target is not None:
+                c.meta["near_duplicate_of"] = target
+                updates.append((c.id, c.meta))
+        if updates:
+            self.ctx.store.update_meta(updates)
+
+
+def import_file(ctx: AppContext, path: str | Path, name: str, fmt: str = "auto",
+                provider: str | None = None, model: str | None = None, dedup: str = "exact",
+                near_threshold: float | None = DEFAULT_THRESHOLD,
+                progress: ProgressFn | None = None,
+                cancel: CancelToken | None = None) -> ImportResult:
+    """Import a JSONL/JSON dataset file into dataset ``name`` (created if new, else added to).
+
+    Args:
+        fmt: ``auto`` (detected per record) or one of openai, anthropic, gemini, mistral,
+            llama3, generic, sharegpt, alpaca.
+        provider, model: target of a new dataset (default: config); must match an existing one.
+        dedup: ``exact`` drops exact duplicates and flags near-duplicates in
+            ``meta["near_duplicate_of"]`` (the sample id they resemble); ``near`` drops both.
+        near_threshold: Jaccard threshold of near-duplicates; None skips that check.
+
+    Returns an :class:`ImportResult`. A malformed line is skipped and reported (1-based
+    line + reason); the rest is imported, in batches committed as they go, so a cancel
+    keeps what was stored.
+
+    Raises:
+        NotFoundError: the file, or the target model, does not exist.
+        UsageError: bad ``fmt``/``dedup``, a folder, or a target different from the dataset's.
+        FormatError: a JSON-array file that is not valid JSON.
+        Cancelled: ``cancel`` was set; batches stored before are kept.
+    """
+    started = time.monotonic()
+    if fmt not in IMPORT_FORMATS:
+        raise UsageError(f"unknown import format '{fmt}'", "use one of: " + ", ".join(
+            IMPORT_FORMATS))
+    if dedup not in DEDUP_MODES:
+        raise UsageError(f"unknown dedup mode '{dedup}'", "use exact or near")
+    path = Path(path)
+    check_path(path)
+    total = count_lines(path)
+    ds, created = _dataset_for_import(ctx, name, provider, model)
+    result = ImportResult(ds.name, str(path), ds.provider, ds.model, created, fmt,
+                          near_dropped=dedup == "near")
+    run_id = ctx.store.start_run("import", ds.id, {"path": str(path), "format": fmt,
+                                                    "dedup": dedup})
+    try:
+        imp = _Importer(ctx, ds, result, dedup, near_threshold)
+        batch: list[tuple[int, Conversation]] = []
+        line = 0
+        for line, obj, reason in iter_records(path):
+            if reason:
+                imp.error(line, reason)
+                continue
+            try:
+                kind = detect_format(obj) if fmt == "auto" else fmt
+                conv = get_format(kind).from_record(obj)
+            except FormatError as e:
+                imp.error(line, str(e))
+                continue
+            result.records += 1
+            result.formats[kind] = result.formats.get(kind, 0) + 1
+            conv.source_file = conv.source_file or path.name
+            conv.location = conv.location or f"line {line}"
+            conv.meta.setdefault("mode", "import")
+            if imp.is_new(conv):
+                batch.append((line, conv))
+            if len(batch) >= BATCH:
+                imp.flush(batch)
+                batch = []
+                if cancel is not None:
+                    cancel.check()
+                report(progress, "import", line, total, f"{result.added:,} added",
+                       started=started)
+        imp.flush(batch)
+        report(progress, "import", max(line, total), total, f"{result.added:,} added",
+               started=started)
+    except Cancelled:
+        ctx.store.finish_run(run_id, "cancelled", _run_stats(result))
+        raise
+    except FtbError as e:
+        ctx.store.finish_run(run_id, "failed", _run_stats(result), str(e))
+        raise
+    result.token_counts = next((k for k in ("estimate", "exact") if k in imp.labels),
+                               "not counted")
+    fresh = ctx.store.get_dataset(ds.name)
+    result.total_samples, result.total_tokens = fresh.total_samples, fresh.total_tokens
+    result.seconds = round(time.monotonic() - started, 3)
+    ctx.store.finish_run(run_id, "ok", _run_stats(result))
+    return result
+
+
+def _run_stats(r: ImportResult) -> dict[str, Any]:
+    return {"added": r.added, "duplicates": r.duplicates, "near_duplicates": r.near_duplicates,
+            "skipped": r.skipped}
+
+
+# --- listing and statistics ----------------------------------------------------------------
+def list_datasets(ctx: AppContext) -> list[DatasetInfo]:
+    """Every dataset of the store, newest first."""
+    return ctx.store.list_datasets()
+
+
+def dataset_stats(ctx: AppContext, name: str) -> dict[str, Any]:
+    """Statistics of one dataset (see :class:`DatasetStats` for the keys) plus its target.
+
+    Raises:
+        NotFoundError: no dataset ``name``.
+    """
+    ds = ctx.store.get_dataset(name)
+    acc = DatasetStats()
+    for c in ctx.store.iter_samples(ds.id):
+        acc.add(c)
+    return {"dataset": ds.name, "provider": ds.provider, "model": ds.model, "mode": ds.mode,
+            "created_at": ds.created_at, "token_counts": token_label(_spec(ds)),
+            **acc.to_dict()}
+
+
+def token_label(spec: ModelSpec | None) -> str:
+    """"exact" or "estimate" for the target's counts; "unknown" without a tokens module."""
+    is_exact = getattr(tokens, "is_exact", None)
+    if spec is None or is_exact is None:
+        return "unknown"
+    return "exact" if is_exact(spec) else "estimate"
+
+
+# --- destructive and copying operations ----------------------------------------------------
+def backup(ctx: AppContext, reason: str = "manual") -> Path | None:
+    """Copy the store to memory/backups/ (newest 5 kept). None for an in-memory store."""
+    return ctx.store.backup(reason=reason)
+
+
+def delete_dataset(ctx: AppContext, name: str) -> Path | None:
+    """Delete a dataset and its samples, after a backup. Returns the backup path.
+
+    Raises:
+        NotFoundError: no dataset ``name``.
+    """
+    ctx.store.get_dataset(name)
+    path = ctx.store.backup(reason="delete")
+    ctx.store.delete_dataset(name)
+    return path
+
+
+def duplicate_dataset(ctx: AppContext, name: str, new_name: str,
+                      cancel: CancelToken | None = None) -> DatasetInfo:
+    """Copy a dataset (samples, splits, token counts, metadata) under ``new_name``.
+
+    Raises:
+        NotFoundError: no dataset ``name``.
+        UsageError: ``new_name`` exists already.
+    """
+    ds = ctx.store.get_dataset(name)
+    new = ctx.store.create_dataset(new_name, ds.provider, ds.model, ds.mode, ds.config)
+    try:
+        batch: list[Conversation] = []
+        for c in ctx.store.iter_samples(ds.id):
+            c.id = None
+            batch.append(c)
+            if len(batch) >= BATCH:
+                ctx.store.add_samples(new.id, batch)
+                batch = []
+                if cancel is not None:
+                    cancel.check()
+        ctx.store.add_samples(new.id, batch)
+    except BaseException:
+        ctx.store.delete_dataset(new_name)  # no half copy left behind
+        raise
+    return ctx.store.get_dataset(new_name)
+
+
+def update_sample(ctx: AppContext, conv: Conversation) -> Conversation:
+    """Save an edited sample (messages, keywords, meta); its token count is recomputed.
+
+    Raises:
+        NotFoundError: the sample does not exist.
+        UsageError: the edit makes it identical to another sample of the dataset.
+    """
+    if conv.id is None:
+        raise UsageError("this sample has not been stored yet", "add it to a dataset first")
+    ds_id = ctx.store.sample_dataset_id(conv.id)
+    ds = next(d for d in ctx.store.list_datasets() if d.id == ds_id)
+    count_tokens([conv], _spec(ds))
+    try:
+        ctx.store.update_sample(conv)
+    except sqlite3.IntegrityError:
+        raise UsageError(f"sample {conv.id} would become identical to another sample of "
+                         f"'{ds.name}'", "change it further or delete it") from None
+    return conv
+
+
+def delete_samples(ctx: AppContext, name: str, ids: list[int]) -> int:
+    """Delete samples of dataset ``name`` by id, after a backup. Returns how many went."""
+    ds = ctx.store.get_dataset(name)
+    if not ids:
+        return 0
+    ctx.store.backup(reason="delete-samples")
+    return ctx.store.delete_samples(ds.id, ids)

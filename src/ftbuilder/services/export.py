@@ -1,0 +1,219 @@
+"""Export a dataset as provider-ready files, streamed from the store in one pass.
+
+Layout, written directly into ``out_dir`` (the CLI passes ``<output.dir>/<NAME>`` by default,
+``<output.dir>/<NAME>/<FORMAT>`` when several formats are asked)::
+
+    train.jsonl, validation.jsonl, test.jsonl   one per split present, or
+    dataset.jsonl                               when the dataset is not split
+    unsplit.jsonl                               samples added after a split (with a warning)
+    metadata.csv                                one row per sample (include_csv)
+    stats.json                                  dataset statistics + what was written
+
+Files are written under temporary names and renamed at the end, so a cancelled or failed
+export leaves the previous files as they were. JSONL files of these names left by an earlier
+export and not written this time are removed. With ``fmt="csv"`` only metadata.csv and
+stats.json are written. Each JSONL file is then checked with the validator
+(``services.validate.validate_file``) against the provider whose format it is.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from ftbuilder.core.errors import FormatError, FtbError, UsageError
+from ftbuilder.core.progress import CancelToken, ProgressFn, report
+from ftbuilder.core.types import DatasetInfo
+from ftbuilder.formats import EXPORT_FORMATS, FORMAT_PROVIDERS, get_format
+from ftbuilder.formats.csvmeta import MetadataWriter
+from ftbuilder.formats.stats import DatasetStats
+from ftbuilder.providers.registry import default_model
+from ftbuilder.services.context import AppContext
+
+SPLIT_FILES = {"train": "train.jsonl", "validation": "validation.jsonl", "test": "test.jsonl"}
+ALL_FILE = "dataset.jsonl"
+UNSPLIT_FILE = "unsplit.jsonl"
+OUR_JSONL = (*SPLIT_FILES.values(), ALL_FILE, UNSPLIT_FILE)
+MAX_REASONS = 10
+STEP = 2000
+
+
+@dataclass
+class ExportFile:
+    """One JSONL file written and its validation status (ok | failed | not validated)."""
+
+    name: str
+    path: str
+    examples: int = 0
+    bytes: int = 0
+    validation: str = "not validated"
+    violations: int = 0
+    note: str = ""
+
+
+@dataclass
+class ExportResult:
+    """What an export wrote. ``ok`` is False when a file fails validation or a sample could
+    not be written in the format (``skipped``, with its reasons)."""
+
+    dataset: str
+    format: str
+    out_dir: str
+    files: list[ExportFile] = field(default_factory=list)
+    metadata_csv: str | None = None
+    stats_json: str | None = None
+    examples: int = 0
+    skipped: int = 0
+    skip_reasons: dict[str, int] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    ok: bool = True
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class _Outputs:
+    """Temporary files opened on demand, renamed into place by :meth:`commit`."""
+
+    def __init__(self, out_dir: Path) -> None:
+        self.out_dir = out_dir
+        self.handles: dict[str, IO[str]] = {}
+        self.counts: dict[str, int] = {}
+
+    def open(self, name: str, newline: str | None = None) -> IO[str]:
+        fh = self.handles.get(name)
+        if fh is None:
+            fh = (self.out_dir / f".{name}.tmp").open("w", encoding="utf-8", newline=newline,
+                                                       buffering=1 << 20)
+            self.handles[name] = fh
+            self.counts[name] = 0
+        return fh
+
+    def commit(self) -> None:
+        for name, fh in self.handles.items():
+            fh.close()
+            os.replace(self.out_dir / f".{name}.tmp", self.out_dir / name)
+
+    def abort(self) -> None:
+        for name, fh in self.handles.items():
+            fh.close()
+            (self.out_dir / f".{name}.tmp").unlink(missing_ok=True)
+
+
+def _validate(ctx: AppContext, f: ExportFile, fmt: str, ds: DatasetInfo) -> None:
+    provider = FORMAT_PROVIDERS.get(fmt)
+    if provider is None:
+        f.note = f"no provider rules for the {fmt} format"
+        return
+    try:
+        from ftbuilder.services import validate as validator
+    except ImportError:
+        f.note = "validator not available"
+        return
+    model = ds.model if ds.provider == provider else default_model(provider).id
+    try:
+        rep = validator.validate_file(ctx, f.path, provider, model)
+    except FtbError as e:
+        f.note = f"not validated: {e}"
+        return
+    f.validation = "ok" if rep.ok else "failed"
+    f.violations = len(rep.violations)
+    f.note = f"checked against {provider} {model}"
+
+
+def export_dataset(ctx: AppContext, name: str, fmt: str, out_dir: str | Path,
+                   include_csv: bool = True, include_stats: bool = True,
+                   progress: ProgressFn | None = None,
+                   cancel: CancelToken | None = None) -> ExportResult:
+    """Write dataset ``name`` in ``fmt`` into ``out_dir`` (layout in the module docstring).
+
+    Args:
+        fmt: openai, anthropic, gemini, mistral, llama3, generic, or csv (metadata only).
+
+    Returns an :class:`ExportResult` listing each file with its example count and
+    validation status.
+
+    Raises:
+        NotFoundError: no dataset ``name``.
+        UsageError: unknown format, empty dataset, or ``out_dir`` cannot be written.
+        Cancelled: ``cancel`` was set; no file is replaced.
+    """
+    started = time.monotonic()
+    if fmt not in EXPORT_FORMATS:
+        raise UsageError(f"unknown export format '{fmt}'", "use one of: "
+                         + ", ".join(EXPORT_FORMATS))
+    ds = ctx.store.get_dataset(name)
+    if ds.total_samples == 0:
+        raise UsageError(f"dataset '{name}' has no samples to export",
+                         "add samples with `ftb build` or `ftb import` first")
+    out = Path(out_dir)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise UsageError(f"cannot create {out}: {e.strerror}", "pick another --out") from None
+    result = ExportResult(ds.name, fmt, str(out))
+    split_counts = ctx.store.split_counts(ds.id)
+    is_split = any(s is not None for s in split_counts)
+    if is_split and split_counts.get(None):
+        result.warnings.append(f"{split_counts[None]} samples have no split (added after it): "
+                               f"written to {UNSPLIT_FILE}; run `ftb split` again to place them")
+    convert = get_format(fmt).to_record if fmt != "csv" else None
+    outputs = _Outputs(out)
+    acc = DatasetStats()
+    try:
+        meta = MetadataWriter(outputs.open("metadata.csv", newline="")) if include_csv else None
+        for n, conv in enumerate(ctx.store.iter_samples(ds.id), 1):
+            acc.add(conv)
+            if meta is not None:
+                meta.write(conv)
+            if convert is not None:
+                try:
+                    line = json.dumps(convert(conv), ensure_ascii=False)
+                except FormatError as e:
+                    result.skipped += 1
+                    reason = e.message
+                    if reason in result.skip_reasons or len(result.skip_reasons) < MAX_REASONS:
+                        result.skip_reasons[reason] = result.skip_reasons.get(reason, 0) + 1
+                else:
+                    target = (SPLIT_FILES.get(conv.split or "", UNSPLIT_FILE) if is_split
+                              else ALL_FILE)
+                    outputs.open(target).write(line + "\n")
+                    outputs.counts[target] += 1
+            if n % STEP == 0:
+                if cancel is not None:
+                    cancel.check()
+                report(progress, "export", n, ds.total_samples, started=started)
+        if include_stats:
+            stats = {"dataset": ds.name, "provider": ds.provider, "model": ds.model,
+                     "format": fmt, "exported_at": time.strftime("%Y-%m-%dT%H:%M:%SZ",
+                                                                  time.gmtime()),
+                     **acc.to_dict(),
+                     "files": {k: v for k, v in outputs.counts.items() if k.endswith(".jsonl")},
+                     "skipped": result.skipped, "skip_reasons": result.skip_reasons}
+            json.dump(stats, outputs.open("stats.json"), ensure_ascii=False, indent=2)
+        outputs.commit()
+    except BaseException:
+        outputs.abort()
+        raise
+    report(progress, "export", ds.total_samples, ds.total_samples, started=started)
+    written = set(outputs.handles)
+    if convert is not None:
+        for stale in OUR_JSONL:
+            if stale not in written:
+                (out / stale).unlink(missing_ok=True)
+    for fname in [f for f in OUR_JSONL if f in written]:
+        f = ExportFile(fname, str(out / fname), outputs.counts[fname],
+                       (out / fname).stat().st_size)
+        _validate(ctx, f, fmt, ds)
+        result.files.append(f)
+    result.metadata_csv = str(out / "metadata.csv") if include_csv else None
+    result.stats_json = str(out / "stats.json") if include_stats else None
+    result.examples = sum(f.examples for f in result.files)
+    result.ok = result.skipped == 0 and all(f.validation != "failed" for f in result.files)
+    result.seconds = round(time.monotonic() - started, 3)
+    return result

@@ -1,0 +1,110 @@
+"""Split a dataset into train / validation (/ test): preview with :func:`plan_split`, then
+write with :func:`apply_split`. The algorithm is :mod:`ftbuilder.formats.splitting` (pure,
+deterministic by seed); a sample is never cut.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ftbuilder.core.errors import UsageError
+from ftbuilder.formats.splitting import GroupSplit, check_shares, plan
+from ftbuilder.services.context import AppContext
+
+WEIGHT_BY = ("source", "keywords")
+
+
+@dataclass
+class SplitPlan:
+    """A split, previewed or applied: counts per split and per group (source or keyword).
+
+    ``assignments`` (sample id, split) is what :func:`apply_split` writes; it is left out of
+    :meth:`to_dict`. ``backup`` is the store copy made before overwriting an earlier split.
+    """
+
+    dataset: str
+    ratio: float
+    test: float
+    validation: float
+    strategy: str
+    weight_by: str
+    seed: int
+    total: int
+    counts: dict[str, int]
+    groups: list[GroupSplit]
+    warnings: list[str] = field(default_factory=list)
+    applied: bool = False
+    backup: str | None = None
+    assignments: list[tuple[int, str]] = field(default_factory=list, repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"dataset": self.dataset, "ratio": self.ratio, "validation": self.validation,
+                "test": self.test, "strategy": self.strategy, "weight_by": self.weight_by,
+                "seed": self.seed, "total": self.total, "applied": self.applied,
+                "backup": self.backup, "counts": dict(self.counts),
+                "groups": [g.to_dict() for g in self.groups], "warnings": list(self.warnings)}
+
+
+def _group(source: str | None, keywords: list[str], weight_by: str) -> str | None:
+    if weight_by == "source":
+        return source
+    return str(keywords[0]).strip().lower() if keywords else None
+
+
+def plan_split(ctx: AppContext, name: str, ratio: float, test: float = 0.0,
+               strategy: str = "random", weight_by: str = "source",
+               seed: int = 42) -> SplitPlan:
+    """Preview a split: counts per split and per group. Nothing is written.
+
+    Args:
+        ratio: training share (0 < ratio < 1); validation gets 1 - ratio - test.
+        test: optional test share (0 <= test < 1 - ratio).
+        strategy: ``random`` (seeded shuffle) or ``weighted`` (each group split at the ratio).
+        weight_by: the group of a weighted split (and of the preview table): ``source`` file or
+            first topic ``keywords``.
+
+    Raises:
+        NotFoundError: no dataset ``name``.
+        UsageError: bad shares, strategy or weight_by, or an empty dataset.
+    """
+    _, validation, _ = check_shares(ratio, test)
+    if weight_by not in WEIGHT_BY:
+        raise UsageError(f"unknown --weight-by '{weight_by}'", "use source or keywords")
+    ds = ctx.store.get_dataset(name)
+    keys = ctx.store.sample_keys(ds.id)
+    if not keys:
+        raise UsageError(f"dataset '{name}' has no samples to split",
+                         "add samples with `ftb build` or `ftb import` first")
+    p = plan(((i, _group(src, kws, weight_by)) for i, src, kws, _ in keys), ratio, test,
+             strategy, seed)
+    return SplitPlan(ds.name, ratio, test, round(validation, 6), strategy, weight_by, seed,
+                     len(keys), p.counts, p.groups, p.warnings, assignments=p.assignments)
+
+
+def apply_split(ctx: AppContext, split_plan: SplitPlan) -> SplitPlan:
+    """Write a previewed split to the store (one transaction) and remember its settings.
+
+    If samples were added or removed since the preview, the plan is recomputed with the same
+    settings (same seed, same result for the same samples) and a warning says so. An earlier
+    split is backed up before it is overwritten.
+
+    Raises:
+        NotFoundError: the dataset no longer exists.
+    """
+    p = split_plan
+    ds = ctx.store.get_dataset(p.dataset)
+    keys = ctx.store.sample_keys(ds.id)
+    if {k[0] for k in keys} != {i for i, _ in p.assignments}:
+        p = plan_split(ctx, p.dataset, p.ratio, p.test, p.strategy, p.weight_by, p.seed)
+        p.warnings.append("the samples changed since the preview: the split was recomputed")
+    if any(k[3] is not None for k in keys):
+        backup = ctx.store.backup(reason="split")
+        p.backup = str(backup) if backup else None
+    ctx.store.set_splits(ds.id, p.assignments)
+    config = dict(ds.config)
+    config["split"] = {"ratio": p.ratio, "test": p.test, "strategy": p.strategy,
+                       "weight_by": p.weight_by, "seed": p.seed}
+    ctx.store.update_dataset(ds.id, config=config)
+    p.applied = True
+    return p
