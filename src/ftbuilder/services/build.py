@@ -23,6 +23,7 @@ from ftbuilder.core.progress import CancelToken, ProgressFn, report
 from ftbuilder.core.types import Conversation, DatasetInfo, ModelSpec
 from ftbuilder.providers.registry import get_model
 from ftbuilder.services.context import AppContext
+from ftbuilder.services.generate import retry_generation, run_create, run_free, run_hybrid
 
 RUN_KIND = "build"
 
@@ -99,6 +100,7 @@ class BuildJob:
     cancel: CancelToken | None = None
     token_methods: Counter[str] = field(default_factory=Counter)
     patterns: Counter[str] = field(default_factory=Counter)
+    extra: dict[str, Any] = field(default_factory=dict)  # runner stats (e.g. "generation")
 
     def check(self) -> None:
         if self.cancel is not None:
@@ -175,7 +177,8 @@ def run_identify(job: BuildJob) -> None:
     report(job.progress, "save", len(convs), len(convs), f"{job.result.samples_added} added")
 
 
-RUNNERS: dict[str, Runner] = {"identify": run_identify}
+RUNNERS: dict[str, Runner] = {"identify": run_identify, "create": run_create,
+                              "hybrid": run_hybrid, "free": run_free}
 
 
 def register_runner(mode: str, runner: Runner) -> None:
@@ -213,7 +216,7 @@ def _stats(job: BuildJob) -> dict[str, Any]:
     return {"files": len(r.files), "failed_files": r.failed_files, "found": r.found,
             "added": r.samples_added, "duplicates": r.duplicates, "capped": r.capped,
             "patterns": dict(job.patterns), "token_method": dict(job.token_methods),
-            "dataset_samples": job.ctx.store.get_dataset(r.name).total_samples}
+            "dataset_samples": job.ctx.store.get_dataset(r.name).total_samples, **job.extra}
 
 
 def build(ctx: AppContext, req: BuildRequest, progress: ProgressFn | None = None,
@@ -266,11 +269,8 @@ def retry(ctx: AppContext, name: str, progress: ProgressFn | None = None,
 
     Raises:
         NotFoundError: no dataset of that name.
-        FtbError: this version has no LLM work to resume (identify builds have none:
+        FtbError: the dataset has no LLM work to resume (identify builds have none:
             running the build again adds only what is new).
+        Cancelled, ProviderError: as for a build; work finished before is kept.
     """
-    ctx.store.get_dataset(name)
-    raise FtbError("nothing to resume: only LLM builds (create, hybrid, free) leave work to "
-                   "retry, and this version has none yet",
-                   f"run `ftb build --name {name}` again: existing samples are kept, "
-                   "duplicates dropped")
+    return retry_generation(ctx, name, progress, cancel)

@@ -1,0 +1,406 @@
+"""Run generation tasks against the agent LLM at scale: async, bounded, resumable, accounted.
+
+A :class:`Job` is a dataset, a :class:`~ftbuilder.agents.create.Generator` and the chunks it
+works on; tasks are (chunk, variant) pairs visited round by round until the dataset holds
+``target`` samples of the generator's scope. ``concurrency`` workers share one event loop,
+one store connection and one HTTP client. Each task:
+
+1. is registered as a pending work item (``work_items``), unless already known;
+2. asks the LLM through the response cache (a resumed run repeats no call) and the
+   per-backend rate limiter;
+3. parses the reply tolerantly; an unusable reply is asked again with another seed, at most
+   ``1 + system.max_retries`` times (chat backends already retry bad JSON themselves: 2);
+4. drops conversations that repeat a question already in the dataset or exceed the target
+   model's token limit, caps them at what the target still needs, and commits them together
+   with the item's "done" status in ONE transaction.
+
+A killed run therefore resumes exactly: done items are skipped, in-flight ones are answered
+from the cache. Failures are counted by reason; items that failed are re-run by ``ftb retry``.
+A weak model gives fewer samples: a long streak of tasks adding nothing stops the run, and
+a streak of backend errors aborts it with the backend's message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import re
+import time
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from ftbuilder.agents.chunking import Chunk
+from ftbuilder.agents.create import CHAT, Generator, Task
+from ftbuilder.agents.parsing import EMPTY, INVALID_JSON
+from ftbuilder.core.errors import Cancelled, ProviderError
+from ftbuilder.core.progress import CancelToken, ProgressFn, report
+from ftbuilder.core.types import Conversation, ModelSpec
+from ftbuilder.providers.base import LLMClient, LLMResponse
+from ftbuilder.providers.cache import CachedClient
+from ftbuilder.providers.ratelimit import RateLimiter
+from ftbuilder.providers.registry import AgentPrice
+from ftbuilder.store.db import Store
+
+PROVIDER_ERROR, DUPLICATE, OVER_LIMIT = "provider_error", "duplicate", "over_token_limit"
+NOT_VERBATIM = "not_verbatim"
+REASONS = (INVALID_JSON, EMPTY, OVER_LIMIT, DUPLICATE, NOT_VERBATIM, PROVIDER_ERROR)
+_NORM_RE = re.compile(r"[\W_]+", re.UNICODE)
+
+
+def question_key(text: str) -> str:
+    """A user message reduced for near-duplicate checks: lowercase letters and digits."""
+    return _NORM_RE.sub(" ", text.lower()).strip()
+
+
+@dataclass
+class RunStats:
+    """Live accounting of one run (shown as it goes, returned at the end)."""
+
+    target: int = 0
+    existing: int = 0
+    samples_added: int = 0
+    requests: int = 0  # real LLM calls (not answered by the cache)
+    cache_hits: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    items_done: int = 0
+    items_failed: int = 0
+    items_skipped: int = 0  # finished by an earlier run
+    surplus: int = 0  # good samples left out because the target was reached
+    failures: Counter[str] = field(default_factory=Counter)
+    by_source: Counter[str] = field(default_factory=Counter)  # samples added per source file
+    stopped: str = ""
+    agent: str = ""
+    price: AgentPrice | None = None
+    started: float = field(default_factory=time.monotonic)
+    elapsed: float = 0.0
+
+    @property
+    def total(self) -> int:
+        return self.existing + self.samples_added
+
+    @property
+    def cost(self) -> float | None:
+        """Estimated USD of the real calls, or None when the agent model has no known price."""
+        if self.price is None:
+            return None
+        return (self.prompt_tokens * self.price.input_per_1m
+                + self.completion_tokens * self.price.output_per_1m) / 1e6
+
+    def seconds(self) -> float:
+        return self.elapsed or (time.monotonic() - self.started)
+
+    @property
+    def samples_per_min(self) -> float:
+        s = self.seconds()
+        return self.samples_added * 60 / s if s > 0 else 0.0
+
+    def cost_text(self) -> str:
+        c = self.cost
+        if c is None:
+            return "cost unknown"
+        label = "" if self.price and self.price.verified else " (unverified price)"
+        return f"${c:.4f}{label}"
+
+    def line(self) -> str:
+        return (f"{self.requests} requests ({self.cache_hits} cached), "
+                f"{self.prompt_tokens}+{self.completion_tokens} tokens, {self.cost_text()}, "
+                f"{self.samples_per_min:.0f} samples/min")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "target": self.target, "existing": self.existing, "samples_added": self.samples_added,
+            "requests": self.requests, "cache_hits": self.cache_hits,
+            "prompt_tokens": self.prompt_tokens, "completion_tokens": self.completion_tokens,
+            "estimated_cost_usd": None if self.cost is None else round(self.cost, 6),
+            "price_verified": bool(self.price and self.price.verified),
+            "samples_per_min": round(self.samples_per_min, 1), "seconds": round(self.seconds(), 2),
+            "items_done": self.items_done, "items_failed": self.items_failed,
+            "items_skipped": self.items_skipped, "surplus": self.surplus,
+            "failures": {r: self.failures[r] for r in REASONS if self.failures[r]},
+            "stopped": self.stopped, "agent": self.agent,
+        }
+
+
+@dataclass
+class Job:
+    """What to generate: ``target`` samples of ``generator.scope`` in ``dataset_id``.
+
+    ``retry``: run only the recorded items that failed or never finished.
+    """
+
+    dataset_id: int
+    generator: Generator
+    chunks: list[Chunk]
+    target: int
+    retry: bool = False
+
+
+@dataclass
+class RunOptions:
+    concurrency: int = 4
+    max_retries: int = 3
+    limiter: RateLimiter | None = None
+    spec: ModelSpec | None = None  # the target model: token counts and limit
+    price: AgentPrice | None = None
+    progress_every: float = 0.25
+
+
+def _bad_output(err: ProviderError) -> bool:
+    kind = getattr(err, "kind", None)
+    return kind == "bad_output" or (kind is None and "did not return the JSON" in err.message)
+
+
+def count_tokens(convs: list[Conversation], spec: ModelSpec | None) -> None:
+    """Set ``token_count`` of each conversation for the target model."""
+    if spec is None or not convs:
+        return
+    from ftbuilder.tokens import count_many
+
+    for c, tc in zip(convs, count_many(convs, spec), strict=True):
+        c.token_count = tc.total
+
+
+class _Run:
+    def __init__(self, store: Store, client: CachedClient, job: Job, opts: RunOptions,
+                 progress: ProgressFn | None, cancel: CancelToken | None) -> None:
+        self.store, self.client, self.job, self.opts = store, client, job, opts
+        self.gen = job.generator
+        self.progress, self.cancel = progress, cancel
+        self.stats = RunStats(target=job.target, agent=client.describe(), price=opts.price)
+        self.stats.existing = store.count_samples_meta(job.dataset_id, **self.gen.scope)
+        self.states = store.work_states(job.dataset_id)
+        self.seen = {question_key(t) for t in store.first_user_messages(job.dataset_id)}
+        self.max_attempts = 1 + opts.max_retries if self.gen.style != CHAT else \
+            1 + min(1, opts.max_retries)
+        self.inflight = 0
+        self.finished = 0
+        self.yielded = 0
+        self.dry = 0
+        self.bad_backend = 0
+        self.fatal: ProviderError | None = None
+        self.stop = False
+        self.cond = asyncio.Condition()
+        self.tasks = self._tasks()
+        self._last_report = 0.0
+
+    # --- which tasks, in what order ------------------------------------------------------------
+    def _tasks(self) -> Iterator[Task]:
+        if self.job.retry:
+            for _key, payload, _attempts in self.store.work_items(self.job.dataset_id,
+                                                                  ["pending"]):
+                yield Task.from_payload(payload)
+            return
+        chunks = self.job.chunks
+        if not chunks:
+            return
+        per_round = max(1, self.gen.per_call * len(chunks))
+        rounds = max(len(self.gen.angles), 3 * math.ceil(self.job.target / per_round) + 2)
+        for variant in range(rounds):
+            for chunk in chunks:
+                yield self.gen.task(chunk, variant)
+
+    @property
+    def needed(self) -> int:
+        return self.job.target - self.stats.total
+
+    def _expected(self) -> float:
+        per_task = self.yielded / self.finished if self.finished >= 4 else self.gen.per_call
+        return self.inflight * max(per_task, 0.25)
+
+    async def _next(self) -> Task | None:
+        async with self.cond:
+            while True:
+                if self.stop:
+                    return None
+                if self.needed <= 0:
+                    self.stop = True
+                    self.stats.stopped = "target reached"
+                    return None
+                if self.inflight and self._expected() >= self.needed:
+                    await self.cond.wait()
+                    continue
+                task = next(self.tasks, None)
+                if task is None:
+                    if self.inflight:
+                        await self.cond.wait()  # a running task may still fall short
+                        continue
+                    self.stats.stopped = self.stats.stopped or "no more work"
+                    return None
+                status = self.states.get(task.key, ("", 0))[0]
+                if status == "done" or (status == "failed" and not self.job.retry):
+                    self.stats.items_skipped += 1
+                    continue
+                self.inflight += 1
+                return task
+
+    async def _worker(self) -> None:
+        while (task := await self._next()) is not None:
+            added = 0
+            try:
+                added = await self._process(task)
+            finally:
+                async with self.cond:
+                    self.inflight -= 1
+                    self.finished += 1
+                    self.yielded += added
+                    self.cond.notify_all()
+            self._report()
+
+    # --- one task --------------------------------------------------------------------------
+    async def _ask(self, task: Task, attempt: int) -> LLMResponse:
+        request = self.gen.request(task, attempt)
+        limiter = self.opts.limiter
+        estimate = 0
+        if limiter is not None and limiter.active:
+            estimate = self.gen.prompt_tokens(request) + request.max_tokens // 4
+            await limiter.acquire(estimate)
+        response = await self.client.agenerate(request)
+        if response.cached:
+            self.stats.cache_hits += 1
+        else:
+            self.stats.requests += 1
+            self.stats.prompt_tokens += response.prompt_tokens
+            self.stats.completion_tokens += response.completion_tokens
+            if limiter is not None and limiter.active:
+                await limiter.settle(estimate,
+                                     response.prompt_tokens + response.completion_tokens)
+        return response
+
+    async def _process(self, task: Task) -> int:
+        ds = self.job.dataset_id
+        payload = task.to_payload()
+        _, prior = self.states.get(task.key, ("", 0))
+        if task.key not in self.states:
+            self.store.add_work_items(ds, [(task.key, payload)])
+            self.states[task.key] = ("pending", 0)
+        reason = ""
+        for i in range(self.max_attempts):
+            try:
+                response = await self._ask(task, prior * self.max_attempts + i)
+            except ProviderError as e:
+                reason = INVALID_JSON if _bad_output(e) else PROVIDER_ERROR
+                self.stats.failures[reason] += 1
+                self.bad_backend = self.bad_backend + 1 if reason == PROVIDER_ERROR else 0
+                if self.bad_backend >= max(5, 2 * self.opts.concurrency):
+                    self.fatal, self.stop = e, True
+                return self._finish(task, payload, [], "failed", f"{reason}: {e}")
+            self.bad_backend = 0
+            parsed = self.gen.parse(response.text)
+            if parsed.reason is not None:
+                self.stats.failures[parsed.reason] += 1
+                reason = parsed.reason
+                if parsed.reason == EMPTY and self.gen.style == CHAT:
+                    return self._finish(task, payload, [], "done", EMPTY)  # nothing usable there
+                continue
+            return self._finish(task, payload, self._keep(self.gen.conversations(task, parsed)),
+                                "done", "")
+        return self._finish(task, payload, [], "failed", f"{reason} after "
+                                                         f"{self.max_attempts} attempts")
+
+    def _keep(self, convs: list[Conversation]) -> list[Conversation]:
+        fresh = []
+        for c in convs:
+            first = next((m.content for m in c.messages if m.role == "user"), "")
+            q = question_key(first)
+            if q in self.seen:
+                self.stats.failures[DUPLICATE] += 1
+                continue
+            self.seen.add(q)
+            fresh.append(c)
+        count_tokens(fresh, self.opts.spec)
+        limit = self.opts.spec.max_tokens_per_example if self.opts.spec else None
+        kept = []
+        for c in fresh:
+            if limit and c.token_count and c.token_count > limit:
+                self.stats.failures[OVER_LIMIT] += 1
+            else:
+                kept.append(c)
+        room = max(0, self.needed)
+        self.stats.surplus += max(0, len(kept) - room)
+        return kept[:room]
+
+    def _finish(self, task: Task, payload: dict[str, Any], convs: list[Conversation],
+                status: str, error: str) -> int:
+        added, dup = self.store.commit_work(self.job.dataset_id, task.key, convs, payload,
+                                            status, error)
+        self.states[task.key] = (status, self.states.get(task.key, ("", 0))[1] + 1)
+        self.stats.failures[DUPLICATE] += dup
+        self.stats.samples_added += added
+        for c in convs:
+            if c.id is not None and c.source_file:
+                self.stats.by_source[c.source_file] += 1
+        if status == "done":
+            self.stats.items_done += 1
+        else:
+            self.stats.items_failed += 1
+        self.dry = 0 if added else self.dry + 1
+        if self.dry >= max(12, 3 * self.opts.concurrency, len(self.job.chunks)) and not self.stop:
+            self.stop = True
+            self.stats.stopped = (f"stopped early: the last {self.dry} tasks added no sample "
+                                  "(the agent model yields too few usable samples)")
+        return added
+
+    # --- progress, cancel, run ---------------------------------------------------------------
+    def _report(self, force: bool = False) -> None:
+        now = time.monotonic()
+        if self.progress is None or (not force and now - self._last_report
+                                     < self.opts.progress_every):
+            return
+        self._last_report = now
+        report(self.progress, "generate", min(self.stats.total, self.job.target),
+               self.job.target, self.stats.line(), started=self.stats.started)
+
+    async def _watch_cancel(self, workers: list[asyncio.Task[None]]) -> None:
+        while True:
+            await asyncio.sleep(0.05)
+            if self.cancel is not None and self.cancel.cancelled:
+                self.stats.stopped = "cancelled"
+                for w in workers:
+                    w.cancel()
+                return
+
+    async def run(self) -> RunStats:
+        self._report(force=True)
+        workers = [asyncio.create_task(self._worker())
+                   for _ in range(max(1, self.opts.concurrency))]
+        watcher = asyncio.create_task(self._watch_cancel(workers))
+        try:
+            results = await asyncio.gather(*workers, return_exceptions=True)
+        finally:
+            watcher.cancel()
+            await self.client.aclose()
+        self.stats.elapsed = time.monotonic() - self.stats.started
+        self._report(force=True)
+        if self.stats.stopped == "cancelled":
+            raise Cancelled(f"cancelled: {self.stats.samples_added} samples made in this run "
+                            "are kept", "run the same build again (or ftb retry) to resume")
+        for r in results:
+            if isinstance(r, BaseException):
+                raise r
+        if self.fatal is not None:
+            raise ProviderError(f"stopped after {self.bad_backend} failed calls in a row: "
+                                f"{self.fatal.message}", self.fatal.hint)
+        return self.stats
+
+
+def run_job(store: Store, client: LLMClient, job: Job, opts: RunOptions | None = None,
+            progress: ProgressFn | None = None, cancel: CancelToken | None = None) -> RunStats:
+    """Generate until ``job.target`` samples of its scope exist (or the work runs out).
+
+    ``client`` is wrapped in the store's response cache unless it already is one.
+
+    Raises:
+        Cancelled: ``cancel`` was set; everything committed so far is kept.
+        ProviderError: the backend failed many calls in a row (its message and hint).
+    """
+    cached = client if isinstance(client, CachedClient) else CachedClient(client, store)
+    if cancel is not None:
+        cancel.check()
+
+    async def main() -> RunStats:
+        return await _Run(store, cached, job, opts or RunOptions(), progress, cancel).run()
+
+    return asyncio.run(main())

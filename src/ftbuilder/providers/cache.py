@@ -1,0 +1,97 @@
+"""A response cache in front of any LLM client, so a resumed run repeats no call.
+
+The key is SHA-256 of (backend, model, the request's ``cache_key_parts()``): the same prompt
+with the same parameters to the same model is answered once, ever. Storage is anything with
+``cache_get(key)`` and ``cache_put(...)`` (the store's ``llm_cache`` table in practice;
+providers do not import the store). Identical requests in flight at the same time share one
+call.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+from typing import Protocol
+
+from ftbuilder.providers.base import LLMClient, LLMRequest, LLMResponse
+
+
+class CacheBackend(Protocol):
+    def cache_get(self, key: str) -> tuple[str, int, int] | None: ...
+
+    def cache_put(self, key: str, backend: str, model: str, response: str,
+                  prompt_tokens: int, completion_tokens: int) -> None: ...
+
+
+def cache_key(backend: str, model: str, request: LLMRequest) -> str:
+    """SHA-256 hex of the backend, the model and every request parameter."""
+    payload = json.dumps([backend, model, request.cache_key_parts()], sort_keys=True,
+                         ensure_ascii=False, default=str)
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+class CachedClient(LLMClient):
+    """Wraps ``inner``: answers from ``cache`` when it can, else calls and stores the reply.
+
+    ``hits`` and ``misses`` count what happened; a miss is one real call to ``inner``.
+    """
+
+    def __init__(self, inner: LLMClient, cache: CacheBackend) -> None:
+        super().__init__(inner.model)
+        self.inner = inner
+        self.backend = inner.backend
+        self.cache = cache
+        self.hits = 0
+        self.misses = 0
+        self._inflight: dict[str, asyncio.Future[LLMResponse]] = {}
+
+    def key(self, request: LLMRequest) -> str:
+        return cache_key(self.inner.backend, self.inner.model, request)
+
+    def lookup(self, request: LLMRequest) -> LLMResponse | None:
+        """The cached reply to ``request``, without calling the backend."""
+        found = self.cache.cache_get(self.key(request))
+        if found is None:
+            return None
+        text, pt, ct = found
+        return LLMResponse(text, pt, ct, self.inner.model, "cached", cached=True)
+
+    async def agenerate(self, request: LLMRequest) -> LLMResponse:
+        key = self.key(request)
+        found = self.cache.cache_get(key)
+        if found is not None:
+            self.hits += 1
+            text, pt, ct = found
+            return LLMResponse(text, pt, ct, self.inner.model, "cached", cached=True)
+        pending = self._inflight.get(key)
+        if pending is not None:
+            self.hits += 1
+            r = await asyncio.shield(pending)
+            return LLMResponse(r.text, r.prompt_tokens, r.completion_tokens, r.model,
+                               r.finish_reason, cached=True)
+        fut: asyncio.Future[LLMResponse] = asyncio.get_running_loop().create_future()
+        self._inflight[key] = fut
+        try:
+            self.misses += 1
+            response = await self.inner.agenerate(request)
+            self.cache.cache_put(key, self.inner.backend, self.inner.model, response.text,
+                                 response.prompt_tokens, response.completion_tokens)
+            fut.set_result(response)
+            return response
+        except BaseException as e:
+            if not fut.done():
+                if isinstance(e, asyncio.CancelledError):
+                    fut.cancel()
+                else:
+                    fut.set_exception(e)
+                    fut.exception()  # mark retrieved: waiters re-raise it, nobody else must
+            raise
+        finally:
+            self._inflight.pop(key, None)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+    def describe(self) -> str:
+        return self.inner.describe()

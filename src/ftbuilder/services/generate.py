@@ -1,0 +1,209 @@
+"""The LLM build modes (create, hybrid, free) and ``ftb retry``: runners for services/build.py.
+
+Each runner ingests the inputs, cuts them into chunks, builds the agent's LLM client and runs
+:func:`ftbuilder.agents.runner.run_job` until the dataset holds the requested number of
+samples of that mode (a resumed build counts what is already there). What a retry needs
+(agent, size, instruction) is kept in the dataset's config under ``generation`` as soon as
+the build starts, so even a killed run can be retried.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import TYPE_CHECKING, Any
+
+from ftbuilder.agents.chunking import Chunk, chunk_document, count_tokens
+from ftbuilder.agents.create import Generator, create_generator
+from ftbuilder.agents.free import free_generator, free_instruction
+from ftbuilder.agents.hybrid import identified_for_hybrid, split_size
+from ftbuilder.agents.runner import Job, RunOptions, RunStats, run_job
+from ftbuilder.core.errors import FtbError
+from ftbuilder.core.progress import CancelToken, ProgressFn
+from ftbuilder.core.types import Document
+from ftbuilder.providers.base import LLMClient
+from ftbuilder.providers.factory import make_client
+from ftbuilder.providers.ratelimit import RateLimits
+from ftbuilder.providers.registry import agent_price, get_model
+from ftbuilder.services.context import AppContext
+
+if TYPE_CHECKING:
+    from ftbuilder.services.build import BuildJob, BuildResult
+
+NO_SOURCE = "(no source material: write from the instruction alone)"
+
+
+def _documents(job: BuildJob) -> list[Document]:
+    from ftbuilder.services.ingest import ingest_paths
+
+    ing = ingest_paths(job.ctx, list(job.req.input_paths), job.progress, job.cancel)
+    for rep in ing.reports:
+        job.file(rep.path, rep.status, rep.error)
+    return ing.documents
+
+
+def chunks_of(ctx: AppContext, documents: list[Document]) -> list[Chunk]:
+    create = ctx.settings.config.agent.create
+    overlap = min(create.chunk_overlap, max(0, create.chunk_tokens // 2 - 1))
+    out: list[Chunk] = []
+    for doc in documents:
+        out.extend(chunk_document(doc, create.chunk_tokens, overlap))
+    return out
+
+
+def _client(ctx: AppContext, agent: dict[str, Any]) -> LLMClient:
+    return make_client(ctx.settings, agent.get("provider"), agent.get("model"),
+                       agent.get("base_url"))
+
+
+def _options(ctx: AppContext, client: LLMClient, spec: Any, concurrency: int | None
+             ) -> RunOptions:
+    system = ctx.settings.config.system
+    limits = RateLimits((system.rpm, system.tpm),
+                        {b: (r.rpm, r.tpm) for b, r in system.rate_limits.items()})
+    return RunOptions(concurrency=concurrency or system.concurrency,
+                      max_retries=system.max_retries, limiter=limits.for_backend(client.backend),
+                      spec=spec, price=agent_price(client.backend, client.model))
+
+
+def _remember(job: BuildJob, target: int, instruction: str = "") -> dict[str, Any]:
+    """Save what ``ftb retry`` needs in the dataset config before any call is made."""
+    req = job.req
+    gen = {"mode": req.mode, "target": target, "concurrency": req.concurrency,
+           "instruction": instruction,
+           "agent": {"provider": req.agent_provider, "model": req.agent_model,
+                     "base_url": req.base_url}}
+    ds = job.ctx.store.get_dataset(job.dataset.name)
+    job.ctx.store.update_dataset(ds.id, config={**ds.config, "generation": gen})
+    return gen
+
+
+def _apply(job: BuildJob, stats: RunStats) -> None:
+    job.result.samples_added += stats.samples_added
+    job.result.duplicates += stats.failures.get("duplicate", 0)
+    job.result.capped += stats.surplus
+    for source, n in stats.by_source.items():
+        job.file(source).added += n
+    extra = getattr(job, "extra", None)
+    if isinstance(extra, dict):
+        extra["generation"] = stats.to_dict()
+    else:
+        job.result.stats["generation"] = stats.to_dict()
+
+
+def _run(job: BuildJob, gen: Generator, chunks: list[Chunk], target: int,
+         client: LLMClient) -> RunStats:
+    opts = _options(job.ctx, client, job.spec, job.req.concurrency)
+    gen.index_chunks(chunks)
+    stats = run_job(job.ctx.store, client, Job(job.dataset.id, gen, chunks, target), opts,
+                    job.progress, job.cancel)
+    _apply(job, stats)
+    return stats
+
+
+def _size(job: BuildJob) -> int:
+    return job.req.size or job.ctx.settings.config.dataset_size
+
+
+def run_create(job: BuildJob) -> None:
+    """Create mode: new conversations grounded in each chunk of the inputs."""
+    target = _size(job)
+    chunks = chunks_of(job.ctx, _documents(job))
+    if not chunks:
+        raise FtbError("create mode found no text to write from in the inputs",
+                       "check the file report above; add documents with text")
+    _remember(job, target)
+    client = _client(job.ctx, {"provider": job.req.agent_provider,
+                               "model": job.req.agent_model, "base_url": job.req.base_url})
+    _run(job, create_generator(job.ctx.settings, client), chunks, target, client)
+
+
+def _instruction_chunk(instruction: str) -> Chunk:
+    sha = hashlib.sha256(instruction.encode()).hexdigest()
+    return Chunk("", sha, 0, NO_SOURCE, "", count_tokens(NO_SOURCE))
+
+
+def run_free(job: BuildJob) -> None:
+    """Free mode: conversations following the user's instruction (file, or asked by the face)."""
+    instruction = (job.req.instruction or "").strip() or free_instruction(job.ctx.settings)
+    target = _size(job)
+    chunks = chunks_of(job.ctx, _documents(job)) or [_instruction_chunk(instruction)]
+    _remember(job, target, instruction)
+    client = _client(job.ctx, {"provider": job.req.agent_provider,
+                               "model": job.req.agent_model, "base_url": job.req.base_url})
+    _run(job, free_generator(job.ctx.settings, client, instruction), chunks, target, client)
+
+
+def run_hybrid(job: BuildJob) -> None:
+    """Hybrid mode: the conversations already in the files plus generated ones, at
+    ``agent.hybrid.generation_ratio``; generated ones never repeat an identified question."""
+    docs = _documents(job)
+    total = _size(job)
+    ratio = job.ctx.settings.config.agent.hybrid.generation_ratio
+    identify_share, _ = split_size(total, ratio)
+    store = job.ctx.store
+    have = store.count_samples_meta(job.dataset.id, mode="hybrid", origin="identify")
+    found = identified_for_hybrid(job.ctx.settings, docs)
+    job.result.found += len(found)
+    for c in found:
+        job.file(c.source_file or "").found += 1
+    job.add(found, limit=max(0, identify_share - have))
+    identified = store.count_samples_meta(job.dataset.id, mode="hybrid", origin="identify")
+    target = total - min(identified, identify_share)  # generation fills what identify lacks
+    chunks = chunks_of(job.ctx, docs)
+    _remember(job, target)
+    if not chunks or target <= 0:
+        return
+    client = _client(job.ctx, {"provider": job.req.agent_provider,
+                               "model": job.req.agent_model, "base_url": job.req.base_url})
+    gen = create_generator(job.ctx.settings, client, mode="hybrid")
+    for c in found:
+        first = next((m.content for m in c.messages if m.role == "user"), "")
+        if first and c.source_file:
+            gen.avoid.setdefault(c.source_file, []).append(" ".join(first.split())[:200])
+    _run(job, gen, chunks, target, client)
+
+
+def retry_generation(ctx: AppContext, name: str, progress: ProgressFn | None = None,
+                     cancel: CancelToken | None = None) -> BuildResult:
+    """Re-run the failed and unfinished work items of an LLM build of dataset ``name``.
+
+    Returns a BuildResult (stats["generation"] holds the run's accounting).
+
+    Raises:
+        NotFoundError: no dataset of that name.
+        FtbError: the dataset was not built by an LLM mode (nothing to retry).
+        Cancelled, ProviderError: as for a build.
+    """
+    from ftbuilder.services.build import RUN_KIND, BuildResult
+
+    ds = ctx.store.get_dataset(name)
+    gen_conf = ds.config.get("generation")
+    if not gen_conf:
+        raise FtbError(f"dataset '{name}' has no LLM work to retry",
+                       f"run `ftb build --name {name}` again: existing samples are kept, "
+                       "duplicates dropped")
+    reset = ctx.store.reset_work(ds.id, ("failed",))
+    mode = gen_conf["mode"]
+    spec = get_model(ds.provider, ds.model)
+    run_id = ctx.store.start_run(RUN_KIND, ds.id, {"mode": mode, "retry": True,
+                                                   "reset_items": reset})
+    result = BuildResult(name, mode, run_id)
+    client = _client(ctx, gen_conf.get("agent") or {})
+    instruction = gen_conf.get("instruction") or ""
+    gen = (free_generator(ctx.settings, client, instruction) if mode == "free"
+           else create_generator(ctx.settings, client, mode=mode))
+    opts = _options(ctx, client, spec, gen_conf.get("concurrency"))
+    try:
+        stats = run_job(ctx.store, client, Job(ds.id, gen, [], int(gen_conf["target"]),
+                                                retry=True), opts, progress, cancel)
+    except Exception as e:
+        ctx.store.finish_run(run_id, "failed", {}, ctx.settings.redact(str(e)))
+        raise
+    result.samples_added = stats.samples_added
+    result.duplicates = stats.failures.get("duplicate", 0)
+    result.stats = {"generation": stats.to_dict(), "reset_items": reset,
+                    "work_items": ctx.store.work_counts(ds.id),
+                    "dataset_samples": ctx.store.get_dataset(name).total_samples}
+    ctx.store.finish_run(run_id, "done", result.stats)
+    return result
+
