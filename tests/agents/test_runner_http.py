@@ -1,0 +1,158 @@
+"""LLM build modes end to end: services.build over real HTTP to an OpenAI-compatible stub on
+127.0.0.1 (the real OpenAI client of providers/), a real SQLite store and real input files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from ftbuilder.core.errors import ProviderError
+from ftbuilder.services.build import BuildRequest, build, retry
+from ftbuilder.services.context import AppContext
+from ftbuilder.store.db import Store
+
+from .llm_fakes import ChatStub, project_settings
+
+POLICY = "\n\n".join(
+    f"Section {i}. Refunds for plan {i} are issued within {i + 10} days of the return. "
+    f"Items must be unused. Contact billing team {i} for exceptions." for i in range(12))
+
+FAQ = """# Help
+
+## How do I reset my password?
+Open Settings, choose Security and click Reset password.
+
+## Can I change my plan later?
+Yes, upgrade or downgrade at any time from Billing.
+
+## Where is my invoice?
+Invoices are emailed monthly and listed under Billing.
+"""
+
+
+@pytest.fixture
+def stub():
+    with ChatStub() as s:
+        yield s
+
+
+@pytest.fixture
+def project(tmp_path: Path):
+    (tmp_path / "input").mkdir()
+    (tmp_path / "input" / "policy.md").write_text(POLICY, encoding="utf-8")
+    return tmp_path
+
+
+def _ctx(root: Path, **config) -> AppContext:
+    config.setdefault("agent", {"create": {"chunk_tokens": 120, "chunk_overlap": 10}})
+    config.setdefault("system", {"max_retries": 0})
+    return AppContext(project_settings(root, **config), Store(root / "store.db"))
+
+
+def _req(root: Path, stub: ChatStub, **kw) -> BuildRequest:
+    fields = dict(mode="create", input_paths=[str(root / "input")], name="gen",
+                  provider="openai", model="gpt-4o-mini-2024-07-18", size=12,
+                  agent_provider="openai", agent_model="stub-model", base_url=stub.url,
+                  concurrency=4)
+    fields.update(kw)
+    return BuildRequest(**fields)
+
+
+def _user_questions(ctx: AppContext, name: str) -> list[str]:
+    ds = ctx.store.get_dataset(name)
+    return [next(m.content for m in c.messages if m.role == "user")
+            for c in ctx.store.iter_samples(ds.id)]
+
+
+def test_create_build_over_http_then_a_rerun_makes_no_call(project, stub):
+    ctx = _ctx(project)
+    result = build(ctx, _req(project, stub))
+    ds = ctx.store.get_dataset("gen")
+    assert result.samples_added == 12 == ds.total_samples
+    gen = result.stats["generation"]
+    assert gen["requests"] == stub.total and gen["prompt_tokens"] == 120 * stub.total
+    assert gen["estimated_cost_usd"] is None  # "stub-model" has no known price
+    assert set(stub.counts.values()) == {1}
+    assert len(set(_user_questions(ctx, "gen"))) == 12
+    assert all(c.source_file.endswith("policy.md") and c.meta["chunk"]
+               for c in ctx.store.iter_samples(ds.id))
+    assert result.files[str(project / "input" / "policy.md")].added == 12
+
+    calls = stub.total
+    again = build(ctx, _req(project, stub))
+    assert again.samples_added == 0 and stub.total == calls
+    bigger = build(ctx, _req(project, stub, size=20))
+    assert ctx.store.get_dataset("gen").total_samples == 20 == 12 + bigger.samples_added
+    assert set(stub.counts.values()) == {1}  # no request was ever answered twice
+    ctx.close()
+
+
+def test_free_mode_uses_the_prompt_file_and_its_edits(project, stub):
+    ctx = _ctx(project)
+    prompt = project / "prompts" / "free_mode" / "prompt.txt"
+    prompt.write_text("Write dialogues between a pirate and a parrot.", encoding="utf-8")
+    seen: list[str] = []
+    orig = stub.answer
+
+    def answer(body, rid):
+        seen.append(body["messages"][0]["content"])
+        return orig(body, rid)
+
+    stub.answer = answer  # type: ignore[method-assign]
+    build(ctx, _req(project, stub, mode="free", name="free", size=4))
+    assert seen and all("pirate and a parrot" in s for s in seen)
+    prompt.write_text("Write dialogues between a chef and a critic.", encoding="utf-8")
+    seen.clear()
+    r = build(ctx, _req(project, stub, mode="free", name="free", size=4))
+    assert r.samples_added == 4  # the size counts samples of this instruction
+    assert seen and all("chef and a critic" in s for s in seen)
+    ctx.close()
+
+
+def test_hybrid_mixes_identified_and_generated_without_duplicates(project, stub):
+    (project / "input" / "faq.md").write_text(FAQ, encoding="utf-8")
+    ctx = _ctx(project, agent={"create": {"chunk_tokens": 120, "chunk_overlap": 10},
+                               "hybrid": {"generation_ratio": 0.5}})
+    asked: list[str] = []
+    orig = stub.answer
+
+    def answer(body, rid):
+        user = body["messages"][-1]["content"]
+        asked.append(user)
+        if "reset my password" in user and "FILE:" in user and "faq.md" in user:
+            # a model that repeats a conversation of the document
+            return json.dumps({"conversations": [{"messages": [
+                {"role": "user", "content": "How do I reset my password?"},
+                {"role": "assistant", "content": "Settings > Security."}]}]})
+        return orig(body, rid)
+
+    stub.answer = answer  # type: ignore[method-assign]
+    result = build(ctx, _req(project, stub, mode="hybrid", name="hy", size=8))
+    ds = ctx.store.get_dataset("hy")
+    origins = [c.meta["origin"] for c in ctx.store.iter_samples(ds.id)]
+    assert ds.total_samples == 8
+    assert origins.count("identify") == 3 and origins.count("generated") == 5
+    questions = [q.lower().strip() for q in _user_questions(ctx, "hy")]
+    assert len(questions) == len(set(questions))
+    assert any("do not repeat" in a and "How do I reset my password?" in a for a in asked)
+    assert result.found == 3
+    ctx.close()
+
+
+def test_failed_chunks_are_rerun_by_retry(project, stub):
+    ctx = _ctx(project)
+    stub.fail_first = 10_000  # the backend is down
+    with pytest.raises(ProviderError, match="failed calls in a row"):
+        build(ctx, _req(project, stub, size=6, concurrency=2))
+    ds = ctx.store.get_dataset("gen")
+    failed = ctx.store.work_counts(ds.id)["failed"]
+    assert failed >= 5 and ds.total_samples == 0
+    stub.fail_first = 0  # back up
+    stub.total = 0
+    result = retry(ctx, "gen")
+    assert result.samples_added == 6 == ctx.store.get_dataset("gen").total_samples
+    assert result.stats["reset_items"] == failed
+    assert result.stats["generation"]["requests"] == stub.total <= failed
+    ctx.close()
