@@ -1,0 +1,224 @@
+"""What every backend shares: the attempt loop, JSON checking, counters and error messages.
+
+A backend subclasses :class:`BackendClient` and writes three small methods: ``_make_sdk``
+(build the SDK client, its own retries off), ``_attempt`` (one call, returns an LLMResponse or
+raises the SDK's exception) and ``_classify`` (SDK exception -> :class:`Failure`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from ftbuilder.config import KEY_VARS
+from ftbuilder.core.errors import FtbError, ProviderError
+from ftbuilder.providers.base import LLMClient, LLMRequest, LLMResponse
+from ftbuilder.providers.jsonout import parse_structured
+from ftbuilder.providers.retry import ClientStats, Failure, RetryPolicy, parse_retry_after
+
+log = logging.getLogger("ftbuilder.providers")
+
+
+def chat_messages(request: LLMRequest, system_inline: bool = True) -> list[dict[str, str]]:
+    """The request as chat messages: its messages, else its prompt as one user message.
+
+    With ``system_inline`` the request's ``system`` text leads as a system message.
+    """
+    messages = [dict(m) for m in request.messages] or (
+        [{"role": "user", "content": request.prompt}] if request.prompt is not None else []
+    )
+    if system_inline and request.system:
+        messages.insert(0, {"role": "system", "content": request.system})
+    return messages
+
+
+def status_failure(status: int, headers: Mapping[str, str] | None, detail: str) -> Failure:
+    """Classify an HTTP error status the same way for every backend."""
+    retry_after = parse_retry_after(headers)
+    low = detail.lower()
+    if status == 429:
+        return Failure("rate_limit", status, detail, retry_after)
+    if status in (408, 409) or status >= 500:
+        return Failure("timeout" if status == 408 else "server", status, detail, retry_after)
+    if status == 401:
+        return Failure("auth", status, detail)
+    if status == 403:
+        return Failure("permission", status, detail)
+    if status == 404:
+        return Failure("not_found", status, detail)
+    too_long = "context" in low or "too long" in low or ("maximum" in low and "token" in low)
+    if status in (400, 413, 422) and too_long:
+        return Failure("context", status, detail)
+    if status in (400, 413, 422):
+        return Failure("bad_request", status, detail)
+    return Failure("other", status, detail)
+
+
+def _preview(text: str, limit: int = 80) -> str:
+    one_line = " ".join(text.split())
+    return one_line if len(one_line) <= limit else one_line[: limit - 1] + "…"
+
+
+class BackendClient(LLMClient):
+    """Base of the concrete clients: one retry policy, counters, redacted errors.
+
+    Args:
+        model: the model id (or GGUF name) requests go to.
+        api_key: the key, from ``Settings.key_for``; held here only, never logged.
+        base_url: the server to talk to (None = the SDK's public endpoint).
+        timeout: seconds per HTTP attempt (``system.timeout``).
+        max_retries: retries after the first attempt (``system.max_retries``).
+        redact: removes every configured key from a text (``Settings.redact``).
+        key_var: the variable the key came from, named in "key rejected" errors.
+    """
+
+    default_base_url: str = ""
+
+    def __init__(self, model: str, *, api_key: str | None = None, base_url: str | None = None,
+                 timeout: float = 60.0, max_retries: int = 3,
+                 redact: Callable[[str], str] | None = None, key_var: str = "",
+                 policy: RetryPolicy | None = None) -> None:
+        super().__init__(model)
+        self._api_key = api_key
+        self.base_url = base_url or self.default_base_url
+        self.timeout = timeout
+        self.policy = policy or RetryPolicy(max_retries=max_retries)
+        self.key_var = key_var
+        self.stats = ClientStats()
+        self._redact_fn = redact
+        self._sdk_pair: tuple[asyncio.AbstractEventLoop, Any] | None = None
+
+    def __repr__(self) -> str:  # never the key
+        return f"<{type(self).__name__} {self.describe()} base_url={self.base_url!r}>"
+
+    # --- for subclasses ---------------------------------------------------------------------
+    def _make_sdk(self) -> Any:
+        raise NotImplementedError
+
+    async def _attempt(self, sdk: Any, request: LLMRequest) -> LLMResponse:
+        raise NotImplementedError
+
+    def _classify(self, exc: Exception) -> Failure | None:
+        """A Failure for ``exc``, or None to let it propagate unchanged."""
+        return None
+
+    async def _close_sdk(self, sdk: Any) -> None:
+        close = getattr(sdk, "close", None)
+        if close is not None:
+            result = close()
+            if asyncio.iscoroutine(result):
+                await result
+
+    # --- shared machinery -------------------------------------------------------------------
+    def redact(self, text: str) -> str:
+        if self._api_key and len(self._api_key) >= 4:
+            text = text.replace(self._api_key, "***")
+        return self._redact_fn(text) if self._redact_fn else text
+
+    def _sdk(self) -> Any:
+        # An async SDK client belongs to the event loop it first ran on (its connection pool
+        # does); the sync ``generate`` runs a fresh loop per call, so build one per loop.
+        loop = asyncio.get_running_loop()
+        if self._sdk_pair is None or self._sdk_pair[0] is not loop:
+            self._sdk_pair = (loop, self._make_sdk())
+        return self._sdk_pair[1]
+
+    def generate(self, request: LLMRequest) -> LLMResponse:
+        """Sync call: a private event loop, the SDK client closed before the loop ends."""
+
+        async def once() -> LLMResponse:
+            try:
+                return await self.agenerate(request)
+            finally:
+                await self.aclose()
+
+        return asyncio.run(once())
+
+    async def aclose(self) -> None:
+        pair, self._sdk_pair = self._sdk_pair, None
+        if pair is not None and pair[0] is asyncio.get_running_loop():
+            await self._close_sdk(pair[1])
+
+    async def agenerate(self, request: LLMRequest) -> LLMResponse:
+        """One generation, retried by the shared policy.
+
+        Raises:
+            ProviderError: after the retries, or at once for a non-retryable failure; the
+                message says what happened and the hint what to do; no key in either.
+        """
+        self.stats.calls += 1
+        retries = 0
+        while True:
+            self.stats.requests += 1
+            failure: Failure | None = None
+            try:
+                response = await self._attempt(self._sdk(), request)
+            except FtbError:
+                self.stats.failures += 1
+                raise
+            except Exception as exc:
+                failure = self._classify(exc)
+                if failure is None:
+                    self.stats.failures += 1
+                    raise
+            else:
+                self.stats.prompt_tokens += response.prompt_tokens
+                self.stats.completion_tokens += response.completion_tokens
+                if request.json_schema is None:
+                    return response
+                fixed = parse_structured(response.text, request.json_schema)
+                if fixed is not None:
+                    response.text = fixed
+                    return response
+                # Cut off by max_tokens: asking again would be cut at the same place.
+                kind = "truncated" if response.finish_reason == "length" else "bad_output"
+                failure = Failure(kind, detail=_preview(response.text))
+            if not failure.retryable or retries >= self.policy.max_retries:
+                self.stats.failures += 1
+                raise self._error(failure, retries)
+            self.stats.retries_by_reason[failure.kind] += 1
+            delay = self.policy.delay(retries, failure)
+            retries += 1
+            log.info(self.redact(f"{self.describe()}: {failure.kind}"
+                                 f"{f' (HTTP {failure.status})' if failure.status else ''}, "
+                                 f"retry {retries}/{self.policy.max_retries} in {delay:.1f} s"))
+            await asyncio.sleep(delay)
+
+    def _error(self, f: Failure, retries: int) -> ProviderError:
+        name, model = self.backend, self.model
+        after = f" after {retries} retr{'y' if retries == 1 else 'ies'}"
+        detail = f": {_preview(f.detail, 160)}" if f.detail else ""
+        where = f" at {self.base_url}" if self.base_url else ""
+        key_var = self.key_var or KEY_VARS.get(name, "the API key variable")
+        messages: dict[str, tuple[str, str]] = {
+            "rate_limit": (f"rate limited by {name}{after}",
+                           "raise system.max_retries or lower --concurrency"),
+            "server": (f"{name} server error (HTTP {f.status}){after}{detail}",
+                       "the service is failing; try again later or raise system.max_retries"),
+            "timeout": (f"{name} did not answer within {self.timeout:g} s{after}",
+                        "raise system.timeout, or lower max tokens or --concurrency"),
+            "connection": (f"cannot reach {name}{where}{after}{detail}",
+                           "check that the server is running and the base URL (--base-url)"),
+            "bad_output": (f"{name} model {model} did not return the JSON asked for{after} "
+                           f"(it wrote: {f.detail!r})",
+                           "use a larger or instruction-tuned model, or lower the temperature"),
+            "truncated": (f"{name} model {model} reached the max tokens limit before its JSON "
+                          f"was complete (it wrote: {f.detail!r})",
+                          "ask for less per call, or raise the max tokens"),
+            "auth": (f"the key in {key_var} was rejected by {name} (HTTP {f.status})",
+                     f"check {key_var} in .env or the environment"),
+            "permission": (f"the key in {key_var} may not use {model} on {name} "
+                           f"(HTTP {f.status}){detail}",
+                           "check the key's project and model access"),
+            "not_found": (f"{name} has no model '{model}'{where} (HTTP {f.status}){detail}",
+                          "check system.agentic_model / --agent-model"),
+            "context": (f"the request is too long for {name} model {model}{detail}",
+                        "use smaller chunks (agent.create.chunk_tokens) or a larger model"),
+            "bad_request": (f"{name} rejected the request (HTTP {f.status}){detail}",
+                            "check the model name and options"),
+        }
+        message, hint = messages.get(f.kind, (f"{name} call failed{detail}",
+                                              "see the message; try again"))
+        return ProviderError(self.redact(message), self.redact(hint))

@@ -1,0 +1,148 @@
+"""A local GGUF run in-process with llama-cpp-python (by default the embedded Gemma 3 270M).
+
+One ``Llama`` per (path, n_ctx) per process, loaded lazily and shared; llama.cpp contexts are
+not thread-safe, so calls hold that model's lock and run in a worker thread
+(``asyncio.to_thread``) to keep the event loop free. A request with ``prompt`` is a plain
+completion (the embedded model is a base model: prompt it few-shot); JSON is constrained by a
+grammar built from the schema. Chat requests to a GGUF without a chat template (the embedded
+model has none) become a plain "User: / Assistant:" transcript.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from ftbuilder.core.errors import FtbError
+from ftbuilder.providers.base import LLMRequest, LLMResponse
+from ftbuilder.providers.common import BackendClient, chat_messages
+from ftbuilder.providers.retry import Failure
+
+DEFAULT_N_CTX = 4096
+DEFAULT_THREADS = 2
+
+_registry_lock = threading.Lock()
+_models: dict[tuple[str, int], tuple[Any, threading.Lock]] = {}
+
+
+def load_model(path: str | Path, n_ctx: int = DEFAULT_N_CTX,
+               n_threads: int = DEFAULT_THREADS) -> tuple[Any, threading.Lock]:
+    """The shared ``Llama`` for ``path`` and its lock, loaded on first use.
+
+    Raises:
+        FtbError: the file is missing or llama.cpp cannot load it.
+    """
+    p = Path(path)
+    key = (str(p.resolve()), n_ctx)
+    with _registry_lock:
+        if key in _models:
+            return _models[key]
+        if not p.is_file():
+            raise FtbError(f"GGUF model file {p} does not exist",
+                           "set system.agentic_model to a .gguf path, or leave it empty "
+                           "for the embedded model")
+        from llama_cpp import Llama
+
+        try:
+            llm = Llama(model_path=str(p), n_ctx=n_ctx, n_threads=n_threads,
+                        n_threads_batch=n_threads, verbose=False)
+        except (ValueError, RuntimeError) as e:
+            raise FtbError(f"llama.cpp could not load {p.name}: {e}",
+                           "check that the file is a complete GGUF model") from None
+        _models[key] = (llm, threading.Lock())
+        return _models[key]
+
+
+def transcript(messages: list[dict[str, str]]) -> tuple[str, list[str]]:
+    """Chat messages as a plain-text dialogue ending in "Assistant:", and its stop strings.
+
+    For GGUFs without a chat template (the embedded base model): llama-cpp-python would
+    otherwise fall back to a Llama-2 [INST] template the model has never seen.
+    """
+    names = {"user": "User", "assistant": "Assistant"}
+    lines = []
+    for m in messages:
+        role, content = m.get("role", "user"), m.get("content", "")
+        lines.append(content if role == "system" else f"{names.get(role, role.title())}: "
+                     f"{content}")
+    return "\n\n".join([*lines, "Assistant:"]), ["\nUser:"]
+
+
+def _grammar(schema: dict[str, Any]) -> Any:
+    return _grammar_for(json.dumps(schema))  # key order is the output order
+
+
+@lru_cache(maxsize=64)
+def _grammar_for(schema_json: str) -> Any:
+    from llama_cpp import LlamaGrammar
+
+    return LlamaGrammar.from_json_schema(schema_json, verbose=False)
+
+
+class LlamaClient(BackendClient):
+    """In-process llama.cpp client.
+
+    Args:
+        model_path: the GGUF file.
+        name: the model name shown to users (default: the file name).
+        n_ctx, n_threads: llama.cpp context size and CPU threads.
+    """
+
+    backend = "llama"
+
+    def __init__(self, model_path: str | Path, *, name: str | None = None,
+                 n_ctx: int = DEFAULT_N_CTX, n_threads: int = DEFAULT_THREADS,
+                 **kwargs: Any) -> None:
+        super().__init__(name or Path(model_path).name, **kwargs)
+        self.model_path = Path(model_path)
+        self.n_ctx = n_ctx
+        self.n_threads = n_threads
+
+    def _make_sdk(self) -> Any:
+        return None  # the model is loaded (once per process) in the worker thread
+
+    async def _close_sdk(self, sdk: Any) -> None:
+        return None  # shared by every client of this process: kept loaded
+
+    async def _attempt(self, sdk: Any, request: LLMRequest) -> LLMResponse:
+        return await asyncio.to_thread(self._run, request)
+
+    def _run(self, request: LLMRequest) -> LLMResponse:
+        llm, lock = load_model(self.model_path, self.n_ctx, self.n_threads)
+        common: dict[str, Any] = {"max_tokens": request.max_tokens,
+                                  "temperature": request.temperature, "stop": request.stop}
+        if request.seed is not None:
+            common["seed"] = request.seed
+        templated = "tokenizer.chat_template" in llm.metadata
+        with lock:
+            if request.prompt is None and templated:
+                if request.json_schema is not None:
+                    common["response_format"] = {"type": "json_object",
+                                                 "schema": request.json_schema}
+                r = llm.create_chat_completion(messages=chat_messages(request), **common)
+                text = r["choices"][0]["message"]["content"] or ""
+            else:
+                if request.prompt is not None:
+                    prompt = f"{request.system}\n\n{request.prompt}" if request.system \
+                        else request.prompt
+                else:
+                    prompt, stops = transcript(chat_messages(request))
+                    common["stop"] = [*(request.stop or []), *stops]
+                if request.json_schema is not None:
+                    common["grammar"] = _grammar(request.json_schema)
+                r = llm.create_completion(prompt=prompt, **common)
+                text = r["choices"][0]["text"]
+        usage = r.get("usage") or {}
+        return LLMResponse(text=text, model=self.model,
+                           finish_reason=r["choices"][0].get("finish_reason") or "",
+                           prompt_tokens=usage.get("prompt_tokens", 0),
+                           completion_tokens=usage.get("completion_tokens", 0))
+
+    def _classify(self, exc: Exception) -> Failure | None:
+        if isinstance(exc, ValueError) and "context window" in str(exc):
+            return Failure("context", detail=f"{exc} (n_ctx={self.n_ctx})")
+        return None
