@@ -126,6 +126,7 @@ class ChatStub:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # no 40 ms delayed-ACK stalls per request
 
             def log_message(self, *args: Any) -> None:
                 pass

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ftbuilder.agents.chunking import Chunk
+from ftbuilder.agents.chunking import count_tokens as count_tokens_text
 from ftbuilder.agents.create import CHAT, Generator, Task
 from ftbuilder.agents.parsing import EMPTY, INVALID_JSON
 from ftbuilder.core.errors import Cancelled, ProviderError
@@ -163,6 +164,16 @@ def count_tokens(convs: list[Conversation], spec: ModelSpec | None) -> None:
         c.token_count = tc.total
 
 
+def _load_tokenizers(spec: ModelSpec | None, prompt_counts: bool) -> None:
+    """Load the tokenizers a run needs (about a second each, off the event loop)."""
+    if spec is not None:
+        from ftbuilder.tokens import counter_for
+
+        counter_for(spec)
+    if prompt_counts:
+        count_tokens_text("")
+
+
 class _Run:
     def __init__(self, store: Store, client: CachedClient, job: Job, opts: RunOptions,
                  progress: ProgressFn | None, cancel: CancelToken | None) -> None:
@@ -185,6 +196,7 @@ class _Run:
         self.cond = asyncio.Condition()
         self.tasks = self._tasks()
         self._last_report = 0.0
+        self._warm: asyncio.Task[None] | None = None
 
     # --- which tasks, in what order ------------------------------------------------------------
     def _tasks(self) -> Iterator[Task]:
@@ -288,6 +300,8 @@ class _Run:
                     self.fatal, self.stop = e, True
                 return self._finish(task, payload, [], "failed", f"{reason}: {e}")
             self.bad_backend = 0
+            if self._warm is not None and not self._warm.done():
+                await self._warm
             parsed = self.gen.parse(response.text)
             if parsed.reason is not None:
                 self.stats.failures[parsed.reason] += 1
@@ -364,6 +378,9 @@ class _Run:
 
     async def run(self) -> RunStats:
         self._report(force=True)
+        limiter = self.opts.limiter
+        self._warm = asyncio.create_task(asyncio.to_thread(
+            _load_tokenizers, self.opts.spec, limiter is not None and limiter.active))
         workers = [asyncio.create_task(self._worker())
                    for _ in range(max(1, self.opts.concurrency))]
         watcher = asyncio.create_task(self._watch_cancel(workers))
@@ -372,6 +389,8 @@ class _Run:
         finally:
             watcher.cancel()
             await self.client.aclose()
+            if not self._warm.done():
+                await asyncio.wait([self._warm])
         self.stats.elapsed = time.monotonic() - self.stats.started
         self._report(force=True)
         if self.stats.stopped == "cancelled":
