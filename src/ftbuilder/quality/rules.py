@@ -82,7 +82,7 @@ def _content_issues(m: dict[str, Any], j: int, allow_empty: bool) -> list[Issue]
             return []
         return [_e("missing_content", f"message {j} has no content", "add the message text")]
     if isinstance(c, str):
-        if not allow_empty and not c.strip():
+        if not allow_empty and (not c or c.isspace()):
             return [_e("empty_content", f"message {j} has empty content",
                        "write the message text, or remove the message")]
         return []
@@ -128,14 +128,20 @@ def check_openai(rec: dict[str, Any]) -> list[Issue]:
         return out
     has = set()
     for j, m in enumerate(msgs, 1):
-        if not isinstance(m, dict):
+        if m.__class__ is not dict:
             out.append(_e("bad_message", f"message {j} is not an object", "make it an object"))
             continue
-        for k in m:
-            if k not in OPENAI_MSG_KEYS:
-                out.append(_e("unknown_key", f"message {j}: unknown key '{k}'",
-                              "remove it; allowed: " + ", ".join(sorted(OPENAI_MSG_KEYS))))
         role = m.get("role")
+        if len(m) == 2 and role in OPENAI_ROLES:
+            # The common shape {"role", "content"}: decide it without the general checks.
+            c = m.get("content")
+            if c.__class__ is str and c and not c.isspace():
+                has.add(role)
+                continue
+        if not m.keys() <= OPENAI_MSG_KEYS:
+            out.extend(_e("unknown_key", f"message {j}: unknown key '{k}'",
+                          "remove it; allowed: " + ", ".join(sorted(OPENAI_MSG_KEYS)))
+                       for k in m if k not in OPENAI_MSG_KEYS)
         if role not in OPENAI_ROLES:
             out.append(_e("unrecognized_role", f"message {j} has role {role!r}",
                           "use system, user, assistant, tool or function"))

@@ -17,6 +17,7 @@ import json
 import time
 from collections import Counter
 from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,11 +30,12 @@ from ftbuilder.core.progress import CancelToken, ProgressFn, report
 from ftbuilder.core.types import Conversation, ModelSpec, Violation
 from ftbuilder.quality.rules import CHECKERS, ERROR, WARNING
 from ftbuilder.quality.rules_limits import cap_dataset_size, distribution, estimate_training
+from ftbuilder.tokens import BatchCounts
 
 __all__ = ["ValidationReport", "Validator", "cap_dataset_size", "record_for", "validate_jsonl",
            "validate_records"]
 
-BLOCK_FAST = 20_000  # records per batch for the quicktok counters
+BLOCK_FAST = 10_000  # records per batch for the quicktok counters
 BLOCK_SLOW = 500  # for per-conversation counters (mistral-common, Gemma vocab)
 
 
@@ -104,6 +106,17 @@ class Validator:
         self.notes: list[str] = []
         self.inexact = 0
         self.started = time.perf_counter()
+        self.threads = 0
+        self._pool: ThreadPoolExecutor | None = None
+        self._pending: list[tuple[Future[BatchCounts], list[tuple[int, int | None]], list[bool],
+                                  np.ndarray]] = []
+
+    def close(self) -> None:
+        """Stop the counting thread (finish() does it; call it when abandoning a run)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+        self._pending.clear()
 
     # --- per line / record ----------------------------------------------------------------
     def problem(self, line: int, code: str, message: str, fix: str, severity: str = ERROR,
@@ -134,15 +147,26 @@ class Validator:
                 keep_train.append(True if train is None else train[k])
         if not lists:
             return
-        b = self.counter.count_lists(lists)
+        n_msgs = np.fromiter((len(m) for m in lists), dtype=np.int64, count=len(lists))
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(1, thread_name_prefix="ftb-count")
+        # Counting releases the GIL (quicktok): block k is tokenized while k+1 is parsed.
+        fut = self._pool.submit(self.counter.count_lists, lists, self.threads)
+        self._pending.append((fut, where, keep_train, n_msgs))
+        while len(self._pending) > 1:
+            self._collect(*self._pending.pop(0))
+
+    def _collect(self, fut: Future[BatchCounts], where: list[tuple[int, int | None]],
+                 keep_train: list[bool], n_msgs: np.ndarray) -> None:
+        b = fut.result()
+        vio = self.violations
         self.inexact += len(b.inexact)
         for n in b.notes:
             if n not in self.notes:
                 self.notes.append(n)
         self._totals.append(b.totals)
         self._assistant.append(b.assistant)
-        self._messages.append(np.fromiter((len(m) for m in lists), dtype=np.int64,
-                                          count=len(lists)))
+        self._messages.append(n_msgs)
         self._train_mask.append(np.asarray(keep_train, dtype=bool))
         if self.limit:
             for i in np.nonzero(b.totals > self.limit)[0].tolist():
@@ -183,6 +207,10 @@ class Validator:
         default all examples.
         """
         spec = self.spec
+        while self._pending:
+            self._collect(*self._pending.pop(0))
+        self.close()
+        self.violations.sort(key=_line_key)  # counting results arrive block by block
         self._size_rules(file_bytes, self.examples if n_train is None else n_train)
         totals = np.concatenate(self._totals) if self._totals else np.zeros(0, np.int64)
         assistant = np.concatenate(self._assistant) if self._assistant else totals
@@ -221,17 +249,33 @@ def validate_jsonl(path: str | Path, spec: ModelSpec, progress: ProgressFn | Non
     path = Path(path)
     size = path.stat().st_size
     v = Validator(spec, str(path))
+    try:
+        _read_lines(path, v, size, progress, cancel)
+    except BaseException:
+        v.close()
+        raise
+    return v.finish(file_bytes=size)
+
+
+def _read_lines(path: Path, v: Validator, size: int, progress: ProgressFn | None,
+                cancel: CancelToken | None) -> None:
+    loads = json.JSONDecoder().decode
     items: list[tuple[int, int | None, Any]] = []
     done = 0
     started = time.monotonic()
     with path.open("rb") as f:
         for lineno, raw in enumerate(f, 1):
             done += len(raw)
-            if not raw.strip():
+            if raw.isspace():
                 v.problem(lineno, "blank_line", "blank line", "remove it", WARNING)
                 continue
             try:
-                rec = json.loads(raw)
+                rec = loads(raw.decode("utf-8-sig" if lineno == 1 else "utf-8"))
+            except UnicodeDecodeError:
+                v.examples += 1
+                v.problem(lineno, "invalid_json", "the line is not valid UTF-8",
+                          "save the file as UTF-8")
+                continue
             except ValueError as e:
                 v.examples += 1
                 v.problem(lineno, "invalid_json", f"not valid JSON ({str(e).split(':')[0]})",
@@ -246,7 +290,10 @@ def validate_jsonl(path: str | Path, spec: ModelSpec, progress: ProgressFn | Non
                 report(progress, "validate", done, size, f"{v.examples:,} examples", started)
     v.add_block(items)
     report(progress, "validate", size, size, f"{v.examples:,} examples", started)
-    return v.finish(file_bytes=size)
+
+
+def _line_key(v: Violation) -> int:
+    return v.line
 
 
 def _raw_record(conv: Conversation, fmt: str) -> dict[str, Any]:

@@ -97,10 +97,22 @@ def validate_dataset(ctx: AppContext, name: str, provider: str | None = None,
     total = store.count_samples(ds.id)
     sizes = {"train": 0, "validation": 0}
     counts = {"train": 0, "validation": 0}
+    try:
+        _read_samples(ctx, ds.id, spec, v, sizes, counts, progress, cancel, name, total)
+    except BaseException:
+        v.close()
+        raise
+    _validation_split_rules(v, spec, counts["validation"], sizes["validation"])
+    return v.finish(file_bytes=sizes["train"], n_train=counts["train"])
+
+
+def _read_samples(ctx: AppContext, dataset_id: int, spec: ModelSpec, v: Validator,
+                  sizes: dict[str, int], counts: dict[str, int], progress: ProgressFn | None,
+                  cancel: CancelToken | None, name: str, total: int) -> None:
     items: list[tuple[int, int | None, Any]] = []
     train: list[bool] = []
     started = time.monotonic()
-    for pos, conv in enumerate(store.iter_samples(ds.id), 1):
+    for pos, conv in enumerate(ctx.store.iter_samples(dataset_id), 1):
         rec = record_for(conv, spec.format)
         part = "validation" if conv.split == "validation" else \
             "train" if conv.split in (None, "train") else "test"
@@ -117,8 +129,6 @@ def validate_dataset(ctx: AppContext, name: str, provider: str | None = None,
             report(progress, "validate", pos, total, name, started)
     v.add_block(items, train)
     report(progress, "validate", total, total, name, started)
-    _validation_split_rules(v, spec, counts["validation"], sizes["validation"])
-    return v.finish(file_bytes=sizes["train"], n_train=counts["train"])
 
 
 def _validation_split_rules(v: Validator, spec: ModelSpec, n: int, size: int) -> None:

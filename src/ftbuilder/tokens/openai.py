@@ -81,10 +81,21 @@ class CookbookCounter:
         for i, msgs in enumerate(lists):
             b = REPLY_PRIMING
             for m in msgs:
-                if not isinstance(m, dict):
+                if m.__class__ is not dict:
                     continue
                 b += PER_MESSAGE
-                is_asst = m.get("role") == "assistant"
+                role = m.get("role")
+                is_asst = role == "assistant"
+                if len(m) == 2 and role.__class__ is str:
+                    c = m.get("content")
+                    if c.__class__ is str:  # the common {"role", "content"} shape
+                        b += small(role)
+                        if is_asst:
+                            asst_pos.append(len(texts))
+                            asst_owner.append(i)
+                        texts.append(c)
+                        owner.append(i)
+                        continue
                 for k, v in m.items():
                     if k == "role":
                         b += small(v) if isinstance(v, str) else small(compact_json(v))

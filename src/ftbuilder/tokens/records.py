@@ -48,15 +48,18 @@ def gemini_to_messages(rec: dict[str, Any]) -> MessageList:
 
 
 def to_messages(rec: Any) -> MessageList | None:
-    """The neutral messages of one record, or None when its layout is not recognised."""
+    """The neutral messages of one record, or None when its layout is not recognised.
+
+    Entries of the list may be non-objects when the record is malformed; counters skip them.
+    """
     if not isinstance(rec, dict):
         return None
-    if isinstance(rec.get("messages"), list):
-        msgs = [m for m in rec["messages"] if isinstance(m, dict)]
+    msgs = rec.get("messages")
+    if msgs.__class__ is list:
+        # Returned as is (counters skip entries that are not objects).
         system = rec.get("system")
-        if isinstance(system, str):
-            msgs = [{"role": "system", "content": system}, *msgs]
-        return msgs
+        return [{"role": "system", "content": system}, *msgs] if isinstance(system, str) \
+            else msgs
     if isinstance(rec.get("input"), dict) and isinstance(rec["input"].get("messages"), list):
         pref = rec.get("preferred_output", rec.get("preferred_completion")) or []
         return [*rec["input"]["messages"], *(m for m in pref if isinstance(m, dict))]
