@@ -156,3 +156,27 @@ def test_failed_chunks_are_rerun_by_retry(project, stub):
     assert result.stats["reset_items"] == failed
     assert result.stats["generation"]["requests"] == stub.total <= failed
     ctx.close()
+
+
+def test_cancel_mid_build_keeps_samples_and_records_the_accounting(project, stub):
+    from ftbuilder.core.errors import Cancelled
+    from ftbuilder.core.progress import CancelToken
+
+    ctx = _ctx(project)
+    token = CancelToken()
+    stub.delay = 0.05
+
+    def progress(p):
+        if p.stage == "generate" and p.done >= 3:
+            token.cancel()
+
+    with pytest.raises(Cancelled):
+        build(ctx, _req(project, stub, size=40, concurrency=2), progress=progress,
+              cancel=token)
+    ds = ctx.store.get_dataset("gen")
+    assert 3 <= ds.total_samples < 40
+    (run,) = ctx.store.list_runs(1)
+    assert run["status"] == "cancelled"
+    assert run["stats"]["generation"]["samples_added"] == ds.total_samples
+    assert run["stats"]["generation"]["stopped"] == "cancelled"
+    ctx.close()

@@ -147,6 +147,7 @@ class RunOptions:
     spec: ModelSpec | None = None  # the target model: token counts and limit
     price: AgentPrice | None = None
     progress_every: float = 0.25
+    stats: RunStats | None = None  # filled in place (kept by the caller if the run raises)
 
 
 def _bad_output(err: ProviderError) -> bool:
@@ -180,7 +181,9 @@ class _Run:
         self.store, self.client, self.job, self.opts = store, client, job, opts
         self.gen = job.generator
         self.progress, self.cancel = progress, cancel
-        self.stats = RunStats(target=job.target, agent=client.describe(), price=opts.price)
+        self.stats = opts.stats if opts.stats is not None else RunStats()
+        self.stats.target, self.stats.agent = job.target, client.describe()
+        self.stats.price, self.stats.started = opts.price, time.monotonic()
         self.stats.existing = store.count_samples_meta(job.dataset_id, **self.gen.scope)
         self.states = store.work_states(job.dataset_id)
         self.seen = {question_key(t) for t in store.first_user_messages(job.dataset_id)}

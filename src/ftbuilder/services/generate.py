@@ -83,21 +83,20 @@ def _apply(job: BuildJob, stats: RunStats) -> None:
     job.result.capped += stats.surplus
     for source, n in stats.by_source.items():
         job.file(source).added += n
-    extra = getattr(job, "extra", None)
-    if isinstance(extra, dict):
-        extra["generation"] = stats.to_dict()
-    else:
-        job.result.stats["generation"] = stats.to_dict()
+    job.extra["generation"] = stats.to_dict()
 
 
 def _run(job: BuildJob, gen: Generator, chunks: list[Chunk], target: int,
          client: LLMClient) -> RunStats:
     opts = _options(job.ctx, client, job.spec, job.req.concurrency)
+    opts.stats = RunStats()
     gen.index_chunks(chunks)
-    stats = run_job(job.ctx.store, client, Job(job.dataset.id, gen, chunks, target), opts,
-                    job.progress, job.cancel)
-    _apply(job, stats)
-    return stats
+    try:
+        run_job(job.ctx.store, client, Job(job.dataset.id, gen, chunks, target), opts,
+                job.progress, job.cancel)
+    finally:  # a cancelled or failed run is recorded with its accounting too
+        _apply(job, opts.stats)
+    return opts.stats
 
 
 def _size(job: BuildJob) -> int:
