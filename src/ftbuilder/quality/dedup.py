@@ -28,6 +28,7 @@ DEFAULT_THRESHOLD = 0.9
 DEFAULT_NUM_PERM = 128
 _SCHEME = "affine32"
 _MASK32 = np.uint64(0xFFFFFFFF)
+_CHUNK = 16384  # shingles per numpy block: (num_perm x _CHUNK) uint32 = 8 MB at 128 perms
 
 
 def conversation_text(conv: Conversation) -> str:
@@ -74,17 +75,26 @@ class NearDuplicateIndex:
         self.size = 0
 
     def signatures(self, texts: Sequence[str]) -> list[LeanMinHash]:
-        """MinHashes of ``texts``, computed as one numpy batch."""
-        if not texts:
-            return []
-        lengths, flat = [], []
+        """MinHashes of ``texts``, computed with numpy a few thousand shingles at a time."""
+        out: list[LeanMinHash] = []
+        lengths: list[int] = []
+        flat: list[int] = []
         for text in texts:
             hs = shingle_hashes(text)
             lengths.append(len(hs))
             flat.extend(hs)
+            if len(flat) >= _CHUNK:
+                out += self._minhashes(lengths, flat)
+                lengths, flat = [], []
+        if lengths:
+            out += self._minhashes(lengths, flat)
+        return out
+
+    def _minhashes(self, lengths: list[int], flat: list[int]) -> list[LeanMinHash]:
         hv = (np.array(flat, dtype=np.int64).view(np.uint64) & _MASK32).astype(np.uint32)
         hv = _fmix32(hv)
-        permuted = self._a[:, None] * hv[None, :] + self._b[:, None]  # (num_perm, shingles)
+        permuted = np.multiply(self._a[:, None], hv[None, :])  # (num_perm, shingles), wraps
+        permuted += self._b[:, None]
         starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
         mins = np.minimum.reduceat(permuted, starts, axis=1).T.copy()
         return [LeanMinHash(seed=self.seed, hashvalues=row, scheme=_SCHEME) for row in mins]

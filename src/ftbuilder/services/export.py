@@ -44,7 +44,8 @@ STEP = 2000
 
 @dataclass
 class ExportFile:
-    """One JSONL file written and its validation status (ok | failed | not validated)."""
+    """One JSONL file written and its validation status (ok | failed | not validated), with
+    the validator's error and warning counts."""
 
     name: str
     path: str
@@ -52,6 +53,7 @@ class ExportFile:
     bytes: int = 0
     validation: str = "not validated"
     violations: int = 0
+    warnings: int = 0
     note: str = ""
 
 
@@ -105,7 +107,8 @@ class _Outputs:
             (self.out_dir / f".{name}.tmp").unlink(missing_ok=True)
 
 
-def _validate(ctx: AppContext, f: ExportFile, fmt: str, ds: DatasetInfo) -> None:
+def _validate(ctx: AppContext, f: ExportFile, fmt: str, ds: DatasetInfo,
+              cancel: CancelToken | None) -> None:
     provider = FORMAT_PROVIDERS.get(fmt)
     if provider is None:
         f.note = f"no provider rules for the {fmt} format"
@@ -117,12 +120,13 @@ def _validate(ctx: AppContext, f: ExportFile, fmt: str, ds: DatasetInfo) -> None
         return
     model = ds.model if ds.provider == provider else default_model(provider).id
     try:
-        rep = validator.validate_file(ctx, f.path, provider, model)
+        rep = validator.validate_file(ctx, f.path, provider, model, cancel=cancel)
     except FtbError as e:
         f.note = f"not validated: {e}"
         return
     f.validation = "ok" if rep.ok else "failed"
-    f.violations = len(rep.violations)
+    f.violations = sum(1 for v in rep.violations if v.severity == "error")
+    f.warnings = len(rep.violations) - f.violations
     f.note = f"checked against {provider} {model}"
 
 
@@ -206,10 +210,12 @@ def export_dataset(ctx: AppContext, name: str, fmt: str, out_dir: str | Path,
         for stale in OUR_JSONL:
             if stale not in written:
                 (out / stale).unlink(missing_ok=True)
-    for fname in [f for f in OUR_JSONL if f in written]:
+    names = [f for f in OUR_JSONL if f in written]
+    for i, fname in enumerate(names):
+        report(progress, "validate", i, len(names), fname, started=started)
         f = ExportFile(fname, str(out / fname), outputs.counts[fname],
                        (out / fname).stat().st_size)
-        _validate(ctx, f, fmt, ds)
+        _validate(ctx, f, fmt, ds, cancel)
         result.files.append(f)
     result.metadata_csv = str(out / "metadata.csv") if include_csv else None
     result.stats_json = str(out / "stats.json") if include_stats else None
