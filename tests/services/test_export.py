@@ -88,6 +88,18 @@ def test_split_dataset_exports_one_file_per_split(ctx: AppContext, fruit: str,
     assert all(f.validation == "ok" for f in r.files)
     rows = list(csv.DictReader((out / "metadata.csv").open(encoding="utf-8", newline="")))
     assert sorted(r["split"] for r in rows).count("train") == 16
+    # OpenAI's 10-example minimum is checked on the training file only
+    o = export_dataset(ctx, fruit, "openai", tmp_path / "o")
+    status = {f.name: (f.validation, f.violations) for f in o.files}
+    assert status == {"train.jsonl": ("ok", 0), "validation.jsonl": ("ok", 0),
+                      "test.jsonl": ("ok", 0)}
+    assert "training file only" in o.files[1].note and o.ok
+    assert [f.ok for f in o.files] == [True, True, True]
+
+
+def test_target_means_the_provider_format(ctx: AppContext, fruit: str, tmp_path: Path) -> None:
+    r = export_dataset(ctx, fruit, "target", tmp_path / "t", include_csv=False)
+    assert r.format == "openai" and r.files[0].examples == N
 
 
 @pytest.mark.parametrize("fmt", [f for f, spec in FORMATS.items() if spec.exportable])
@@ -120,7 +132,7 @@ def test_samples_a_format_cannot_hold_are_skipped_and_reported(ctx: AppContext, 
 
 def test_generic_and_csv_formats(ctx: AppContext, fruit: str, tmp_path: Path) -> None:
     g = export_dataset(ctx, fruit, "generic", tmp_path / "g")
-    assert g.files[0].validation == "not validated" and g.ok
+    assert (g.files[0].validation, g.files[0].ok, g.ok) == ("not validated", None, True)
     assert lines(tmp_path / "g" / "dataset.jsonl")[0]["source_file"] == "fruit.jsonl"
     c = export_dataset(ctx, fruit, "csv", tmp_path / "c")
     assert c.files == [] and sorted(p.name for p in (tmp_path / "c").iterdir()) == [
