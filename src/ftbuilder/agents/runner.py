@@ -26,11 +26,16 @@ import asyncio
 import math
 import re
 import time
-from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
+from ftbuilder.agents.accounting import (
+    DUPLICATE,
+    OVER_LIMIT,
+    PROVIDER_ERROR,
+    RunStats,
+)
 from ftbuilder.agents.chunking import Chunk
 from ftbuilder.agents.chunking import count_tokens as count_tokens_text
 from ftbuilder.agents.create import CHAT, Generator, Task
@@ -44,85 +49,12 @@ from ftbuilder.providers.ratelimit import RateLimiter
 from ftbuilder.providers.registry import AgentPrice
 from ftbuilder.store.db import Store
 
-PROVIDER_ERROR, DUPLICATE, OVER_LIMIT = "provider_error", "duplicate", "over_token_limit"
-NOT_VERBATIM = "not_verbatim"
-REASONS = (INVALID_JSON, EMPTY, OVER_LIMIT, DUPLICATE, NOT_VERBATIM, PROVIDER_ERROR)
 _NORM_RE = re.compile(r"[\W_]+", re.UNICODE)
 
 
 def question_key(text: str) -> str:
     """A user message reduced for near-duplicate checks: lowercase letters and digits."""
     return _NORM_RE.sub(" ", text.lower()).strip()
-
-
-@dataclass
-class RunStats:
-    """Live accounting of one run (shown as it goes, returned at the end)."""
-
-    target: int = 0
-    existing: int = 0
-    samples_added: int = 0
-    requests: int = 0  # real LLM calls (not answered by the cache)
-    cache_hits: int = 0
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    items_done: int = 0
-    items_failed: int = 0
-    items_skipped: int = 0  # finished by an earlier run
-    surplus: int = 0  # good samples left out because the target was reached
-    failures: Counter[str] = field(default_factory=Counter)
-    by_source: Counter[str] = field(default_factory=Counter)  # samples added per source file
-    stopped: str = ""
-    agent: str = ""
-    price: AgentPrice | None = None
-    started: float = field(default_factory=time.monotonic)
-    elapsed: float = 0.0
-
-    @property
-    def total(self) -> int:
-        return self.existing + self.samples_added
-
-    @property
-    def cost(self) -> float | None:
-        """Estimated USD of the real calls, or None when the agent model has no known price."""
-        if self.price is None:
-            return None
-        return (self.prompt_tokens * self.price.input_per_1m
-                + self.completion_tokens * self.price.output_per_1m) / 1e6
-
-    def seconds(self) -> float:
-        return self.elapsed or (time.monotonic() - self.started)
-
-    @property
-    def samples_per_min(self) -> float:
-        s = self.seconds()
-        return self.samples_added * 60 / s if s > 0 else 0.0
-
-    def cost_text(self) -> str:
-        c = self.cost
-        if c is None:
-            return "cost unknown"
-        label = "" if self.price and self.price.verified else " (unverified price)"
-        return f"${c:.4f}{label}"
-
-    def line(self) -> str:
-        return (f"{self.requests} requests ({self.cache_hits} cached), "
-                f"{self.prompt_tokens}+{self.completion_tokens} tokens, {self.cost_text()}, "
-                f"{self.samples_per_min:.0f} samples/min")
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "target": self.target, "existing": self.existing, "samples_added": self.samples_added,
-            "requests": self.requests, "cache_hits": self.cache_hits,
-            "prompt_tokens": self.prompt_tokens, "completion_tokens": self.completion_tokens,
-            "estimated_cost_usd": None if self.cost is None else round(self.cost, 6),
-            "price_verified": bool(self.price and self.price.verified),
-            "samples_per_min": round(self.samples_per_min, 1), "seconds": round(self.seconds(), 2),
-            "items_done": self.items_done, "items_failed": self.items_failed,
-            "items_skipped": self.items_skipped, "surplus": self.surplus,
-            "failures": {r: self.failures[r] for r in REASONS if self.failures[r]},
-            "stopped": self.stopped, "agent": self.agent,
-        }
 
 
 @dataclass
