@@ -17,6 +17,7 @@ When llama_cpp or the GGUF is unavailable, the count falls back to characters / 
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import math
 import os
@@ -98,6 +99,8 @@ class GemmaCounter:
                 with _quiet_native_stderr():
                     self._llama = llama_cpp.Llama(model_path=str(gguf_path()), vocab_only=True,
                                                   verbose=False)
+                # Free it before interpreter teardown: llama.cpp's __del__ fails noisily late.
+                atexit.register(self._llama.close)
             except Exception as e:  # ImportError, FtbError, a broken GGUF: all mean "no vocab"
                 self._llama = None
                 self.method = (f"estimate: characters / {CHARS_PER_TOKEN_FALLBACK:g} (Gemma "

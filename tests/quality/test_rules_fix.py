@@ -1,0 +1,30 @@
+"""Truncation keeps the last assistant answer and gets under the limit, or says it cannot."""
+
+from __future__ import annotations
+
+from ftbuilder import tokens
+from ftbuilder.core.types import Conversation, Message
+from ftbuilder.providers.registry import get_model
+from ftbuilder.quality.rules_fix import truncate_messages
+
+SPEC = get_model("openai", "gpt-3.5-turbo-0613")
+
+
+def test_truncate_cuts_the_longest_non_final_message():
+    answer = "The answer, kept whole. " * 20
+    msgs = [Message("system", "Be brief."), Message("user", "Context: " + "lorem ipsum " * 3000),
+            Message("assistant", answer)]
+    before = tokens.count(Conversation(msgs), SPEC).total
+    assert before > 4096
+    out, n = truncate_messages(msgs, SPEC, 4096)
+    assert out is not None and n <= 4096 and n > 3000
+    assert n == tokens.count(Conversation(out), SPEC).total
+    assert out[-1].content == answer and out[0].content == "Be brief."
+    assert msgs[1].content.startswith(out[1].content)  # a prefix: cut at the end
+    assert len(msgs[1].content) > len(out[1].content)  # the input is left alone
+
+
+def test_truncate_gives_up_when_nothing_can_give():
+    msgs = [Message("user", "short question here please"), Message("assistant", "tiny")]
+    out, n = truncate_messages(msgs, SPEC, 5)
+    assert out is None and n > 5
