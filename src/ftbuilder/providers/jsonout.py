@@ -27,9 +27,11 @@ def extract_json(text: str) -> Any | None:
     for chunk in candidates:
         stripped = chunk.strip()
         try:
-            return json.loads(stripped)
+            whole = json.loads(stripped)
         except ValueError:
-            pass
+            whole = None
+        if isinstance(whole, dict | list):
+            return whole
         for i, ch in enumerate(stripped):
             if ch not in "{[":
                 continue
