@@ -13,6 +13,7 @@ from ftbuilder.cli.common import (
     Session,
     add_command,
     cancelled_message,
+    display_path,
     fmt_value,
     key_values,
     positive_int,
@@ -20,9 +21,7 @@ from ftbuilder.cli.common import (
     to_jsonable,
 )
 from ftbuilder.config import MODES, PROVIDERS
-from ftbuilder.core.errors import Cancelled, UsageError
-
-FREE_PROMPT = "free_mode/prompt.txt"
+from ftbuilder.core.errors import Cancelled
 
 
 def render_result(data: dict[str, Any]) -> str:
@@ -46,6 +45,61 @@ def render_result(data: dict[str, Any]) -> str:
     return "\n".join(parts)
 
 
+def render_build(data: dict[str, Any]) -> str:
+    """Summary line, per-file table, then the generation accounting of the LLM modes."""
+    stats = data.get("stats") or {}
+    head = (f"{data.get('name')} ({data.get('mode')}): {data.get('samples_added', 0):,} samples "
+            f"added, {data.get('duplicates', 0):,} duplicates dropped")
+    if data.get("found"):
+        head += f", {data['found']:,} found"
+    if data.get("capped"):
+        head += f", {data['capped']:,} over the size cap left out"
+    if "dataset_samples" in stats:
+        head += f"; the dataset now has {stats['dataset_samples']:,}"
+    parts = [head]
+    files = data.get("files") or {}
+    if files:
+        with_found = any(f.get("found") for f in files.values())
+        cols = ["file", "status", *(["found"] if with_found else []), "added", "error"]
+        rows = [[display_path(p), f.get("status"), *([f.get("found")] if with_found else []),
+                 f.get("added"), f.get("error", "")] for p, f in files.items()]
+        parts.append(table(cols, rows, max_width=80))
+    methods = stats.get("token_method") or {}
+    if methods:
+        parts.append("token counts: " + fmt_value(methods))
+    gen = stats.get("generation") or {}
+    if gen:
+        parts.append("generation:\n" + key_values(_generation_lines(gen)))
+    return "\n\n".join(parts)
+
+
+def _generation_lines(g: dict[str, Any]) -> list[tuple[str, Any]]:
+    """The LLM accounting of a build (agent, calls, tokens, cost, speed, failures)."""
+    cost = g.get("estimated_cost_usd")
+    cost_text = "unknown (no price for the agent model)" if cost is None else (
+        f"${cost:,.4f}" + ("" if g.get("price_verified") else " (UNVERIFIED price)"))
+    out: list[tuple[str, Any]] = [
+        ("agent", g.get("agent")),
+        ("samples", f"{g.get('samples_added', 0):,} added of a target of {g.get('target', 0):,}"
+                    + (f" ({g['existing']:,} existing)" if g.get("existing") else "")),
+        ("LLM calls", f"{g.get('requests', 0):,} (+{g.get('cache_hits', 0):,} from the cache)"),
+        ("tokens", f"{g.get('prompt_tokens', 0):,} prompt + "
+                   f"{g.get('completion_tokens', 0):,} completion"),
+        ("estimated cost", cost_text),
+        ("speed", f"{g.get('samples_per_min', 0):g} samples/min over {g.get('seconds', 0):g} s"),
+        ("work items", f"{g.get('items_done', 0):,} done, {g.get('items_failed', 0):,} failed"
+                       + (f", {g['items_skipped']:,} done earlier" if g.get("items_skipped")
+                          else "")),
+    ]
+    if g.get("failures"):
+        out.append(("rejected", g["failures"]))
+    if g.get("stopped"):
+        out.append(("stopped", g["stopped"]))
+    if g.get("items_failed"):
+        out.append(("next", "`ftb retry NAME` runs the failed items again"))
+    return out
+
+
 def _samples_in(session: Session, name: str) -> int:
     ds = session.ctx.store.find_dataset(name)
     return ds.total_samples if ds else 0
@@ -57,24 +111,28 @@ def _run_counting(session: Session, name: str, call: Callable[[], Any]) -> Any:
     try:
         return call()
     except Cancelled:
-        raise Cancelled(cancelled_message(_samples_in(session, name) - before)) from None
+        raise Cancelled(cancelled_message(_samples_in(session, name) - before),
+                        f"`ftb retry {name}` (LLM modes) or the same command continues; "
+                        "nothing is done twice") from None
 
 
 def _free_instruction(session: Session) -> str | None:
-    """Free mode: the prompt file, else ask on a terminal, else a usage error."""
-    cfg = session.config
-    path = session.ctx.settings.prompts_dir / FREE_PROMPT
-    if cfg.agent.free.use_prompt_file and path.is_file() and path.read_text("utf-8").strip():
-        return None  # the service reads the file itself
-    if not (sys.stdin.isatty() and sys.stderr.isatty()):
-        raise UsageError(f"free mode needs an instruction and {path} is missing or empty",
-                         f"write the instruction into {path}")
+    """Free mode: None when the prompt file will be used, else ask on a terminal.
+
+    Without a terminal nothing is asked: the build service raises the error naming the
+    file to write.
+    """
+    from ftbuilder.agents.free import free_instruction, read_free_prompt
+
+    settings = session.ctx.settings
+    if read_free_prompt(settings) or not (sys.stdin.isatty() and sys.stderr.isatty()):
+        return None
     import questionary
 
-    answer = questionary.text("Free-mode instruction (what should each sample be?):").ask()
-    if not answer or not answer.strip():
-        raise UsageError("no instruction given", f"write one into {path}")
-    return answer.strip()
+    def ask() -> str | None:
+        return questionary.text("Free-mode instruction (what should each sample be?):").ask()
+
+    return free_instruction(settings, ask)
 
 
 def run_build(session: Session, args: argparse.Namespace) -> int:
@@ -99,17 +157,17 @@ def run_build(session: Session, args: argparse.Namespace) -> int:
             session, name, lambda: build(session.ctx, req, progress=session.progress,
                                          cancel=cancel))
     data = to_jsonable(result)
-    session.emit(result, lambda: render_result(data))
+    session.emit(result, lambda: render_build(data))
     return EXIT_FAIL if _partial(data) else EXIT_OK
 
 
 def _partial(data: dict[str, Any]) -> bool:
-    """True when some files or chunks failed (exit 1: partial failure)."""
-    for key in ("failed", "failed_files", "errors", "failed_chunks"):
-        v = data.get(key)
-        if v:
-            return True
-    return False
+    """Exit 1: an input file failed, or the LLM modes ended short of the requested size
+    (failed items, or an agent yielding too few usable samples). Failed items that other
+    items made up for do not fail the build."""
+    gen = (data.get("stats") or {}).get("generation") or {}
+    short = gen.get("existing", 0) + gen.get("samples_added", 0) < gen.get("target", 0)
+    return bool(data.get("failed_files") or short)
 
 
 def run_retry(session: Session, args: argparse.Namespace) -> int:
@@ -120,7 +178,7 @@ def run_retry(session: Session, args: argparse.Namespace) -> int:
             session, args.name, lambda: retry(session.ctx, args.name, progress=session.progress,
                                               cancel=cancel))
     data = to_jsonable(result)
-    session.emit(result, lambda: render_result(data))
+    session.emit(result, lambda: render_build(data))
     return EXIT_FAIL if _partial(data) else EXIT_OK
 
 

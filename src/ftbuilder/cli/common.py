@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from ftbuilder.cli.progress import ProgressPrinter, cancel_on_interrupt
-from ftbuilder.core.errors import Cancelled, UsageError
+from ftbuilder.core.errors import UsageError
 from ftbuilder.core.progress import CancelToken
 
 if TYPE_CHECKING:
@@ -41,6 +41,16 @@ def to_jsonable(obj: Any) -> Any:
     return obj
 
 
+def display_path(path: str) -> str:
+    """An absolute ``path`` inside the current folder, shown relative (shorter tables)."""
+    if not path.startswith("/"):
+        return path
+    try:
+        return str(Path(path).relative_to(Path.cwd()))
+    except ValueError:
+        return path
+
+
 def fmt_value(v: Any) -> str:
     """A cell: thousands separators for ints, 4 significant digits for floats, '-' for None."""
     if v is None or v == "":
@@ -50,12 +60,12 @@ def fmt_value(v: Any) -> str:
     if isinstance(v, int):
         return f"{v:,}"
     if isinstance(v, float):
-        return f"{v:,.2f}" if abs(v) >= 100 else f"{v:.4g}"
+        return f"{v:,.1f}" if abs(v) >= 100 else f"{v:.4g}"
     if isinstance(v, list | tuple):
         return ", ".join(fmt_value(x) for x in v) or "-"
     if isinstance(v, dict):
         return ", ".join(f"{k}={fmt_value(x)}" for k, x in v.items()) or "-"
-    return str(v)
+    return display_path(str(v))
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], max_width: int = 60) -> str:
@@ -80,8 +90,8 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], max_width: int 
 
 def key_values(pairs: Sequence[tuple[str, Any]]) -> str:
     """``key: value`` lines with the keys aligned."""
-    width = max((len(k) for k, _ in pairs), default=0)
-    return "\n".join(f"{k.ljust(width)}  {fmt_value(v)}" for k, v in pairs)
+    width = max((len(display_path(k)) for k, _ in pairs), default=0)
+    return "\n".join(f"{display_path(k).ljust(width)}  {fmt_value(v)}" for k, v in pairs)
 
 
 class Session:
@@ -178,10 +188,6 @@ class Session:
 
 def cancelled_message(kept: int | None) -> str:
     return f"cancelled; {kept} samples kept" if kept is not None else "cancelled"
-
-
-def raise_cancelled(kept: int | None) -> None:
-    raise Cancelled(cancelled_message(kept), "run the same command again to continue")
 
 
 def add_command(sub: argparse._SubParsersAction, common: argparse.ArgumentParser, name: str,

@@ -7,7 +7,15 @@ from pathlib import Path
 from typing import Any
 
 from ftbuilder.cli.build import render_result
-from ftbuilder.cli.common import EXIT_FAIL, EXIT_OK, Session, add_command, to_jsonable
+from ftbuilder.cli.common import (
+    EXIT_FAIL,
+    EXIT_OK,
+    Session,
+    add_command,
+    display_path,
+    table,
+    to_jsonable,
+)
 from ftbuilder.core.errors import UsageError
 
 EXPORT_FORMATS = ("openai", "anthropic", "gemini", "mistral", "llama3", "generic", "csv")
@@ -55,8 +63,34 @@ def run(session: Session, args: argparse.Namespace) -> int:
                 progress=session.progress, cancel=cancel))
     data = [to_jsonable(r) for r in results]
     payload: Any = data[0] if len(data) == 1 else data
-    session.emit(payload, lambda: "\n\n".join(render_result(d) for d in data))
+    session.emit(payload, lambda: "\n\n".join(render_export(d) for d in data))
     return EXIT_FAIL if any(_failed(d) for d in data) else EXIT_OK
+
+
+def render_export(d: dict[str, Any]) -> str:
+    """Summary line, the files written with their validation status, notes in full."""
+    if "files" not in d:
+        return render_result(d)
+    verdict = "files pass validation" if d.get("ok") else "SOME FILES FAIL VALIDATION"
+    lines = [f"{d.get('dataset')} -> {display_path(str(d.get('out_dir')))} ({d.get('format')}): "
+             f"{d.get('examples', 0):,} examples written, {d.get('skipped', 0):,} skipped; "
+             f"{verdict}"]
+    rows = [[display_path(str(f.get("path"))), f.get("examples"), f.get("bytes"),
+             f.get("validation"), f.get("violations"), f.get("warnings")]
+            for f in d.get("files") or []]
+    extra = [display_path(str(d[k])) for k in ("metadata_csv", "stats_json") if d.get(k)]
+    if rows:
+        lines += ["", table(["file", "examples", "bytes", "validation", "violations",
+                             "warnings"], rows)]
+    if extra:
+        lines.append("also written: " + ", ".join(extra))
+    notes = dict.fromkeys(n for f in d.get("files") or [] for n in
+                          str(f.get("note") or "").split("; ") if n)
+    lines += [f"note: {n}" for n in notes]
+    for reason, n in (d.get("skip_reasons") or {}).items():
+        lines.append(f"skipped {n:,}: {reason}")
+    lines += [f"warning: {w}" for w in d.get("warnings") or []]
+    return "\n".join(lines)
 
 
 def _provider_format(session: Session, name: str) -> str:

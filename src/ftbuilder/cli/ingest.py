@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import Any
 
-from ftbuilder.cli.common import EXIT_FAIL, EXIT_OK, Session, add_command, table
+from ftbuilder.cli.common import (
+    EXIT_FAIL,
+    EXIT_OK,
+    Session,
+    add_command,
+    display_path,
+    table,
+)
 
 MAX_WARNINGS = 10
 
@@ -25,14 +31,6 @@ def _parts(r: Any) -> str:
         if v:
             return f"{v} {label}"
     return ""
-
-
-def display_path(path: str) -> str:
-    """``path`` relative to the current folder when it is inside it (shorter tables)."""
-    try:
-        return str(Path(path).relative_to(Path.cwd()))
-    except ValueError:
-        return path
 
 
 def render_reports(reports: list[Any]) -> str:

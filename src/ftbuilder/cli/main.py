@@ -78,6 +78,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Cancelled as err:
         session.progress.clear()
         sys.stderr.write(f"{session.redact(err.message)}\n")
+        if err.hint:
+            sys.stderr.write(f"hint: {session.redact(err.hint)}\n")
         return EXIT_CANCELLED
     except KeyboardInterrupt:
         session.progress.clear()

@@ -3,9 +3,35 @@
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 from ftbuilder.cli.build import render_result
-from ftbuilder.cli.common import EXIT_OK, Session, add_command, fraction, to_jsonable
+from ftbuilder.cli.common import EXIT_OK, Session, add_command, fraction, table, to_jsonable
+
+
+def render_plan(data: dict[str, Any], applied: bool) -> str:
+    """One summary line, the counts per group and split, then any warnings."""
+    if not isinstance(data, dict) or "counts" not in data:
+        return render_result(to_jsonable(data))
+    counts = data["counts"]
+    head = "split applied" if applied else "preview, nothing written"
+    shares = "/".join(f"{data.get(k, 0):g}" for k in ("ratio", "validation", "test"))
+    how = data.get("strategy", "")
+    if how == "weighted":
+        how += f" by {data.get('weight_by')}"
+    lines = [f"{data.get('dataset')}: {head}: " + ", ".join(f"{k} {v:,}" for k, v in
+                                                           counts.items())
+             + f" of {data.get('total', 0):,} (shares {shares}, {how}, seed {data.get('seed')})"]
+    groups = data.get("groups") or []
+    if groups:
+        splits = list(counts)
+        lines += ["", table(["group", "total", *splits, "note"],
+                            [[g.get("group"), g.get("total"), *(g.get(s) for s in splits),
+                              g.get("note")] for g in groups], max_width=70)]
+    if data.get("backup"):
+        lines.append(f"\nstore backed up first: {data['backup']}")
+    lines += [f"warning: {w}" for w in data.get("warnings") or []]
+    return "\n".join(lines)
 
 
 def run(session: Session, args: argparse.Namespace) -> int:
@@ -30,8 +56,7 @@ def run(session: Session, args: argparse.Namespace) -> int:
         data.setdefault("applied", False)
 
     def human() -> str:
-        head = "preview (nothing written):" if args.dry_run else "split applied:"
-        return head + "\n" + render_result(data)
+        return render_plan(data, applied=not args.dry_run)
 
     session.emit(data, human)
     return EXIT_OK

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +12,6 @@ from ftbuilder.cli.common import (
     EXIT_OK,
     Session,
     add_command,
-    key_values,
     table,
     to_jsonable,
 )
@@ -34,29 +32,61 @@ def _is_file_target(target: str) -> bool:
     return False
 
 
+def _money(v: Any) -> str:
+    return "unknown" if v is None else f"${v:,.4f}" if v < 1 else f"${v:,.2f}"
+
+
 def render_report(data: dict[str, Any], limit: int) -> str:
-    """Verdict, figures, violations by code, then the first ``limit`` violations."""
-    violations = data.get("violations") or []
+    """Verdict, figures, distribution, violations by code, then the first ``limit`` of them."""
+    violations = sorted(data.get("violations") or [],
+                        key=lambda v: (v.get("severity") != "error", v.get("line") or 0))
+    errors = data.get("errors", sum(v.get("severity") == "error" for v in violations))
+    warnings = data.get("warnings", len(violations) - errors)
     verdict = "OK" if data.get("ok") else "FAILED"
-    lines = [f"{verdict}: {len(violations)} violation(s) in {data.get('examples', 0):,} examples"]
-    skip = {"ok", "violations"}
-    scalars = [(k, v) for k, v in data.items() if k not in skip and not isinstance(v, dict | list)]
-    if data.get("estimate"):
-        scalars.append(("note", "token counts are estimates for this model"))
-    lines += ["", key_values(scalars)]
-    for k, v in data.items():
-        if k not in skip and isinstance(v, dict | list) and v:
-            lines.append("\n" + render_result({k: v}).lstrip("\n"))
+    unv = " UNVERIFIED" if data.get("limit_unverified") else ""
+    lines = [f"{verdict}: {errors:,} error(s), {warnings:,} warning(s) in "
+             f"{data.get('examples', 0):,} examples of {data.get('source', '?')}",
+             f"target: {data.get('provider')} {data.get('model')} (format {data.get('format')})"]
+    est = " (estimate)" if data.get("estimate") else ""
+    tokens = f"tokens{est}: {data.get('total_tokens', 0):,} total"
+    if data.get("assistant_tokens") is not None:
+        tokens += f", {data['assistant_tokens']:,} assistant"
+    if data.get("max_tokens_per_example"):
+        tokens += (f"; {data.get('over_limit', 0):,} over the "
+                   f"{data['max_tokens_per_example']:,}-token limit{unv}")
+    lines.append(tokens)
+    if data.get("epochs"):
+        price = data.get("price_per_1m_training_tokens")
+        cost = (f"estimated cost {_money(data.get('estimated_cost'))} at ${price:g}/1M"
+                + (" UNVERIFIED" if data.get("price_unverified") else "")
+                if price is not None else "cost unknown (no price for this model)")
+        lines.append(f"training: {data['epochs']} epochs, "
+                     f"{data.get('charged_tokens', 0):,} charged tokens, {cost}")
+    if data.get("method"):
+        lines.append(f"counted with: {data['method']}")
+    lines += [f"note: {n}" for n in data.get("notes") or []]
+    summary = data.get("summary") or {}
+    if summary:
+        cols = ["min", "max", "mean", "median", "p5", "p95"]
+        rows = [[k, *(_round(v.get(c)) for c in cols)] for k, v in summary.items()]
+        lines += ["", table(["distribution", *cols], rows)]
     if violations:
-        by_code = Counter(v.get("code") for v in violations)
-        lines += ["", "by code:", table(["code", "count"], by_code.most_common())]
+        by_code: dict[str, list[Any]] = {}
+        for v in violations:
+            by_code.setdefault(v.get("code"), [v.get("severity"), 0, v.get("fix")])[1] += 1
+        lines += ["", table(["code", "severity", "count", "fix"],
+                            [[k, *row] for k, row in by_code.items()], max_width=70)]
         shown = violations[:limit]
-        lines += ["", table(["line", "code", "severity", "message", "fix"],
-                            [[v.get("line"), v.get("code"), v.get("severity"), v.get("message"),
-                              v.get("fix")] for v in shown], max_width=80)]
+        lines += ["", table(["line", "code", "severity", "message"],
+                            [[v.get("line"), v.get("code"), v.get("severity"), v.get("message")]
+                             for v in shown], max_width=90)]
         if len(violations) > limit:
             lines.append(f"... and {len(violations) - limit:,} more (--limit N, or --json)")
     return "\n".join(lines)
+
+
+def _round(v: Any) -> Any:
+    return round(v, 1) if isinstance(v, float) else v
 
 
 def run_validate(session: Session, args: argparse.Namespace) -> int:
