@@ -26,6 +26,14 @@ def samples(db, name):
         "WHERE d.name = ?", (name,)).fetchone()[0]
 
 
+def polled_samples(db, name):
+    """samples() while another process may still be creating the store."""
+    try:
+        return samples(db, name) if db.exists() else 0
+    except sqlite3.OperationalError:
+        return 0
+
+
 def copy_inputs(project):
     shutil.copytree(REPO / "input_files", project / "input_files", dirs_exist_ok=True)
 
@@ -219,7 +227,7 @@ def test_ctrl_c_cancels_cleanly_and_keeps_samples(project):
              "--json"], cwd=project, env=dict(os.environ), stdout=subprocess.PIPE,
             stderr=subprocess.PIPE, text=True)
         deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and (not db.exists() or samples(db, "c") < 3):
+        while time.monotonic() < deadline and polled_samples(db, "c") < 3:
             time.sleep(0.2)
         p.send_signal(signal.SIGINT)
         out, err = p.communicate(timeout=60)
