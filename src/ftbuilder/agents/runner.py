@@ -83,8 +83,7 @@ class RunOptions:
 
 
 def _bad_output(err: ProviderError) -> bool:
-    kind = getattr(err, "kind", None)
-    return kind == "bad_output" or (kind is None and "did not return the JSON" in err.message)
+    return err.kind == "bad_output"
 
 
 def count_tokens(convs: list[Conversation], spec: ModelSpec | None) -> None:

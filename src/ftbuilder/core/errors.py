@@ -52,7 +52,17 @@ class NotFoundError(FtbError):
 
 
 class ProviderError(FtbError):
-    """An LLM backend failed (HTTP error, timeout, bad output) after its retries."""
+    """An LLM backend failed (HTTP error, timeout, bad output) after its retries.
+
+    ``kind`` is a stable reason (rate_limit, server, timeout, auth, bad_output, ...) that
+    callers count; ``status`` is the HTTP status when there was one.
+    """
+
+    def __init__(self, message: str, hint: str = "", kind: str = "provider_error",
+                 status: int | None = None) -> None:
+        super().__init__(message, hint)
+        self.kind = kind
+        self.status = status
 
 
 class Cancelled(FtbError):

@@ -221,7 +221,5 @@ class BackendClient(LLMClient):
         }
         message, hint = messages.get(f.kind, (f"{name} call failed{detail}",
                                               "see the message; try again"))
-        err = ProviderError(self.redact(message), self.redact(hint))
-        err.kind = f.kind  # type: ignore[attr-defined]  # for callers that count reasons
-        err.status = f.status  # type: ignore[attr-defined]
-        return err
+        return ProviderError(self.redact(message), self.redact(hint), kind=f.kind,
+                             status=f.status)
