@@ -161,3 +161,18 @@ def test_too_many_tokens_on_its_line(tmp_path, model, severity):
     [v] = [v for v in rep.violations if v.code == "too_many_tokens"]
     assert (v.line, v.severity) == (2, severity) and "4,096" in v.message
     assert rep.over_limit == 1 and not rep.ok
+
+
+@pytest.mark.parametrize(("provider", "model"), [
+    ("openai", "gpt-4o-mini-2024-07-18"), ("anthropic", "claude-3-haiku-20240307"),
+    ("google", "gemini-2.5-flash"), ("mistral", "open-mistral-7b"),
+    ("llama", "meta-llama/Llama-3.2-1B-Instruct")])
+def test_odd_values_are_reported_never_crash(tmp_path, provider, model):
+    odd = [{"messages": [{"role": ["user"], "content": {"a": 1}}, {"role": {"x": 1}}, None, 7]},
+           {"messages": "x", "contents": {"role": []}, "system": []},
+           {"contents": [{"role": ["model"], "parts": [{"text": ["x"]}]}, "y"]},
+           {"messages": [{"role": "assistant", "content": [1, None, {"text": "t"}],
+                          "tool_calls": [1, {"id": None}], "weight": True}]}]
+    rep = validate_jsonl(write(tmp_path, odd), get_model(provider, model))
+    assert not rep.ok and rep.examples == 4
+    assert {v.line for v in rep.violations} >= {1, 2, 3, 4}

@@ -139,3 +139,15 @@ def test_fix_rejects_unknown_action(ctx):
     make_dataset(ctx)
     with pytest.raises(UsageError):
         fix_dataset(ctx, "faq", "shorten")
+
+
+def test_validate_dataset_too_many_validation_examples(ctx):
+    ds = ctx.store.create_dataset("g", "google", "gemini-2.0-flash-001", "identify")
+    convs = [Conversation([Message("user", f"q{i}"), Message("assistant", f"a{i}")])
+             for i in range(5_001)]
+    ctx.store.add_samples(ds.id, convs)
+    ctx.store.set_splits(ds.id, [(c.id, "validation") for c in convs])
+    rep = validate_dataset(ctx, "g")
+    [v] = [v for v in rep.violations if v.code == "too_many_validation_examples"]
+    assert v.line == 0 and v.severity == "error" and "5,001" in v.message
+    assert rep.estimate and rep.epochs is None  # no training examples: nothing to estimate

@@ -70,6 +70,13 @@ def _unknown_keys(d: dict[str, Any], allowed: frozenset[str], where: str) -> lis
                f"remove it; allowed: {', '.join(sorted(allowed))}") for k in d if k not in allowed]
 
 
+def _role(m: dict[str, Any]) -> Any:
+    """The message's role when it is a string; anything else is kept only for the message
+    (and is unhashable-safe: lists and objects are never looked up in a set)."""
+    role = m.get("role")
+    return role if role is None or isinstance(role, str) else repr(role)
+
+
 def _weight_ok(w: Any) -> bool:
     return type(w) is int and w in (0, 1)
 
@@ -131,7 +138,7 @@ def check_openai(rec: dict[str, Any]) -> list[Issue]:
         if m.__class__ is not dict:
             out.append(_e("bad_message", f"message {j} is not an object", "make it an object"))
             continue
-        role = m.get("role")
+        role = _role(m)
         if len(m) == 2 and role in OPENAI_ROLES:
             # The common shape {"role", "content"}: decide it without the general checks.
             c = m.get("content")
@@ -201,7 +208,7 @@ def check_anthropic(rec: dict[str, Any]) -> list[Issue]:
             out.append(_e("bad_message", f"message {j} is not an object", "make it an object"))
             continue
         out.extend(_unknown_keys(m, ANTHROPIC_MSG_KEYS, f"message {j}"))
-        role = m.get("role")
+        role = _role(m)
         if role not in ("user", "assistant"):
             fix = ("move it to the top-level 'system' string" if role == "system"
                    else "use user or assistant")
@@ -261,7 +268,7 @@ def check_gemini(rec: dict[str, Any]) -> list[Issue]:
                 not any(isinstance(p, dict) and ("functionCall" in p or "functionResponse" in p)
                         for p in parts):
             out.append(_e("empty_content", f"content {j} has no text", "write the turn's text"))
-        role = c.get("role")
+        role = _role(c)
         is_response = any(isinstance(p, dict) and "functionResponse" in p for p in parts)
         if role is None and is_response:
             role = "user"
@@ -290,7 +297,7 @@ def check_mistral(rec: dict[str, Any]) -> list[Issue]:
             out.append(_e("bad_message", f"message {j} is not an object", "make it an object"))
             continue
         out.extend(_unknown_keys(m, MISTRAL_MSG_KEYS, f"message {j}"))
-        role = m.get("role")
+        role = _role(m)
         if role not in MISTRAL_ROLES:
             out.append(_e("unrecognized_role", f"message {j} has role {role!r}",
                           "use system, user, assistant or tool"))
@@ -339,7 +346,7 @@ def check_llama3(rec: dict[str, Any]) -> list[Issue]:
             out.append(_e("bad_message", f"message {j} is not an object", "make it an object"))
             continue
         out.extend(_unknown_keys(m, LLAMA_MSG_KEYS, f"message {j}"))
-        role = m.get("role")
+        role = _role(m)
         if role not in LLAMA_ROLES:
             out.append(_e("unrecognized_role", f"message {j} has role {role!r}",
                           "use system, user, assistant or tool (ipython)"))

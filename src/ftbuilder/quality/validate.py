@@ -222,7 +222,7 @@ class Validator:
         notes = list(self.notes)
         exact = tokens.is_exact(spec) and not self.inexact
         if not tokens.is_exact(spec):
-            notes.append("token counts are ESTIMATES for this model: " + self.counter.method)
+            notes.append(f"token counts for {spec.id} are ESTIMATES (no exact offline tokenizer)")
         return ValidationReport(
             source=self.source, provider=spec.provider, model=spec.id, format=spec.format,
             ok=errors == 0, examples=self.examples, total_tokens=int(totals.sum()),

@@ -39,7 +39,8 @@ class ClaudeEstimate:
                     continue
                 role = m.get("role")
                 text = text_of(m.get("content"))
-                chars += len(MARKERS.get(role, "\n\nHuman: ")) + len(text)  # type: ignore[arg-type]
+                marker = MARKERS.get(role, "\n\nHuman: ") if isinstance(role, str) else ""
+                chars += len(marker) + len(text)
                 if role == "assistant":
                     asst += len(text)
             totals[i] = math.ceil(chars / CHARS_PER_TOKEN)

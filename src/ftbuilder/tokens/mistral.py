@@ -60,7 +60,8 @@ def _request_messages(msgs: MessageList) -> list[dict[str, Any]]:
     out = []
     for m in msgs:
         role = m.get("role")
-        keys = _KEYS.get(role, ("role", "content"))  # type: ignore[arg-type]
+        keys = _KEYS.get(role, ("role", "content")) if isinstance(role, str) else ("role",
+                                                                                  "content")
         d = {k: m[k] for k in keys if k in m and m[k] is not None}
         d["content"] = text_of(m.get("content"))
         if role == "assistant" and d.get("tool_calls") and not d["content"]:
