@@ -14,7 +14,6 @@ from ftbuilder.cli.common import (
     add_command,
     cancelled_message,
     display_path,
-    fmt_value,
     key_values,
     positive_int,
     table,
@@ -22,27 +21,6 @@ from ftbuilder.cli.common import (
 )
 from ftbuilder.config import MODES, PROVIDERS
 from ftbuilder.core.errors import Cancelled
-
-
-def render_result(data: dict[str, Any]) -> str:
-    """Scalars as key/values, then one table per list of records (e.g. per-file counts)."""
-    scalars = [(k, v) for k, v in data.items() if not isinstance(v, list | dict)]
-    parts = [key_values(scalars)] if scalars else []
-    for key, value in data.items():
-        if isinstance(value, dict) and value and all(not isinstance(v, dict | list)
-                                                     for v in value.values()):
-            parts.append(f"\n{key}:\n" + key_values(list(value.items())))
-        elif isinstance(value, dict) and value and all(isinstance(v, dict)
-                                                       for v in value.values()):
-            cols = list(dict.fromkeys(c for v in value.values() for c in v))
-            rows = [[k, *(v.get(c) for c in cols)] for k, v in value.items()]
-            parts.append(f"\n{key}:\n" + table([key.rstrip("s") or key, *cols], rows))
-        elif isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
-            cols = list(dict.fromkeys(c for v in value for c in v))
-            parts.append(f"\n{key}:\n" + table(cols, [[v.get(c) for c in cols] for v in value]))
-        elif isinstance(value, list) and value:
-            parts.append(f"\n{key}: {fmt_value(value)}")
-    return "\n".join(parts)
 
 
 def render_build(data: dict[str, Any]) -> str:
@@ -66,7 +44,7 @@ def render_build(data: dict[str, Any]) -> str:
         parts.append(table(cols, rows, max_width=80))
     methods = stats.get("token_method") or {}
     if methods:
-        parts.append("token counts: " + fmt_value(methods))
+        parts.append("token counts: " + "; ".join(f"{n:,} by {m}" for m, n in methods.items()))
     gen = stats.get("generation") or {}
     if gen:
         parts.append("generation:\n" + key_values(_generation_lines(gen)))
@@ -77,6 +55,7 @@ def _generation_lines(g: dict[str, Any]) -> list[tuple[str, Any]]:
     """The LLM accounting of a build (agent, calls, tokens, cost, speed, failures)."""
     cost = g.get("estimated_cost_usd")
     cost_text = "unknown (no price for the agent model)" if cost is None else (
+        "none (local model)" if cost == 0 else
         f"${cost:,.4f}" + ("" if g.get("price_verified") else " (UNVERIFIED price)"))
     out: list[tuple[str, Any]] = [
         ("agent", g.get("agent")),

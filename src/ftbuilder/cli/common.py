@@ -94,6 +94,36 @@ def key_values(pairs: Sequence[tuple[str, Any]]) -> str:
     return "\n".join(f"{display_path(k).ljust(width)}  {fmt_value(v)}" for k, v in pairs)
 
 
+MAX_ITEMS = 12  # entries of a key/value section shown by human renderings
+
+
+def render_result(data: dict[str, Any]) -> str:
+    """Scalars as key/values, then one table per list of records (e.g. per-file counts).
+
+    Long key/value sections (keyword counts...) show their first MAX_ITEMS entries.
+    """
+    scalars = [(k, v) for k, v in data.items() if not isinstance(v, list | dict)]
+    parts = [key_values(scalars)] if scalars else []
+    for key, value in data.items():
+        if isinstance(value, dict) and value and all(not isinstance(v, dict | list)
+                                                     for v in value.values()):
+            items = list(value.items())
+            more = f"\n... and {len(items) - MAX_ITEMS} more (--json lists all)" \
+                if len(items) > MAX_ITEMS else ""
+            parts.append(f"\n{key}:\n" + key_values(items[:MAX_ITEMS]) + more)
+        elif isinstance(value, dict) and value and all(isinstance(v, dict)
+                                                       for v in value.values()):
+            cols = list(dict.fromkeys(c for v in value.values() for c in v))
+            rows = [[k, *(v.get(c) for c in cols)] for k, v in value.items()]
+            parts.append(f"\n{key}:\n" + table([key.rstrip("s") or key, *cols], rows))
+        elif isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+            cols = list(dict.fromkeys(c for v in value for c in v))
+            parts.append(f"\n{key}:\n" + table(cols, [[v.get(c) for c in cols] for v in value]))
+        elif isinstance(value, list) and value:
+            parts.append(f"\n{key}: {fmt_value(value)}")
+    return "\n".join(parts)
+
+
 class Session:
     """One CLI call: parsed args, the lazily opened AppContext, output and progress."""
 

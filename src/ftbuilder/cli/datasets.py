@@ -6,12 +6,12 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from ftbuilder.cli.build import render_result
 from ftbuilder.cli.common import (
     EXIT_FAIL,
     EXIT_OK,
     Session,
     add_command,
+    render_result,
     table,
     to_jsonable,
 )

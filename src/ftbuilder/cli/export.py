@@ -6,13 +6,13 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from ftbuilder.cli.build import render_result
 from ftbuilder.cli.common import (
     EXIT_FAIL,
     EXIT_OK,
     Session,
     add_command,
     display_path,
+    render_result,
     table,
     to_jsonable,
 )
@@ -90,6 +90,9 @@ def render_export(d: dict[str, Any]) -> str:
     for reason, n in (d.get("skip_reasons") or {}).items():
         lines.append(f"skipped {n:,}: {reason}")
     lines += [f"warning: {w}" for w in d.get("warnings") or []]
+    if not d.get("ok", True):
+        name = d.get("dataset")
+        lines.append(f"details and fixes: `ftb validate {name}`")
     return "\n".join(lines)
 
 

@@ -5,8 +5,15 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ftbuilder.cli.build import render_result
-from ftbuilder.cli.common import EXIT_OK, Session, add_command, fraction, table, to_jsonable
+from ftbuilder.cli.common import (
+    EXIT_OK,
+    Session,
+    add_command,
+    fraction,
+    render_result,
+    table,
+    to_jsonable,
+)
 
 
 def render_plan(data: dict[str, Any], applied: bool) -> str:

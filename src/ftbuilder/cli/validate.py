@@ -6,12 +6,12 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from ftbuilder.cli.build import render_result
 from ftbuilder.cli.common import (
     EXIT_FAIL,
     EXIT_OK,
     Session,
     add_command,
+    render_result,
     table,
     to_jsonable,
 )
@@ -76,12 +76,16 @@ def render_report(data: dict[str, Any], limit: int) -> str:
             by_code.setdefault(v.get("code"), [v.get("severity"), 0, v.get("fix")])[1] += 1
         lines += ["", table(["code", "severity", "count", "fix"],
                             [[k, *row] for k, row in by_code.items()], max_width=70)]
-        shown = violations[:limit]
-        lines += ["", table(["line", "code", "severity", "message"],
-                            [[v.get("line"), v.get("code"), v.get("severity"), v.get("message")]
-                             for v in shown], max_width=90)]
-        if len(violations) > limit:
-            lines.append(f"... and {len(violations) - limit:,} more (--limit N, or --json)")
+        listed = [v for v in violations if v.get("severity") == "error"]
+        shown = listed[:limit]
+        if shown:
+            lines += ["", table(["line", "code", "message"],
+                                [[v.get("line") or "-", v.get("code"), v.get("message")]
+                                 for v in shown], max_width=90)]
+        if len(listed) > limit:
+            lines.append(f"... and {len(listed) - limit:,} more errors (--limit N, or --json)")
+        if warnings:
+            lines.append("(warnings are counted above; --json lists each with its line)")
     return "\n".join(lines)
 
 
@@ -119,8 +123,39 @@ def run_tokens(session: Session, args: argparse.Namespace) -> int:
     provider, model = session.target(args.provider, args.model)
     report = count_file(session.ctx, args.file, provider, model)
     data = to_jsonable(report)
-    session.emit(report, lambda: render_result(data))
+    session.emit(report, lambda: render_tokens(data))
     return EXIT_OK
+
+
+def render_tokens(d: dict[str, Any]) -> str:
+    """Totals line, the method, the distribution, skipped lines and notes."""
+    if "total_tokens" not in d:
+        return render_result(d)
+    label = d.get("label") or ("estimate" if d.get("estimate") else "exact")
+    lines = [f"{d.get('path')}: {d['total_tokens']:,} tokens ({label}) in "
+             f"{d.get('counted', 0):,} examples for {d.get('provider')} {d.get('model')}"]
+    detail = []
+    if d.get("assistant_tokens") is not None:
+        detail.append(f"{d['assistant_tokens']:,} assistant tokens")
+    if d.get("max_tokens_per_example"):
+        detail.append(f"{d.get('over_limit', 0):,} over the "
+                      f"{d['max_tokens_per_example']:,}-token limit")
+    elif "max_tokens_per_example" in d:
+        detail.append("no known per-example limit")
+    if detail:
+        lines.append("; ".join(detail))
+    if d.get("method"):
+        lines.append(f"counted with: {d['method']}")
+    dist = d.get("tokens_per_example") or {}
+    if dist:
+        cols = ["min", "max", "mean", "median", "p5", "p95"]
+        lines += ["", table(["per example", *cols],
+                            [["tokens", *(_round(dist.get(c)) for c in cols)]])]
+    if d.get("skipped"):
+        shown = ", ".join(map(str, (d.get("skipped_lines") or [])[:20]))
+        lines.append(f"\nskipped {d['skipped']:,} line(s): {shown}")
+    lines += [f"note: {n}" for n in d.get("notes") or []]
+    return "\n".join(lines)
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -137,7 +172,8 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
                    help="dataset only: drop or truncate the examples that break the limits "
                         "(the store is backed up first), then validate again")
     p.add_argument("--limit", type=int, default=20, metavar="N",
-                   help="violations listed in the table (default 20; --json lists all)")
+                   help="errors listed one per line (default 20; --json lists every "
+                        "violation, warnings included)")
 
     t = add_command(sub, common, "tokens", "count the tokens of a dataset file for a model",
                     run_tokens, epilog="Counts are exact where an offline tokenizer exists "
