@@ -13,8 +13,8 @@ from ftbuilder.agents.parsing import EMPTY, INVALID_JSON
 from ftbuilder.providers.registry import AgentPrice
 
 PROVIDER_ERROR, DUPLICATE, OVER_LIMIT = "provider_error", "duplicate", "over_token_limit"
-NOT_VERBATIM = "not_verbatim"
-REASONS = (INVALID_JSON, EMPTY, OVER_LIMIT, DUPLICATE, NOT_VERBATIM, PROVIDER_ERROR)
+NOT_VERBATIM, TOO_SHORT = "not_verbatim", "too_short"
+REASONS = (INVALID_JSON, EMPTY, OVER_LIMIT, DUPLICATE, NOT_VERBATIM, TOO_SHORT, PROVIDER_ERROR)
 
 
 @dataclass

@@ -6,12 +6,15 @@ reply back into conversations. Variety comes from the variant: it picks the angl
 temperature offset. Chat backends get ``prompts/system/create_mode.txt`` plus a JSON schema;
 completion-style backends (the embedded base model) get the few-shot
 ``prompts/system/create_completion.txt`` and answer "Question: ... Answer: ...".
-Free mode (:mod:`ftbuilder.agents.free`) is the same generator with the user's instruction.
+Free mode (:mod:`ftbuilder.agents.free`) is the same generator with the user's instruction;
+hybrid mode's generated share uses ``prompts/system/hybrid_mode.txt`` as its instructions
+(:mod:`ftbuilder.agents.hybrid`).
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -70,6 +73,9 @@ class Generator:
 
     ``scope`` is the meta every sample of this job carries and is counted by (the requested
     size applies to it). ``avoid`` maps a source file to user questions not to repeat there.
+    ``rounds``: how many tasks per chunk at most (0 = as many as the target needs).
+    ``failures``: conversations a subclass rejects, by reason; the run shares it with its
+    :class:`~ftbuilder.agents.accounting.RunStats` so they show in the run's accounting.
     """
 
     mode: str
@@ -87,6 +93,8 @@ class Generator:
     scope: dict[str, Any] = field(default_factory=dict)
     avoid: dict[str, list[str]] = field(default_factory=dict)
     keyword_index: KeywordIndex = field(default_factory=lambda: KeywordIndex([]))
+    rounds: int = 0
+    failures: Counter[str] = field(default_factory=Counter)
 
     def index_chunks(self, chunks: list[Chunk]) -> None:
         """Keyword statistics over the run's chunks (for replies without keywords)."""
@@ -169,7 +177,8 @@ class Generator:
 
 def create_generator(settings: Settings, client: LLMClient, mode: str = "create",
                      instruction: str = "") -> Generator:
-    """The generator of create mode (or free mode when ``instruction`` is given).
+    """The generator of create mode (free mode when ``instruction`` is given; hybrid's
+    generated share, with ``prompts/system/hybrid_mode.txt``, when ``mode`` is "hybrid").
 
     Raises:
         ConfigError: a prompt file is missing or empty.
@@ -183,7 +192,7 @@ def create_generator(settings: Settings, client: LLMClient, mode: str = "create"
     else:
         template = load_prompt(pdir, "chunk_request")
         system = (fill(load_prompt(pdir, "free_mode"), instruction=instruction) if instruction
-                  else load_prompt(pdir, "create_mode"))
+                  else load_prompt(pdir, "hybrid_mode" if mode == "hybrid" else "create_mode"))
     create = cfg.agent.create
     scope: dict[str, Any] = {"mode": mode, "origin": "generated"}
     if instruction:

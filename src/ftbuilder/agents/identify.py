@@ -14,6 +14,10 @@ Every message is source text: never rewritten, never invented. A document withou
 conversations yields none. Each sample records its file and a precise location ("page 3,
 lines 4-9", "sheet FAQ row 7", "record line 42"). The only text the tool adds is the optional
 configured system prompt, marked ``meta["system_prompt_added"] = True``.
+
+Documents where no pattern applies can be handed to the agent LLM when
+``agent.identify.llm_fallback`` is on (:mod:`ftbuilder.agents.identify_llm`); whatever it
+returns is checked against the source text and kept only if it is there verbatim.
 """
 
 from __future__ import annotations
@@ -43,12 +47,13 @@ class IdentifyOptions:
     min_turns: int = 2
     include_context: bool = True
     system_prompt: str = ""
+    llm_fallback: bool = False  # ask the agent LLM about documents no pattern can read
 
     @classmethod
     def from_settings(cls, settings: Any) -> IdentifyOptions:
         cfg = settings.config
         return cls(cfg.agent.identify.min_turns, cfg.agent.identify.include_context,
-                   cfg.system_prompt.strip())
+                   cfg.system_prompt.strip(), cfg.agent.identify.llm_fallback)
 
 
 def _conv(doc: Document, turns: list[tuple[str, str]], location: str, pattern: str,
@@ -160,6 +165,12 @@ def _has_text(conv: Conversation, role: str) -> bool:
 def _keep(conv: Conversation, opts: IdentifyOptions) -> bool:
     turns = sum(m.role != "system" for m in conv.messages)
     return turns >= opts.min_turns and _has_text(conv, "user") and _has_text(conv, "assistant")
+
+
+def usable(conv: Conversation, opts: IdentifyOptions) -> bool:
+    """True when ``conv`` is long enough to keep: ``opts.min_turns`` messages (system not
+    counted) with a user and an assistant message; the rule for every identified sample."""
+    return _keep(conv, opts)
 
 
 def identify_document(doc: Document, opts: IdentifyOptions | None = None) -> list[Conversation]:

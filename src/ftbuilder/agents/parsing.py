@@ -72,6 +72,7 @@ class Parsed:
 class ParseResult:
     items: list[Parsed]
     reason: str | None = None  # None when items is not empty
+    dropped: int = 0  # conversations in the reply without one user+assistant exchange
 
 
 def _role(raw: Any) -> str | None:
@@ -177,12 +178,15 @@ def parse_conversations(text: str) -> ParseResult:
     if not isinstance(value, dict | list) or (value in ({}, []) and "[]" not in text):
         return ParseResult([], INVALID_JSON)
     items = []
+    dropped = 0
     for conv in _conversation_list(value):
         turns = normalise_turns(_turns_of(conv))
         if turns:
             origin = str(conv.get("origin", "")) if isinstance(conv, dict) else ""
             items.append(Parsed(turns, _keywords(conv), origin))
-    return ParseResult(items, None if items else EMPTY)
+        else:
+            dropped += 1
+    return ParseResult(items, None if items else EMPTY, dropped)
 
 
 def parse_qa_text(text: str, first_label: str = "question") -> ParseResult:

@@ -143,7 +143,8 @@ class _Run:
         if not chunks:
             return
         per_round = max(1, self.gen.per_call * len(chunks))
-        rounds = max(len(self.gen.angles), 3 * math.ceil(self.job.target / per_round) + 2)
+        rounds = self.gen.rounds or max(len(self.gen.angles),
+                                        3 * math.ceil(self.job.target / per_round) + 2)
         for variant in range(rounds):
             for chunk in chunks:
                 yield self.gen.task(chunk, variant)

@@ -48,7 +48,31 @@ def render_build(data: dict[str, Any]) -> str:
     gen = stats.get("generation") or {}
     if gen:
         parts.append("generation:\n" + key_values(_generation_lines(gen)))
+    fallback = stats.get("identify_llm") or {}
+    if fallback:
+        parts.append("LLM fallback (documents no pattern could read):\n"
+                     + key_values(_fallback_lines(fallback)))
     return "\n\n".join(parts)
+
+
+def _fallback_lines(g: dict[str, Any]) -> list[tuple[str, Any]]:
+    """Identify's LLM fallback: what was asked, kept and rejected (by reason)."""
+    lines = dict(_generation_lines({**g, "target": g.get("target") or 0}))
+    out: list[tuple[str, Any]] = [
+        ("agent", g.get("agent")),
+        ("asked", f"{g.get('documents', 0):,} documents in {g.get('chunks', 0):,} chunks"
+                  + (f" ({g['items_skipped']:,} done by an earlier run)"
+                     if g.get("items_skipped") else "")),
+        ("verbatim", f"{g.get('accepted', 0):,} conversations found word for word, "
+                     f"{g.get('samples_added', 0):,} added"),
+        ("rejected", g.get("rejected") or "none"),
+    ]
+    out += [(k, lines[k]) for k in ("LLM calls", "tokens", "estimated cost")]
+    if g.get("stopped") and g["stopped"] != "no more work":
+        out.append(("stopped", g["stopped"]))
+    if g.get("items_failed"):
+        out.append(("next", "run the same build again: failed chunks are asked again"))
+    return out
 
 
 def _generation_lines(g: dict[str, Any]) -> list[tuple[str, Any]]:
@@ -125,7 +149,7 @@ def run_build(session: Session, args: argparse.Namespace) -> int:
     fields = dict(mode=mode, input_paths=inputs, name=name, provider=provider, model=model,
                   size=args.size, agent_provider=args.agent_provider,
                   agent_model=args.agent_model, base_url=args.base_url,
-                  concurrency=args.concurrency)
+                  concurrency=args.concurrency, llm_fallback=args.llm_fallback)
     if mode == "free":
         instruction = _free_instruction(session)
         if instruction is not None:
@@ -192,6 +216,10 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
                    help="OpenAI-compatible endpoint (Ollama, vLLM, llama.cpp server...)")
     p.add_argument("--concurrency", type=positive_int, metavar="N",
                    help="parallel LLM calls (default: config system.concurrency)")
+    p.add_argument("--llm-fallback", action=argparse.BooleanOptionalAction, default=None,
+                   help="identify: ask the agent LLM about files no pattern can read; only "
+                        "text found there word for word is kept (default: config "
+                        "agent.identify.llm_fallback)")
 
     r = add_command(sub, common, "retry", "re-run the failed or unfinished work of a build",
                     run_retry, epilog="Only work items that failed or never finished run again; "

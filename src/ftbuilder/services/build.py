@@ -20,10 +20,16 @@ from typing import Any
 from ftbuilder.config import MODES
 from ftbuilder.core.errors import Cancelled, FtbError, UsageError
 from ftbuilder.core.progress import CancelToken, ProgressFn, report
-from ftbuilder.core.types import Conversation, DatasetInfo, ModelSpec
+from ftbuilder.core.types import Conversation, DatasetInfo, Document, ModelSpec
 from ftbuilder.providers.registry import get_model
 from ftbuilder.services.context import AppContext
-from ftbuilder.services.generate import retry_generation, run_create, run_free, run_hybrid
+from ftbuilder.services.generate import (
+    retry_generation,
+    run_create,
+    run_free,
+    run_hybrid,
+    run_identify_fallback,
+)
 
 RUN_KIND = "build"
 
@@ -43,6 +49,7 @@ class BuildRequest:
     base_url: str | None = None
     concurrency: int | None = None
     instruction: str | None = None  # free mode: the instruction when not read from a file
+    llm_fallback: bool | None = None  # identify: ask the agent LLM (None: config value)
 
 
 @dataclass
@@ -64,7 +71,8 @@ class FileOutcome:
 
 @dataclass
 class BuildResult:
-    """What a build did. ``files`` maps each input file to its outcome."""
+    """What a build did. ``files`` maps each input file to its outcome; ``rejected`` counts
+    the LLM's conversations refused by reason (identify's LLM fallback)."""
 
     name: str
     mode: str
@@ -75,6 +83,7 @@ class BuildResult:
     capped: int = 0
     files: dict[str, FileOutcome] = field(default_factory=dict)
     stats: dict[str, Any] = field(default_factory=dict)
+    rejected: dict[str, int] = field(default_factory=dict)
 
     @property
     def failed_files(self) -> int:
@@ -84,7 +93,8 @@ class BuildResult:
         return {"name": self.name, "mode": self.mode, "run_id": self.run_id,
                 "samples_added": self.samples_added, "duplicates": self.duplicates,
                 "found": self.found, "capped": self.capped, "failed_files": self.failed_files,
-                "files": {p: f.to_dict() for p, f in self.files.items()}, "stats": self.stats}
+                "files": {p: f.to_dict() for p, f in self.files.items()}, "stats": self.stats,
+                "rejected": self.rejected}
 
 
 @dataclass
@@ -152,7 +162,9 @@ Runner = Callable[[BuildJob], None]
 
 
 def run_identify(job: BuildJob) -> None:
-    """Identify mode: ingest, extract existing conversations verbatim, keywords, save."""
+    """Identify mode: ingest, extract existing conversations verbatim, keywords, save; then,
+    with the LLM fallback on, ask the agent LLM about the documents where no pattern found a
+    conversation (:func:`~ftbuilder.services.generate.run_identify_fallback`)."""
     from ftbuilder.agents.identify import IdentifyOptions, identify_document
     from ftbuilder.agents.keywords import attach_keywords
     from ftbuilder.services.ingest import ingest_paths
@@ -161,6 +173,8 @@ def run_identify(job: BuildJob) -> None:
     for rep in ing.reports:
         job.file(rep.path, rep.status, rep.error)
     opts = IdentifyOptions.from_settings(job.ctx.settings)
+    fallback = opts.llm_fallback if job.req.llm_fallback is None else job.req.llm_fallback
+    unread: list[Document] = []
     convs: list[Conversation] = []
     started = time.monotonic()
     for i, doc in enumerate(ing.documents, 1):
@@ -168,6 +182,8 @@ def run_identify(job: BuildJob) -> None:
         found = identify_document(doc, opts)
         job.file(doc.path).found += len(found)
         convs.extend(found)
+        if fallback and not found:
+            unread.append(doc)
         report(job.progress, "identify", i, len(ing.documents),
                f"{Path(doc.path).name}: {len(found)} found", started)
     job.result.found += len(convs)
@@ -175,6 +191,8 @@ def run_identify(job: BuildJob) -> None:
     report(job.progress, "save", 0, len(convs), "counting tokens and saving")
     job.add(convs, limit=job.req.size)
     report(job.progress, "save", len(convs), len(convs), f"{job.result.samples_added} added")
+    if unread:
+        run_identify_fallback(job, unread)
 
 
 RUNNERS: dict[str, Runner] = {"identify": run_identify, "create": run_create,
@@ -225,8 +243,10 @@ def build(ctx: AppContext, req: BuildRequest, progress: ProgressFn | None = None
 
     Args:
         ctx: settings (agent.identify.*, system_prompt, ingest limits) and the store.
-        req: mode, inputs, dataset name, target provider/model, optional size cap.
-        progress: stages "ingest" (per file), "identify" (per document), "save".
+        req: mode, inputs, dataset name, target provider/model, optional size cap;
+            ``llm_fallback`` (identify) overrides ``agent.identify.llm_fallback``.
+        progress: stages "ingest" (per file), "identify" (per document), "save",
+            "identify-llm" (per chunk asked), "generate" (LLM modes).
         cancel: checked between files and documents.
 
     Returns:

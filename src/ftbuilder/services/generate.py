@@ -1,4 +1,5 @@
-"""The LLM build modes (create, hybrid, free) and ``ftb retry``: runners for services/build.py.
+"""The LLM build modes (create, hybrid, free), identify's LLM fallback and ``ftb retry``:
+runners for services/build.py.
 
 Each runner ingests the inputs, cuts them into chunks, builds the agent's LLM client and runs
 :func:`ftbuilder.agents.runner.run_job` until the dataset holds the requested number of
@@ -12,13 +13,16 @@ from __future__ import annotations
 import hashlib
 from typing import TYPE_CHECKING, Any
 
+from ftbuilder.agents.accounting import NOT_VERBATIM, TOO_SHORT
 from ftbuilder.agents.chunking import Chunk, chunk_document, count_tokens
-from ftbuilder.agents.create import Generator, create_generator
+from ftbuilder.agents.create import Generator, Task, create_generator
 from ftbuilder.agents.free import free_generator, free_instruction
-from ftbuilder.agents.hybrid import identified_for_hybrid, split_size
+from ftbuilder.agents.hybrid import hybrid_generator, identified_for_hybrid, split_size
+from ftbuilder.agents.identify_llm import identify_generator
+from ftbuilder.agents.parsing import INVALID_JSON
 from ftbuilder.agents.runner import Job, RunOptions, RunStats, run_job
 from ftbuilder.core.errors import FtbError
-from ftbuilder.core.progress import CancelToken, ProgressFn
+from ftbuilder.core.progress import CancelToken, Progress, ProgressFn
 from ftbuilder.core.types import Document
 from ftbuilder.providers.base import LLMClient
 from ftbuilder.providers.factory import make_client
@@ -30,6 +34,9 @@ if TYPE_CHECKING:
     from ftbuilder.services.build import BuildJob, BuildResult
 
 NO_SOURCE = "(no source material: write from the instruction alone)"
+FALLBACK_KEY = "identify_llm"  # BuildResult.stats key of identify's LLM fallback
+FALLBACK_REJECTIONS = (NOT_VERBATIM, TOO_SHORT, INVALID_JSON)
+UNCAPPED = 10**9  # the fallback's target when the build has no size: every chunk is asked
 
 
 def _documents(job: BuildJob) -> list[Document]:
@@ -77,25 +84,27 @@ def _remember(job: BuildJob, target: int, instruction: str = "") -> dict[str, An
     return gen
 
 
-def _apply(job: BuildJob, stats: RunStats) -> None:
+def _apply(job: BuildJob, stats: RunStats, key: str) -> None:
     job.result.samples_added += stats.samples_added
     job.result.duplicates += stats.failures.get("duplicate", 0)
     job.result.capped += stats.surplus
     for source, n in stats.by_source.items():
         job.file(source).added += n
-    job.extra["generation"] = stats.to_dict()
+    job.extra[key] = stats.to_dict()
 
 
 def _run(job: BuildJob, gen: Generator, chunks: list[Chunk], target: int,
-         client: LLMClient) -> RunStats:
+         client: LLMClient, key: str = "generation", progress: ProgressFn | None = None,
+         stats: RunStats | None = None) -> RunStats:
     opts = _options(job.ctx, client, job.spec, job.req.concurrency)
-    opts.stats = RunStats()
+    # the generator's own rejections are counted in the run's accounting as they happen
+    opts.stats = stats or RunStats(failures=gen.failures)
     gen.index_chunks(chunks)
     try:
         run_job(job.ctx.store, client, Job(job.dataset.id, gen, chunks, target), opts,
-                job.progress, job.cancel)
+                progress or job.progress, job.cancel)
     finally:  # a cancelled or failed run is recorded with its accounting too
-        _apply(job, opts.stats)
+        _apply(job, opts.stats, key)
     return opts.stats
 
 
@@ -132,9 +141,70 @@ def run_free(job: BuildJob) -> None:
     _run(job, free_generator(job.ctx.settings, client, instruction), chunks, target, client)
 
 
+def _per_chunk(progress: ProgressFn | None, stats: RunStats, chunks: int) -> ProgressFn | None:
+    """The runner's progress counted in chunks asked (the fallback has no sample target)."""
+    if progress is None:
+        return None
+
+    def fn(p: Progress) -> None:
+        done = stats.items_done + stats.items_failed + stats.items_skipped
+        progress(Progress("identify-llm", min(done, chunks), chunks, p.message, p.started))
+
+    return fn
+
+
+def _ask_failed_again(job: BuildJob, tasks: list[Task]) -> None:
+    """Set this build's failed fallback items back to pending: ``ftb retry`` serves the
+    generating modes, so running the identify build again is how they are retried."""
+    states = job.ctx.store.work_states(job.dataset.id)
+    for t in tasks:
+        if states.get(t.key, ("", 0))[0] == "failed":
+            job.ctx.store.commit_work(job.dataset.id, t.key, [], t.to_payload(), "pending")
+
+
+def run_identify_fallback(job: BuildJob, documents: list[Document]) -> None:
+    """Identify's LLM fallback for ``documents`` (those no pattern could read).
+
+    Each chunk with text is asked once (work items: a rerun resumes, nothing done is asked
+    again, failed chunks are); only conversations found verbatim in the chunk are kept. The
+    build's size cap still applies. Accounting goes to ``stats["identify_llm"]`` (with
+    ``rejected`` by reason) and ``BuildResult.rejected``.
+
+    Raises:
+        MissingKeyError, ProviderError, Cancelled: as for the LLM modes; samples already
+            saved (patterns, finished chunks) are kept.
+    """
+    room = UNCAPPED if job.req.size is None else job.req.size - job.result.samples_added
+    chunks = chunks_of(job.ctx, documents)
+    if not chunks or room <= 0:
+        return
+    client = _client(job.ctx, {"provider": job.req.agent_provider,
+                               "model": job.req.agent_model, "base_url": job.req.base_url})
+    gen = identify_generator(job.ctx.settings, client, documents)
+    _ask_failed_again(job, [gen.task(c, 0) for c in chunks])
+    existing = job.ctx.store.count_samples_meta(job.dataset.id, **gen.scope)
+    stats = RunStats(failures=gen.failures)
+    try:
+        _run(job, gen, chunks, existing + room, client, FALLBACK_KEY,
+             _per_chunk(job.progress, stats, len(chunks)), stats)
+    finally:  # a cancelled or failed fallback is accounted for too
+        out = job.extra.setdefault(FALLBACK_KEY, stats.to_dict())
+        out["target"] = None if room == UNCAPPED else existing + room
+        out["documents"] = len({c.source for c in chunks})
+        out["chunks"] = len(chunks)
+        out["accepted"] = sum(gen.accepted.values())
+        out["rejected"] = {r: gen.failures[r] for r in FALLBACK_REJECTIONS if gen.failures[r]}
+        job.result.rejected.update(out["rejected"])
+        for source, n in gen.accepted.items():
+            job.file(source).found += n
+        job.result.found += out["accepted"]
+        job.patterns["llm"] += out["samples_added"]
+
+
 def run_hybrid(job: BuildJob) -> None:
     """Hybrid mode: the conversations already in the files plus generated ones, at
-    ``agent.hybrid.generation_ratio``; generated ones never repeat an identified question."""
+    ``agent.hybrid.generation_ratio``; generated ones repeat no identified question and are
+    no near-duplicate of an identified conversation (see :mod:`ftbuilder.agents.hybrid`)."""
     docs = _documents(job)
     total = _size(job)
     ratio = job.ctx.settings.config.agent.hybrid.generation_ratio
@@ -154,12 +224,8 @@ def run_hybrid(job: BuildJob) -> None:
         return
     client = _client(job.ctx, {"provider": job.req.agent_provider,
                                "model": job.req.agent_model, "base_url": job.req.base_url})
-    gen = create_generator(job.ctx.settings, client, mode="hybrid")
-    for c in found:
-        first = next((m.content for m in c.messages if m.role == "user"), "")
-        if first and c.source_file:
-            gen.avoid.setdefault(c.source_file, []).append(" ".join(first.split())[:200])
-    _run(job, gen, chunks, target, client)
+    _run(job, hybrid_generator(job.ctx.settings, client, store, job.dataset.id), chunks,
+         target, client)
 
 
 def retry_generation(ctx: AppContext, name: str, progress: ProgressFn | None = None,
@@ -190,8 +256,10 @@ def retry_generation(ctx: AppContext, name: str, progress: ProgressFn | None = N
     client = _client(ctx, gen_conf.get("agent") or {})
     instruction = gen_conf.get("instruction") or ""
     gen = (free_generator(ctx.settings, client, instruction) if mode == "free"
+           else hybrid_generator(ctx.settings, client, ctx.store, ds.id) if mode == "hybrid"
            else create_generator(ctx.settings, client, mode=mode))
     opts = _options(ctx, client, spec, gen_conf.get("concurrency"))
+    opts.stats = RunStats(failures=gen.failures)
     try:
         stats = run_job(ctx.store, client, Job(ds.id, gen, [], int(gen_conf["target"]),
                                                 retry=True), opts, progress, cancel)
