@@ -63,3 +63,18 @@ def test_keys_and_dropped_duplicates_are_not_indexed() -> None:
 
 def test_conversation_text_joins_every_message_lower_cased() -> None:
     assert conversation_text(conv("Hello THERE", "Fine")) == "hello there fine"
+
+
+def test_shingle_hashes_are_the_same_in_every_process() -> None:
+    # Python's hash() is salted per process; near-duplicate results must not depend on it.
+    import os
+    import subprocess
+    import sys
+
+    code = ("from ftbuilder.quality.dedup import shingle_hashes; "
+            "print(shingle_hashes('the quick brown fox jumps over the lazy dog'))")
+    outs = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                           env={**os.environ, "PYTHONHASHSEED": seed}, check=True).stdout
+            for seed in ("1", "2", "3")}
+    assert len(outs) == 1
+    assert outs.pop().strip() == str(shingle_hashes("the quick brown fox jumps over the lazy dog"))

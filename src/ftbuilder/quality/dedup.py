@@ -10,14 +10,16 @@ reported; use the flag as a pointer for review, or drop with ``dedup="near"``.
 Speed: the MinHashes of a batch are computed together with numpy (same values as
 ``MinHash.update_batch`` with a 32-bit input hash, checked by the tests) and wrapped in
 ``LeanMinHash``; only the LSH band keys are kept, about 2 KB per sample at 128
-permutations, so memory grows with the samples indexed and nothing else. Shingle hashes use
-Python's ``hash`` (salted per process): an index lives for one run and is rebuilt from the
-store when needed, never persisted.
+permutations, so memory grows with the samples indexed and nothing else. Shingle hashes are
+deterministic (CRC-32 of each word, combined per shingle), so the same data gives the same
+near-duplicates in every run; Python's ``hash`` is salted per process and would not.
 """
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Hashable, Sequence
+from functools import lru_cache
 
 import numpy as np
 from datasketch import LeanMinHash, MinHash, MinHashLSH
@@ -36,12 +38,31 @@ def conversation_text(conv: Conversation) -> str:
     return " ".join(str(m.content) for m in conv.messages).lower()
 
 
+_M64 = (1 << 64) - 1
+_MIX = 0x9E3779B97F4A7C15  # golden-ratio multiplier: spreads the combined word hashes
+
+
+@lru_cache(maxsize=1 << 18)
+def _word_hash(word: str) -> int:
+    return zlib.crc32(word.encode("utf-8", "surrogatepass"))
+
+
+def _combine(hashes: Sequence[int]) -> int:
+    h = 0
+    for w in hashes:
+        h = ((h ^ w) * _MIX) & _M64
+    return h
+
+
 def shingle_hashes(text: str, size: int = 3) -> list[int]:
-    """Hashes of the word ``size``-grams of ``text`` (the whole text if it is shorter)."""
-    words = text.split()
-    if len(words) < size:
-        return [hash(tuple(words))]
-    return list(map(hash, zip(*(words[i:] for i in range(size)), strict=False)))
+    """Deterministic 64-bit hashes of the word ``size``-grams of ``text``.
+
+    The whole text is one shingle if it is shorter than ``size`` words.
+    """
+    hs = [_word_hash(w) for w in text.split()]
+    if len(hs) < size:
+        return [_combine(hs)]
+    return [_combine(g) for g in zip(*(hs[i:] for i in range(size)), strict=False)]
 
 
 def _fmix32(hv: np.ndarray) -> np.ndarray:
@@ -91,7 +112,7 @@ class NearDuplicateIndex:
         return out
 
     def _minhashes(self, lengths: list[int], flat: list[int]) -> list[LeanMinHash]:
-        hv = (np.array(flat, dtype=np.int64).view(np.uint64) & _MASK32).astype(np.uint32)
+        hv = (np.array(flat, dtype=np.uint64) & _MASK32).astype(np.uint32)
         hv = _fmix32(hv)
         permuted = np.multiply(self._a[:, None], hv[None, :])  # (num_perm, shingles), wraps
         permuted += self._b[:, None]
