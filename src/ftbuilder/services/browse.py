@@ -198,13 +198,16 @@ def sample_groups(ctx: AppContext, name: str) -> dict[int, tuple[str, int | None
 
 def histogram(values: list[int], bins: int = 12, lo: int | None = None,
               hi: int | None = None) -> tuple[list[int], list[tuple[int, int]]]:
-    """Counts of ``values`` in ``bins`` equal-width bins; returns (counts, [(start, end)])."""
+    """Counts of ``values`` in ``bins`` equal-width bins; returns (counts, [(start, end)]).
+
+    Values below ``lo`` or above ``hi`` fall in the first or last bin (outliers stay counted).
+    """
     if not values:
         return [0] * bins, [(0, 0)] * bins
     lo = min(values) if lo is None else lo
     hi = max(values) if hi is None else hi
     width = max(1, -(-(hi - lo + 1) // bins))
-    counts = Counter(min((v - lo) // width, bins - 1) for v in values if lo <= v <= hi)
+    counts = Counter(max(0, min((v - lo) // width, bins - 1)) for v in values)
     edges = [(lo + i * width, lo + (i + 1) * width - 1) for i in range(bins)]
     return [counts.get(i, 0) for i in range(bins)], edges
 

@@ -22,6 +22,7 @@ from ftbuilder.core.errors import Cancelled, FtbError
 from ftbuilder.core.progress import CancelToken, Progress
 
 log = logging.getLogger("ftbuilder.tui")
+JOB_GROUP = "ftb-jobs"  # every service call's worker (tests and the bench wait on these)
 THROTTLE = 0.08  # seconds between progress messages: keeps the message queue short
 
 
@@ -103,7 +104,7 @@ def start_job(target: MessagePump, job: str, fn: Callable[..., Any], *args: Any,
             target.post_message(JobDone(job, result))
 
     worker: Worker[None] = target.run_worker(  # type: ignore[attr-defined]
-        work, name=job, group=job, thread=True, exit_on_error=False)
+        work, name=job, group=JOB_GROUP, thread=True, exit_on_error=False)
     del worker
     return token
 

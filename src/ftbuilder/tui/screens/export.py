@@ -44,7 +44,7 @@ def export_formats() -> list[tuple[str, str]]:
     if not fmts:
         return FALLBACK_FORMATS
     if isinstance(fmts, dict):
-        return [(str(v) if isinstance(v, str) else k, k) for k, v in fmts.items()]
+        return [(f"{k}: {v}", k) for k, v in fmts.items()]
     return [(f, f) for f in fmts]
 
 
@@ -64,7 +64,7 @@ class ExportScreen(FtbScreen):
                 yield Select([], id="dataset", prompt="dataset", allow_blank=True)
                 yield Label("Formats", classes="field")
                 yield SelectionList(id="formats")
-                yield Label("Destination folder", classes="field")
+                yield Label("Destination folder (a sub-folder per dataset)", classes="field")
                 yield Input(id="dest")
                 with Horizontal(classes="row"):
                     yield Switch(id="csv")
@@ -78,7 +78,7 @@ class ExportScreen(FtbScreen):
             with Vertical(id="exp-right"):
                 yield Label("Files written", classes="section")
                 yield DataTable(id="written", zebra_stripes=True)
-                yield Static(id="exp-note", classes="note")
+                yield Static(id="exp-note", classes="note", markup=False)
 
     def on_mount(self) -> None:
         c = self.ctx.settings.config
@@ -88,7 +88,8 @@ class ExportScreen(FtbScreen):
         self.query_one("#dest", Input).value = c.output.dir
         self.query_one("#csv", Switch).value = c.output.include_csv
         self.query_one("#stats", Switch).value = c.output.include_stats
-        self.query_one("#written", DataTable).add_columns("file", "records", "size", "status")
+        self.query_one("#written", DataTable).add_columns("file", "examples", "bytes",
+                                                          "validation")
         self.query_one("#progress", ProgressBar).display = False
 
     def refresh_data(self) -> None:
@@ -127,11 +128,14 @@ class ExportScreen(FtbScreen):
         if self.service("export") is None:
             return
         self.query_one("#written", DataTable).clear()
+        self.notes: list[str] = []
+        self.all_ok = True
         self.query_one("#export", Button).disabled = True
         self.query_one("#cancel", Button).disabled = False
         self.query_one("#progress", ProgressBar).display = True
         self._queue = list(fmts)
-        self._args = (name, dest, self.query_one("#csv", Switch).value,
+        self._several = len(fmts) > 1
+        self._args = (name, dest / name, self.query_one("#csv", Switch).value,
                       self.query_one("#stats", Switch).value)
         self._export_next()
 
@@ -140,8 +144,9 @@ class ExportScreen(FtbScreen):
         fmt = self._queue.pop(0)
         name, dest, csv, stats = self._args
         self.status(f"Exporting {name} as {fmt}…")
+        out = dest / fmt if self._several else dest
         self.cancel_token = self.start("export", export.export_dataset, self.ctx, name, fmt,
-                                       dest, include_csv=csv, include_stats=stats)
+                                       out, include_csv=csv, include_stats=stats)
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:
@@ -162,25 +167,34 @@ class ExportScreen(FtbScreen):
             self._export_next()
             return
         self._finish()
-        self.status("Export done: files listed with their validation status.", "ok")
+        if self.all_ok:
+            self.status("Export done: every file passes the target's validation.", "ok")
+        else:
+            self.status("Export done, but some files fail validation or skipped samples: "
+                        "see the table (6 Validate shows why).", "warn")
 
     def add_files(self, result: Any) -> None:
         t = self.query_one("#written", DataTable)
-        data = result.to_dict() if hasattr(result, "to_dict") else {}
-        for f in data.get("files", []):
-            if not isinstance(f, dict):
-                f = {"path": str(f)}
-            status = f.get("status") or ("valid" if f.get("valid", f.get("ok")) else "")
-            ok = f.get("valid", f.get("ok"))
-            tone = "ok" if ok else ("error" if ok is False else "")
-            if ok is False and f.get("errors"):
-                status = f"invalid: {f['errors']}"
-            size = f.get("bytes")
-            t.add_row(cell(self.show(f.get("path", ""))), num(f.get("records")),
-                      num(size), cell(status or "written", tone))
-        notes = [f"{k}: {v}" for k, v in data.items() if k not in ("files",)
-                 and not isinstance(v, list | dict)]
-        self.query_one("#exp-note", Static).update("\n".join(notes))
+        for f in result.files:
+            tone = "ok" if f.ok else ("error" if f.ok is False else "muted")
+            text = f.validation
+            if f.violations or f.warnings:
+                text += f" ({f.violations:,} error(s), {f.warnings:,} warning(s))"
+            if f.note:
+                text += f"; {f.note}"
+            t.add_row(cell(self.show(f.path)), num(f.examples), num(f.bytes), cell(text, tone))
+        for path in (result.metadata_csv, result.stats_json):
+            if path:
+                t.add_row(cell(self.show(path)), cell(""), cell(""), cell("written", "muted"))
+        notes = [f"{result.format}: {result.examples:,} example(s) into "
+                 f"{self.show(result.out_dir)}"]
+        if result.skipped:
+            notes.append(f"{result.skipped:,} sample(s) skipped: " + ", ".join(
+                f"{k} {v}" for k, v in result.skip_reasons.items()))
+        notes += result.warnings
+        self.notes.extend(notes)
+        self.query_one("#exp-note", Static).update("\n".join(self.notes))
+        self.all_ok = self.all_ok and result.ok
 
     @on(JobFailed)
     def _failed(self, event: JobFailed) -> None:

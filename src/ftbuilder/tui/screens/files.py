@@ -14,7 +14,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, DataTable, DirectoryTree, Input, Label, ProgressBar
+from textual.widgets import Button, DataTable, DirectoryTree, Input, Label, ProgressBar, Static
 
 from ftbuilder.tui.jobs import JobDone, JobFailed, JobProgress, fmt_eta
 from ftbuilder.tui.screens.base import FtbScreen
@@ -72,6 +72,7 @@ class FilesScreen(FtbScreen):
             with Vertical(id="files-right"):
                 yield Label("Picked files", classes="section")
                 yield DataTable(id="picked", cursor_type="row", zebra_stripes=True)
+                yield Static("", id="detail", markup=False)
                 yield ProgressBar(id="progress", show_eta=False)
                 with Horizontal(classes="row"):
                     yield Button("Pick all (a)", id="add_all")
@@ -132,6 +133,20 @@ class FilesScreen(FtbScreen):
             status = cell(rep.status, "ok")
         return (cell(self.show(rep.path)), cell(rep.type), cell(human_size(rep.bytes)),
                 cell(parts), num(rep.tokens or None), status)
+
+    @on(DataTable.RowHighlighted, "#picked")
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        rep = self.reports.get(str(Path(str(event.row_key.value)).resolve()))
+        detail = self.query_one("#detail", Static)
+        if rep is None:
+            detail.update("")
+        elif rep.status == "error":
+            detail.update(f"{self.show(rep.path)}: {rep.error}")
+        elif getattr(rep, "warnings", None):
+            detail.update(f"{self.show(rep.path)}: " + "; ".join(rep.warnings[:5]))
+        else:
+            detail.update(f"{self.show(rep.path)}: {rep.chars:,} characters, "
+                          f"{rep.tokens:,} tokens, read in {rep.seconds:.2f} s")
 
     def pick(self, paths: list[Path]) -> None:
         have = set(self.ftb.selected_files)

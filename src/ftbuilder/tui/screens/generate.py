@@ -81,6 +81,8 @@ class GenerateScreen(FtbScreen):
         self.name_running = ""
         self._handler: _Forward | None = None
         self._last_line = ""
+        self._last = (0, 0, None)
+        self.finished = False
 
     def compose_body(self) -> ComposeResult:
         with Horizontal():
@@ -112,7 +114,7 @@ class GenerateScreen(FtbScreen):
                 t.add_row(num(r["id"]), cell(r["dataset"]), cell(r["status"], "warn"),
                           cell((r["started_at"] or "").replace("T", " ").rstrip("Z")),
                           key=str(r["id"]))
-        if self.cancel_token is None:
+        if self.cancel_token is None and not self.finished:
             self.status("g starts a run; esc cancels (samples made so far are kept).")
 
     def inputs(self) -> list[str]:
@@ -145,6 +147,8 @@ class GenerateScreen(FtbScreen):
         self.before = ds.total_samples if ds else 0
         self.name_running = name
         self.started = time.monotonic()
+        self._last = (0, 0, None)
+        self.finished = False
         self._handler = _Forward(self)
         logging.getLogger("ftbuilder").addHandler(self._handler)
         if logging.getLogger("ftbuilder").level in (logging.NOTSET,) or \
@@ -226,7 +230,8 @@ class GenerateScreen(FtbScreen):
         prefix = {logging.WARNING: "warning: ", logging.ERROR: "error: "}.get(event.level, "")
         self.log_line(prefix + event.text)
 
-    def figures(self, done: int = 0, total: int = 0, eta: float | None = None) -> str:
+    def figures(self) -> str:
+        done, total, eta = self._last
         ds = browse.dataset_or_none(self.ctx, self.name_running)
         samples = (ds.total_samples if ds else 0) - self.before
         tokens = ds.total_tokens if ds else 0
@@ -245,7 +250,8 @@ class GenerateScreen(FtbScreen):
     def _progress(self, event: JobProgress) -> None:
         p = event.progress
         self.query_one("#progress", ProgressBar).update(total=p.total or None, progress=p.done)
-        self.query_one("#figures", Static).update(escape(self.figures(p.done, p.total, p.eta)))
+        self._last = (p.done, p.total, p.eta)
+        self.query_one("#figures", Static).update(escape(self.figures()))
         line = f"{p.stage}: {p.message}".strip(": ")
         if line and line != self._last_line:
             self._last_line = line
@@ -260,24 +266,35 @@ class GenerateScreen(FtbScreen):
         added = data.get("samples_added", "?")
         dup = data.get("duplicates", 0)
         self.log_line(f"done: {added} sample(s) added, {dup} duplicate(s) dropped")
-        for key in ("failed_files", "errors", "failed_chunks"):
-            if data.get(key):
-                self.log_line(f"{key}: {data[key]}")
+        if data.get("capped"):
+            self.log_line(f"capped: {data['capped']} sample(s) over the size the target allows")
+        files = data.get("files") or {}
+        failed = 0
+        for path, f in files.items():
+            if f.get("status") == "error":
+                failed += 1
+                self.log_line(f"error: {Path(path).name}: {f.get('error', '')}")
+            else:
+                self.log_line(f"{Path(path).name}: {f.get('found', 0)} found, "
+                              f"{f.get('added', 0)} added")
         self.ftb.dataset = self.name_running
-        self.status(f"Done: {added} sample(s) added to {self.name_running}. "
-                    "Press 5 to review, 6 to validate.", "ok")
+        self.finished = True
         self.refresh_data()
+        note = f" ({failed} file(s) failed: see the log)" if failed else ""
+        self.status(f"Done: {added} sample(s) added to {self.name_running}{note}. "
+                    "Press 5 to review, 6 to validate.", "warn" if failed else "ok")
 
     @on(JobFailed)
     def _failed(self, event: JobFailed) -> None:
         self._finish()
         self.query_one("#figures", Static).update(escape(self.figures()))
         self.log_line(("cancelled: " if event.cancelled else "failed: ") + event.error)
+        self.finished = True
+        self.refresh_data()
         if event.cancelled:
             self.status("Cancelled; samples made so far are kept. r resumes.", "warn")
         else:
             self.fail(event.error)
-        self.refresh_data()
 
     def _finish(self) -> None:
         self.cancel_token = None
@@ -288,5 +305,3 @@ class GenerateScreen(FtbScreen):
         self.query_one("#resume", Button).disabled = False
         self.query_one("#cancel", Button).disabled = True
 
-
-__all__ = ["GenerateScreen", "Path"]

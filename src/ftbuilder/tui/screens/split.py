@@ -22,20 +22,14 @@ from ftbuilder.tui.widgets.charts import bar_rows, histogram_rows
 from ftbuilder.tui.widgets.modals import ConfirmScreen
 
 
-def plan_counts(plan: Any) -> dict[str, dict[str, int]]:
-    """group -> split -> samples, from a SplitPlan."""
-    counts = getattr(plan, "counts", None)
-    if counts is None and hasattr(plan, "to_dict"):
-        counts = plan.to_dict().get("counts")
-    return {str(g): dict(v) for g, v in (counts or {}).items()}
+def plan_groups(plan: Any) -> dict[str, dict[str, int]]:
+    """group -> split -> samples, from a SplitPlan's group table."""
+    return {g.group: {s: getattr(g, s) for s in SPLITS} for g in plan.groups}
 
 
 def plan_assignments(plan: Any) -> dict[int, str]:
-    """sample id -> split of a SplitPlan (empty if the plan does not expose them)."""
-    a = getattr(plan, "assignments", None)
-    if a is None:
-        return {}
-    return dict(a.items()) if isinstance(a, dict) else {int(i): s for i, s in a}
+    """sample id -> split of a SplitPlan."""
+    return dict(plan.assignments)
 
 
 class SplitScreen(FtbScreen):
@@ -143,9 +137,8 @@ class SplitScreen(FtbScreen):
     def action_apply(self) -> None:
         if self.plan is None:
             return
-        name = self.query_one("#dataset", Select).value
-        totals = self.split_totals(plan_counts(self.plan))
-        text = ", ".join(f"{n:,} {s}" for s, n in totals.items() if n)
+        name = self.plan.dataset
+        text = ", ".join(f"{n:,} {s}" for s, n in self.plan.counts.items() if n)
 
         def confirmed(yes: bool | None) -> None:
             split = self.service("split") if yes else None
@@ -156,41 +149,36 @@ class SplitScreen(FtbScreen):
             f"Write this split to '{name}'? ({text})\nExisting split labels are replaced.",
             yes="Apply", danger=False), confirmed)
 
-    @staticmethod
-    def split_totals(counts: dict[str, dict[str, int]]) -> dict[str, int]:
-        return {s: sum(g.get(s, 0) for g in counts.values()) for s in SPLITS}
-
     def show_plan(self, plan: Any) -> None:
         self.plan = plan
-        counts = plan_counts(plan)
+        groups = plan_groups(plan)
+        totals = {s: plan.counts.get(s, 0) for s in SPLITS}
+        used = [s for s in SPLITS if totals[s]] or ["train"]
         t = self.query_one("#groups", DataTable)
         t.clear(columns=True)
-        used = [s for s in SPLITS if any(g.get(s) for g in counts.values())] or ["train"]
-        t.add_columns("group", *used, "total")
-        for group, per in sorted(counts.items(), key=lambda kv: -sum(kv[1].values())):
-            t.add_row(cell(group.rsplit("/", 1)[-1] or "(none)"),
-                      *(num(per.get(s, 0)) for s in used), num(sum(per.values())))
-        totals = self.split_totals(counts)
-        t.add_row(cell("total", "ok"), *(num(totals[s]) for s in used),
-                  num(sum(totals.values())))
-        name = self.query_one("#dataset", Select).value
-        groups = browse.sample_groups(self.ctx, name) if isinstance(name, str) else {}
-        assign = plan_assignments(plan)
+        t.add_columns("group", *used, "total", "note")
+        for g in sorted(plan.groups, key=lambda g: -g.total):
+            t.add_row(cell(g.group.rsplit("/", 1)[-1] or "(none)"),
+                      *(num(groups[g.group][s]) for s in used), num(g.total),
+                      cell(g.note, "warn"))
+        t.add_row(cell("total", "ok"), *(num(totals[s]) for s in used), num(plan.total),
+                  cell(""))
+        name = plan.dataset
+        tokens = browse.sample_groups(self.ctx, name)
         series: dict[str, list[int]] = {s: [] for s in used}
-        if assign:
-            for sid, split in assign.items():
-                tok = groups.get(sid, ("", None))[1]
-                if tok is not None and split in series:
-                    series[split].append(tok)
-        else:
-            series = {"all": [tok for _, tok in groups.values() if tok is not None]}
+        for sid, split in plan.assignments:
+            tok = tokens.get(sid, ("", None))[1]
+            if tok is not None and split in series:
+                series[split].append(tok)
         self.query_one("#hist", Static).update(histogram_rows(series, bins=24))
-        per_source = browse.sources(self.ctx, name) if isinstance(name, str) else []
+        per_source = browse.sources(self.ctx, name)
         self.query_one("#sources", Static).update(
             bar_rows([(s.rsplit("/", 1)[-1] or "(none)", n) for s, n in per_source],
                      width=20, label_width=22))
         self.query_one("#apply", Button).disabled = False
-        self.status("Preview only: nothing written. ctrl+s applies it. " +
+        for w in plan.warnings:
+            self.notify(w, severity="warning", markup=False)
+        self.status("Preview only, nothing written: ctrl+s applies. " +
                     ", ".join(f"{s} {n:,}" for s, n in totals.items() if n))
 
     @on(JobDone)
@@ -198,6 +186,9 @@ class SplitScreen(FtbScreen):
         if event.job == "plan":
             self.show_plan(event.result)
         elif event.job == "apply":
+            self.plan = event.result
+            for w in event.result.warnings:
+                self.notify(w, severity="warning", markup=False)
             self.status("Split written to the store. Press 8 to export.", "ok")
             self.notify("Split applied")
 

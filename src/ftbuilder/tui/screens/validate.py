@@ -23,31 +23,45 @@ from ftbuilder.tui.widgets.cells import cell, num
 from ftbuilder.tui.widgets.charts import histogram_rows
 from ftbuilder.tui.widgets.modals import ConfirmScreen
 
-SUMMARY_SKIP = {"violations", "ok", "path", "name"}
 
-
-def fmt_scalar(value: Any) -> str:
+def fmt_num(value: Any) -> str:
+    if value is None:
+        return "unknown"
     if isinstance(value, float):
-        return f"{value:,.2f}"
-    if isinstance(value, int) and not isinstance(value, bool):
-        return f"{value:,}"
-    return str(value)
+        return f"{value:,.2f}".rstrip("0").rstrip(".")
+    return f"{value:,}"
 
 
-def summary_text(data: dict[str, Any]) -> str:
-    """The report's figures as aligned lines (nested dicts flattened one level)."""
-    lines = []
-    for key, value in data.items():
-        if key in SUMMARY_SKIP or isinstance(value, list):
-            continue
-        if isinstance(value, dict):
-            inner = ", ".join(f"{k} {fmt_scalar(v)}" for k, v in value.items()
-                              if not isinstance(v, dict | list))
-            if inner:
-                lines.append(f"{key.replace('_', ' '):<22} {escape(inner)}")
-            continue
-        lines.append(f"{key.replace('_', ' '):<22} {escape(fmt_scalar(value))}")
+def report_text(r: Any) -> str:
+    """The report's figures for people: target, sizes, tokens, epochs and cost, notes."""
+    unv = " [$warning]UNVERIFIED[/]"
+    est = " [$warning](estimate)[/]" if r.estimate else ""
+    lines = [
+        f"examples       {r.examples:,} ({escape(r.format)} format)",
+        f"tokens         {r.total_tokens:,}{est}  (assistant {r.assistant_tokens:,})",
+        f"limit/example  {fmt_num(r.max_tokens_per_example)}"
+        + (unv if r.limit_unverified else "") + f"   over it: {r.over_limit:,}",
+        f"file size      {r.file_bytes / 1_048_576:,.2f} MB",
+        f"epochs         {fmt_num(r.epochs)}",
+        f"billed tokens  {r.billed_tokens:,} per epoch, {r.charged_tokens:,} charged",
+    ]
+    if r.estimated_cost is not None:
+        lines.append(f"cost estimate  ${r.estimated_cost:,.2f}"
+                     + (unv if r.price_unverified else ""))
+    else:
+        lines.append("cost estimate  no price in the registry")
+    dist = (r.summary or {}).get("tokens_per_example")
+    if dist:
+        lines.append("per example    " + "  ".join(
+            f"{k} {fmt_num(dist[k])}" for k in ("min", "median", "p95", "max") if k in dist))
+    if r.by_code:
+        lines.append("rules broken   " + escape(", ".join(
+            f"{code} {n:,}" for code, n in sorted(r.by_code.items(), key=lambda kv: -kv[1]))))
+    lines += [f"[$text-muted]{escape(n)}[/]" for n in r.notes]
     return "\n".join(lines)
+
+
+MAX_ROWS = 5000
 
 
 class ValidateScreen(FtbScreen):
@@ -67,8 +81,8 @@ class ValidateScreen(FtbScreen):
         with Horizontal(classes="filters"):
             yield Select([], id="dataset", prompt="dataset", allow_blank=True)
             yield Select([(p, p) for p in PROVIDERS], id="provider", allow_blank=True,
-                         prompt="dataset's provider")
-            yield Select([], id="model", allow_blank=True, prompt="dataset's model")
+                         prompt="its target")
+            yield Select([], id="model", allow_blank=True, prompt="its model")
             yield Button("Validate (v)", id="validate", variant="primary")
         with Horizontal():
             with Vertical(id="val-left"):
@@ -82,9 +96,9 @@ class ValidateScreen(FtbScreen):
             with VerticalScroll(id="val-right", classes="panel"):
                 yield Label("Report", classes="section")
                 yield Static(id="verdict")
-                yield Static(id="summary")
                 yield Label("Token distribution", classes="section")
                 yield Static(id="histogram")
+                yield Static(id="summary")
 
     def on_mount(self) -> None:
         self.query_one("#violations", DataTable).add_columns("line", "sample", "code",
@@ -108,7 +122,7 @@ class ValidateScreen(FtbScreen):
     def show_histogram(self, name: str) -> None:
         lengths = browse.token_lengths(self.ctx, name)
         every = {"all samples": [v for vals in lengths.values() for v in vals]}
-        self.query_one("#histogram", Static).update(histogram_rows(every, bins=28, label_width=12))
+        self.query_one("#histogram", Static).update(histogram_rows(every, bins=24, label_width=12))
 
     def _selected(self, wid: str) -> str | None:
         v = self.query_one(f"#{wid}", Select).value
@@ -149,18 +163,13 @@ class ValidateScreen(FtbScreen):
     def _truncate(self) -> None:
         self.action_fix("truncate")
 
-    def over_limit(self) -> list[Any]:
-        if self.report is None:
-            return []
-        return [v for v in self.report.violations
-                if "token" in v.code or "limit" in v.code or "long" in v.code]
 
     def action_fix(self, action: str) -> None:
         name = self._selected("dataset")
         if not name or self.report is None:
             self.fail("validate first: fixes act on the over-limit samples it finds")
             return
-        n = len({v.sample_id for v in self.over_limit()})
+        n = self.report.over_limit
         what = "Drop" if action == "drop" else "Truncate"
 
         def confirmed(yes: bool | None) -> None:
@@ -200,24 +209,28 @@ class ValidateScreen(FtbScreen):
 
     def show_report(self, report: Any) -> None:
         self.report = report
-        data = report.to_dict()
         t = self.query_one("#violations", DataTable)
         t.clear()
-        for i, v in enumerate(report.violations[:5000]):
+        ordered = sorted(report.violations, key=lambda v: (v.severity != "error", v.line))
+        for i, v in enumerate(ordered[:MAX_ROWS]):
             tone = "error" if v.severity == "error" else "warn"
             t.add_row(num(v.line), num(v.sample_id), cell(v.code, tone), cell(v.message),
                       cell(v.fix, "muted"),
                       key=str(v.sample_id) if v.sample_id is not None else f"row{i}")
         n = len(report.violations)
-        errors = sum(1 for v in report.violations if v.severity == "error")
         verdict = self.query_one("#verdict", Static)
         if report.ok:
-            verdict.update(f"[$success]✓ ready for {escape(data.get('provider', 'the target'))}[/]"
-                           + (f"  ({n} warning(s))" if n else ""))
+            verdict.update(f"[$success]✓ ready for {escape(report.provider)} / "
+                           f"{escape(report.model)}[/]"
+                           + (f"  [$warning]{report.warnings:,} warning(s)[/]"
+                              if report.warnings else ""))
         else:
-            verdict.update(f"[$error]✗ {errors} error(s)[/], {n - errors} warning(s)")
-        self.query_one("#summary", Static).update(summary_text(data))
-        has_over = bool(self.over_limit())
+            verdict.update(f"[$error]✗ {report.errors:,} error(s)[/]  "
+                           f"[$warning]{report.warnings:,} warning(s)[/]")
+        if n > MAX_ROWS:
+            self.notify(f"showing the first {MAX_ROWS:,} of {n:,} violations (errors first)")
+        self.query_one("#summary", Static).update(report_text(report))
+        has_over = report.over_limit > 0
         self.query_one("#drop", Button).disabled = not has_over
         self.query_one("#truncate", Button).disabled = not has_over
         self.status(("valid" if report.ok else f"{n} violation(s)") +

@@ -24,7 +24,12 @@ def histogram_rows(series: dict[str, list[int]], bins: int = 24, label_width: in
     every = [v for vals in series.values() for v in vals]
     if not every:
         return "[$text-muted]no token counts yet[/]"
-    lo, hi = min(every), max(every)
+    every.sort()
+    lo, hi = every[0], every[-1]
+    p99 = every[int(0.99 * (len(every) - 1))]
+    clipped = len(every) >= 20 and hi > 2 * p99  # a few outliers would flatten everything
+    if clipped:
+        hi = p99
     hists = {name: histogram(vals, bins, lo, hi)[0] for name, vals in series.items()}
     lines = []
     for i, (name, counts) in enumerate(hists.items()):
@@ -33,7 +38,10 @@ def histogram_rows(series: dict[str, list[int]], bins: int = 24, label_width: in
         tone = SERIES_TONES[i % len(SERIES_TONES)]
         lines.append(f"{escape(name or 'not split'):<{label_width}} [{tone}]{spark(counts, top)}[/]"
                      f"  n={len(vals):,}")
-    lines.append(f"{'':<{label_width}} {lo:,}{'tokens':^{max(0, bins - 12)}}{hi:,}")
+    right = f"{hi:,}+" if clipped else f"{hi:,}"
+    left = f"{lo:,}"
+    middle = "tokens".center(max(0, bins - len(left) - len(right)))
+    lines.append(f"{'':<{label_width}} {left}{middle}{right}")
     return "\n".join(lines)
 
 
