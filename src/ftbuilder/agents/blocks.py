@@ -5,7 +5,8 @@ PDF "page 3", PPTX "slide 2"). A question in one paragraph and its answer in the
 be seen together, so consecutive segments of one kind are joined into a :class:`Block`:
 
 * "line N" / "lines A-B" and "paragraph N": joined in order, with a blank line where the
-  numbering skips (a blank line or an empty paragraph was there in the file);
+  numbering skips (a blank line or an empty paragraph was there in the file); segments
+  that share a source line (HTML elements on one line) go on the same block;
 * "page N": pages joined line to line (an answer may go on over a page break);
 * anything else ("slide 2", "slide 2 notes"...): a block of its own.
 
@@ -85,7 +86,9 @@ def blocks_of(segments: list[Segment]) -> list[Block]:
             unit = {"lines": "line"}.get(m.group(1).lower(), m.group(1).lower())
             first = int(m.group(2))
             last = int(m.group(3) or first)
-        if unit and out and out[-1].unit == unit and first > out[-1]._last:
+        if unit and out and out[-1].unit == unit and (
+                first > out[-1]._last or (unit == "line" and first == out[-1]._last)):
+            # Several segments on one source line (minified HTML): still one block.
             out[-1].add(seg, first, last)
             continue
         block = Block(unit)
