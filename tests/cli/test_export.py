@@ -81,3 +81,16 @@ def test_written_file_failing_validation_is_exit_1(cli, project):
     assert cli("export", "long", "--out", project / "o", "--json").json()["ok"] is False
     assert cli("validate", "long", "--fix", "drop").code == 0
     assert cli("export", "long", "--out", project / "o").code == 0
+
+
+def test_default_folder_of_an_unsafe_name_stays_in_the_output_folder(cli, project):
+    out = project / "output_datasets"
+    for name, folder in (("../escape", "_escape"), ("/abs", "_abs"), ("a/b c", "a_b c"),
+                         ("..", "dataset"), ("ünï cödé", "ünï cödé")):
+        make_dataset(cli, project, name=name, n=3)
+        r = cli("export", name, "--format", "generic", "--json")
+        assert r.code == 0, r.err
+        assert r.json()["out_dir"] == str(out / folder)
+        assert (out / folder / "dataset.jsonl").is_file()
+    assert sorted(p.name for p in project.iterdir()) == [
+        "config.yaml", "input_files", "memory", "output_datasets", "prompts", "src.jsonl"]

@@ -44,13 +44,12 @@ def _failed(data: Any) -> bool:
 
 def run(session: Session, args: argparse.Namespace) -> int:
     formats = parse_formats(args.format)  # usage errors before anything is opened
-    from ftbuilder.services.export import export_dataset
+    from ftbuilder.services.export import default_out_dir, export_dataset
 
-    settings = session.ctx.settings
     if not formats:
         session.ctx.store.get_dataset(args.name)  # a clear error for an unknown name first
         formats = [_provider_format(session, args.name)]
-    base = Path(args.out) if args.out else settings.output_dir / args.name
+    base = Path(args.out) if args.out else default_out_dir(session.ctx, args.name)
     out_cfg = session.config.output
     results = []
     with session.running() as cancel:
@@ -120,6 +119,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
                    help=f"{'|'.join(EXPORT_FORMATS)}; repeatable or comma-separated "
                         "(default: the dataset's provider format)")
     p.add_argument("--out", metavar="DIR",
-                   help="output folder (default: <config output.dir>/NAME)")
+                   help="output folder (default: <config output.dir>/NAME, NAME made a safe "
+                        "folder name: / \\ : etc. become _)")
     p.add_argument("--no-csv", action="store_true", help="do not write metadata.csv")
     p.add_argument("--no-stats", action="store_true", help="do not write stats.json")

@@ -1,7 +1,8 @@
 """Export a dataset as provider-ready files, streamed from the store in one pass.
 
-Layout, written directly into ``out_dir`` (the CLI passes ``<output.dir>/<NAME>`` by default,
-``<output.dir>/<NAME>/<FORMAT>`` when several formats are asked)::
+Layout, written directly into ``out_dir`` (the CLI passes :func:`default_out_dir`,
+``<output.dir>/<NAME>``, by default, ``<output.dir>/<NAME>/<FORMAT>`` when several formats are
+asked; NAME made a safe folder name by :func:`folder_name`)::
 
     train.jsonl, validation.jsonl, test.jsonl   one per split present, or
     dataset.jsonl                               when the dataset is not split
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -52,6 +54,19 @@ FORMATS = {"target": "the dataset's provider format",
            **{k: v.description for k, v in RECORD_FORMATS.items() if v.exportable},
            "csv": "metadata.csv and stats.json only"}
 STEP = 2000
+_UNSAFE_RE = re.compile(r'[\x00-\x1f\x7f/\\<>:"|?*]')
+
+
+def folder_name(name: str) -> str:
+    """Dataset ``name`` as one safe folder name: path separators and characters Windows
+    refuses become "_", leading/trailing dots and spaces go ("../x" -> "_x", ".." ->
+    "dataset"), so an export folder always stays inside the output folder."""
+    return _UNSAFE_RE.sub("_", name).strip(" .") or "dataset"
+
+
+def default_out_dir(ctx: AppContext, name: str) -> Path:
+    """Where dataset ``name`` is exported by default: ``<output.dir>/<folder_name(name)>``."""
+    return ctx.settings.output_dir / folder_name(name)
 
 
 @dataclass
