@@ -101,3 +101,16 @@ def test_tokens_json_and_table(cli, project):
     assert mistral["model"] == get_model("mistral", mistral["model"]).id
     assert mistral["total_tokens"] != data["total_tokens"]
     assert cli("tokens", f).code == 0
+
+
+def test_empty_file_and_empty_dataset_are_reported_not_crashed(cli, project):
+    empty = project / "empty.jsonl"
+    empty.write_text("", encoding="utf-8")
+    r = cli("validate", empty)
+    assert r.code == 1 and "internal error" not in r.err, r.err
+    assert r.out.startswith("FAILED: 1 error(s), 0 warning(s) in 0 examples")
+    assert "too_few_examples" in r.out
+    assert cli("import", empty, "--name", "nothing").code == 0
+    r = cli("validate", "nothing")
+    assert r.code == 1 and "internal error" not in r.err, r.err
+    assert "in 0 examples of dataset nothing" in r.out

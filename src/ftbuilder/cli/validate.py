@@ -65,7 +65,7 @@ def render_report(data: dict[str, Any], limit: int) -> str:
     if data.get("method"):
         lines.append(f"counted with: {data['method']}")
     lines += [f"note: {n}" for n in data.get("notes") or []]
-    summary = data.get("summary") or {}
+    summary = {k: v for k, v in (data.get("summary") or {}).items() if v}  # None: no examples
     if summary:
         cols = ["min", "max", "mean", "median", "p5", "p95"]
         rows = [[k, *(_round(v.get(c)) for c in cols)] for k, v in summary.items()]
