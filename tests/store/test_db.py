@@ -55,6 +55,12 @@ def test_a_file_that_is_not_sqlite_is_a_usage_error(tmp_path: Path) -> None:
 
 
 # --- datasets -----------------------------------------------------------------------------
+def test_a_store_whose_folder_cannot_be_made_is_a_usage_error(tmp_path: Path) -> None:
+    (tmp_path / "afile").write_text("x", encoding="utf-8")
+    with pytest.raises(UsageError, match="cannot create the folder of the store"):
+        Store(tmp_path / "afile" / "sub" / "x.db")
+
+
 def test_dataset_lifecycle(store: Store) -> None:
     ds = store.create_dataset("a", "openai", "m", "import", {"k": 1})
     assert store.get_dataset("a").config == {"k": 1}

@@ -34,13 +34,20 @@ class Store:
     """SQLite-backed store. ``path`` may be ":memory:" (tests).
 
     Raises:
-        UsageError: the file exists but is not an SQLite database.
+        UsageError: the file exists but is not an SQLite database, or its folder cannot be
+            created.
     """
 
     def __init__(self, path: str | Path = ":memory:") -> None:
         self.path = str(path)
         if self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            try:
+                Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            except OSError as e:
+                why = ("a part of that path is a file, not a folder"
+                       if isinstance(e, FileExistsError | NotADirectoryError) else e.strerror)
+                raise UsageError(f"cannot create the folder of the store {self.path} ({why})",
+                                 "point --db at a file in a folder you can write") from None
         self._lock = threading.RLock()
         try:
             self.db = sqlite3.connect(self.path, check_same_thread=False, timeout=30)
