@@ -63,8 +63,18 @@ def test_datasets_empty_and_listed(cli, project):
     cli("import", write_jsonl(project / "c.jsonl", [chat("q", "a")]), "--name", "one")
     table = cli("datasets").out
     assert table.splitlines()[0].split() == ["name", "provider", "model", "mode", "samples",
-                                             "tokens", "created"]
-    assert "one" in table
+                                             "tokens", "counts", "created"]
+    assert "one" in table and "exact" in table
+
+
+def test_datasets_label_estimated_token_counts(cli, project):
+    f = write_jsonl(project / "c.jsonl", [chat("q", "a")])
+    cli("import", f, "--name", "claude", "--provider", "anthropic")
+    cli("import", f, "--name", "gpt")
+    rows = {d["name"]: d["token_counts"] for d in cli("datasets", "--json").json()}
+    assert rows == {"claude": "estimate", "gpt": "exact"}
+    line = next(x for x in cli("datasets").out.splitlines() if x.startswith("claude"))
+    assert "estimate" in line.split()
 
 
 def test_stats(cli, project):

@@ -196,3 +196,27 @@ def test_list_stats_duplicate_update_delete(file_ctx: AppContext, tmp_path: Path
     assert len(list(backups.glob("*-delete.db"))) == 1
     assert ctx.store.get_dataset("fruit2").total_samples == 6
     assert datasets.backup(ctx).exists()
+
+
+def test_stats_carry_the_training_cost_estimate_of_validate(ctx: AppContext,
+                                                           tmp_path: Path) -> None:
+    from ftbuilder.services.validate import validate_dataset
+
+    import_file(ctx, write_jsonl(tmp_path / "c.jsonl", [record(i) for i in range(12)]), "c")
+    training = dataset_stats(ctx, "c")["training"]
+    report = validate_dataset(ctx, "c").to_dict()
+    assert training["examples"] == 12 and training["token_counts"] == "exact"
+    for key in ("epochs", "charged_tokens", "estimated_cost", "price_per_1m_training_tokens"):
+        assert training[key] == report[key], key
+    assert training["estimated_cost"] > 0
+
+
+def test_anthropic_counts_are_labelled_estimates(ctx: AppContext, tmp_path: Path) -> None:
+    import_file(ctx, write_jsonl(tmp_path / "c.jsonl", [record(1)]), "claude",
+                provider="anthropic")
+    stats = dataset_stats(ctx, "claude")
+    assert stats["token_counts"] == "estimate"
+    assert stats["training"]["token_counts"] == "estimate"
+    assert stats["training"]["estimated_cost"] is None  # no public price
+    ds = ctx.store.get_dataset("claude")
+    assert datasets.dataset_token_label(ds) == "estimate"

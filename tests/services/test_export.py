@@ -167,3 +167,16 @@ def test_errors(ctx: AppContext, fruit: str, tmp_path: Path) -> None:
     blocker.write_text("x", encoding="utf-8")
     with pytest.raises(UsageError, match="cannot create"):
         export_dataset(ctx, fruit, "openai", blocker / "sub")
+
+
+def test_stats_json_labels_token_counts_and_estimates_the_cost(ctx: AppContext, fruit: str,
+                                                               tmp_path: Path) -> None:
+    export_dataset(ctx, fruit, "openai", tmp_path / "o")
+    stats = json.loads((tmp_path / "o" / "stats.json").read_text(encoding="utf-8"))
+    assert stats["token_counts"] == "exact"
+    assert stats["training"]["examples"] == N and stats["training"]["epochs"] == 5
+    assert stats["training"]["estimated_cost"] > 0
+    import_file(ctx, tmp_path / "fruit.jsonl", "gem", provider="google")
+    export_dataset(ctx, "gem", "gemini", tmp_path / "g")
+    stats = json.loads((tmp_path / "g" / "stats.json").read_text(encoding="utf-8"))
+    assert stats["token_counts"] == "estimate"

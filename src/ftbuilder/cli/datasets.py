@@ -35,7 +35,10 @@ def run_import(session: Session, args: argparse.Namespace) -> int:
 
 
 def _dataset_rows(items: list[Any]) -> list[dict[str, Any]]:
-    return [to_jsonable(d) for d in items]
+    """Each dataset as JSON data, with ``token_counts``: exact or estimate (its target's)."""
+    from ftbuilder.services.datasets import dataset_token_label
+
+    return [{**to_jsonable(d), "token_counts": dataset_token_label(d)} for d in items]
 
 
 def run_datasets(session: Session, args: argparse.Namespace) -> int:
@@ -46,10 +49,11 @@ def run_datasets(session: Session, args: argparse.Namespace) -> int:
     def human() -> str:
         if not rows:
             return "no datasets yet (make one with `ftb build` or `ftb import`)"
-        return table(["name", "provider", "model", "mode", "samples", "tokens", "created"],
+        return table(["name", "provider", "model", "mode", "samples", "tokens", "counts",
+                      "created"],
                      [[d.get("name"), d.get("provider"), d.get("model"), d.get("mode"),
-                       d.get("total_samples"), d.get("total_tokens"), d.get("created_at")]
-                      for d in rows])
+                       d.get("total_samples"), d.get("total_tokens"), d.get("token_counts"),
+                       d.get("created_at")] for d in rows])
 
     session.emit(rows, human)
     return EXIT_OK

@@ -280,9 +280,33 @@ def dataset_stats(ctx: AppContext, name: str) -> dict[str, Any]:
     acc = DatasetStats()
     for c in ctx.store.iter_samples(ds.id):
         acc.add(c)
+    spec = _spec(ds)
     return {"dataset": ds.name, "provider": ds.provider, "model": ds.model, "mode": ds.mode,
-            "created_at": ds.created_at, "token_counts": token_label(_spec(ds)),
-            **acc.to_dict()}
+            "created_at": ds.created_at, "token_counts": token_label(spec),
+            **acc.to_dict(), "training": training_estimate(acc.tokens, spec)}
+
+
+def training_estimate(lengths: list[int], spec: ModelSpec | None) -> dict[str, Any] | None:
+    """Epochs, charged tokens and estimated cost of training on examples of ``lengths``
+    tokens, by the rule ``ftb validate`` uses (cookbook); None without a known target.
+
+    ``estimated_cost`` is None when the registry has no price; ``price_unverified`` says
+    when the price is a guess, ``token_counts`` whether the counts are exact or estimates.
+    """
+    if spec is None:
+        return None
+    import numpy as np
+
+    from ftbuilder.quality.rules_limits import estimate_training
+
+    est = estimate_training(np.asarray(lengths, dtype=np.int64), spec)
+    return {"examples": len(lengths), **est, "token_counts": token_label(spec)}
+
+
+def dataset_token_label(ds: DatasetInfo) -> str:
+    """"exact" or "estimate" for the stored token counts of ``ds`` ("unknown" without a
+    known target), to show beside its token totals."""
+    return token_label(_spec(ds))
 
 
 def token_label(spec: ModelSpec | None) -> str:

@@ -27,9 +27,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from ftbuilder.core.errors import FormatError, FtbError, UsageError
+from ftbuilder.core.errors import FormatError, FtbError, NotFoundError, UsageError
 from ftbuilder.core.progress import CancelToken, ProgressFn, report
-from ftbuilder.core.types import DatasetInfo
+from ftbuilder.core.types import DatasetInfo, ModelSpec
 from ftbuilder.formats import (
     EXPORT_FORMATS,
     FORMAT_PROVIDERS,
@@ -39,8 +39,9 @@ from ftbuilder.formats import (
 from ftbuilder.formats import FORMATS as RECORD_FORMATS
 from ftbuilder.formats.csvmeta import MetadataWriter
 from ftbuilder.formats.stats import DatasetStats
-from ftbuilder.providers.registry import default_model
+from ftbuilder.providers.registry import default_model, get_model
 from ftbuilder.services.context import AppContext
+from ftbuilder.services.datasets import token_label, training_estimate
 
 SPLIT_FILES = {"train": "train.jsonl", "validation": "validation.jsonl", "test": "test.jsonl"}
 ALL_FILE = "dataset.jsonl"
@@ -133,6 +134,13 @@ class _Outputs:
         for name, fh in self.handles.items():
             fh.close()
             (self.out_dir / f".{name}.tmp").unlink(missing_ok=True)
+
+
+def _target_spec(ds: DatasetInfo) -> ModelSpec | None:
+    try:
+        return get_model(ds.provider, ds.model)
+    except NotFoundError:
+        return None
 
 
 def _validate(ctx: AppContext, f: ExportFile, fmt: str, ds: DatasetInfo,
@@ -233,10 +241,12 @@ def export_dataset(ctx: AppContext, name: str, fmt: str, out_dir: str | Path,
                     cancel.check()
                 report(progress, "export", n, ds.total_samples, started=started)
         if include_stats:
+            spec = _target_spec(ds)
             stats = {"dataset": ds.name, "provider": ds.provider, "model": ds.model,
                      "format": fmt, "exported_at": time.strftime("%Y-%m-%dT%H:%M:%SZ",
                                                                   time.gmtime()),
-                     **acc.to_dict(),
+                     "token_counts": token_label(spec), **acc.to_dict(),
+                     "training": training_estimate(acc.tokens, spec),
                      "files": {k: v for k, v in outputs.counts.items() if k.endswith(".jsonl")},
                      "skipped": result.skipped, "skip_reasons": result.skip_reasons}
             json.dump(stats, outputs.open("stats.json"), ensure_ascii=False, indent=2)
