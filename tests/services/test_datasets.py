@@ -153,6 +153,10 @@ def test_bad_arguments(ctx: AppContext, tmp_path: Path) -> None:
     with pytest.raises(NotFoundError, match="not in the registry"):
         import_file(ctx, path, "x", provider="openai", model="gpt-nope")
     assert ctx.store.find_dataset("x") is None
+    for blank in ("", "  "):
+        with pytest.raises(UsageError, match="name is empty"):
+            import_file(ctx, path, blank)
+    assert ctx.store.list_datasets() == []
 
 
 def test_cancel_keeps_the_batches_already_stored(ctx: AppContext, tmp_path: Path,

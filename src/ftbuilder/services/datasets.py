@@ -195,7 +195,8 @@ def import_file(ctx: AppContext, path: str | Path, name: str, fmt: str = "auto",
 
     Raises:
         NotFoundError: the file, or the target model, does not exist.
-        UsageError: bad ``fmt``/``dedup``, a folder, or a target different from the dataset's.
+        UsageError: bad ``fmt``/``dedup``, an empty name, a folder, or a target different
+            from the dataset's.
         FormatError: a JSON-array file that is not valid JSON.
         Cancelled: ``cancel`` was set; batches stored before are kept.
     """
@@ -205,6 +206,8 @@ def import_file(ctx: AppContext, path: str | Path, name: str, fmt: str = "auto",
             IMPORT_FORMATS))
     if dedup not in DEDUP_MODES:
         raise UsageError(f"unknown dedup mode '{dedup}'", "use exact or near")
+    if not name or not name.strip():
+        raise UsageError("the dataset name is empty", "pass --name NAME")
     path = Path(path)
     check_path(path)
     total = count_lines(path)
