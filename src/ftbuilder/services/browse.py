@@ -350,3 +350,96 @@ def check_size(provider: str, model: str, size: int, ratio: float = 1.0,
         warnings.append(f"{spec.id} needs at least {spec.min_examples} training examples"
                         f"{tag('min_examples')}")
     return SizeCheck(size, capped, reasons, warnings)
+
+
+def _flatten(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in data.items():
+        if isinstance(v, dict):
+            out.update(_flatten(v, f"{prefix}{k}."))
+        else:
+            out[f"{prefix}{k}"] = v
+    return out
+
+
+def _edit_lines(text: str, changes: dict[str, Any]) -> str | None:
+    """Replace the values of ``changes`` (dotted keys) in block-style YAML, comments kept.
+
+    Returns None when a key is not found on a line of its own (the caller rewrites the file).
+    """
+    import re
+
+    lines = text.splitlines()
+    stack: list[tuple[int, str]] = []
+    found: dict[str, int] = {}
+    pat = re.compile(r"^(\s*)([A-Za-z_][\w-]*):(\s*)(.*)$")
+    for i, line in enumerate(lines):
+        m = pat.match(line)
+        if not m or line.lstrip().startswith("#"):
+            continue
+        indent = len(m.group(1))
+        while stack and stack[-1][0] >= indent:
+            stack.pop()
+        key = ".".join([k for _, k in stack] + [m.group(2)])
+        stack.append((indent, m.group(2)))
+        if key in changes:
+            found[key] = i
+    if set(changes) - set(found):
+        return None
+    for key, i in found.items():
+        m = pat.match(lines[i])
+        assert m is not None
+        rest = m.group(4)
+        end = len(rest)
+        if rest[:1] in ("'", '"'):
+            close = rest.find(rest[0], 1)
+            end = close + 1 if close > 0 else end
+        quoted = rest[:1] in ("'", '"')
+        c = re.search(r"\s+#.*$", rest[end:] if quoted else rest)
+        comment = (rest[end:] if quoted else c.group(0)) if c else ""
+        value = yaml.safe_dump(changes[key], default_flow_style=True, width=10_000).strip()
+        value = value.removesuffix("...").strip()
+        if comment:  # keep the comment in its column when the value fits
+            text = comment.lstrip()
+            value = value.ljust(len(rest) - len(text) - 1)
+            comment = " " + text
+        lines[i] = f"{m.group(1)}{m.group(2)}: {value}{comment}".rstrip()
+    return "\n".join(lines) + "\n"
+
+
+def save_config_keeping_comments(ctx: AppContext, config: FileConfig) -> Path:
+    """Write ``config`` to config.yaml, changing only the values that differ (comments kept).
+
+    Falls back to a plain rewrite when the file's layout cannot be edited line by line.
+    Returns the path written.
+
+    Raises:
+        ConfigError: ``config`` is not valid (nothing is written).
+    """
+    from ftbuilder.config import save_config
+
+    path = ctx.settings.config_path or ctx.settings.root / "config.yaml"
+    parse_config(config.model_dump(), "config")
+    if path.is_file():
+        text = path.read_text(encoding="utf-8")
+        try:
+            old = _flatten(check_config_text(text).model_dump())
+        except ConfigError:
+            old = {}
+        new = _flatten(config.model_dump())
+        changes = {k: v for k, v in new.items() if old.get(k) != v}
+        edited = _edit_lines(text, changes) if old else None
+        if edited is not None and _flatten(check_config_text(edited).model_dump()) == new:
+            path.write_text(edited, encoding="utf-8")
+            ctx.settings.config = config
+            return path
+    save_config(ctx.settings, config)
+    return path
+
+
+def target_format(ctx: AppContext, name: str) -> str:
+    """The export format of a dataset's target provider (what "target" exports as)."""
+    from ftbuilder.formats import PROVIDER_FORMATS
+
+    provider = _dataset(ctx, name).provider
+    return PROVIDER_FORMATS.get(provider, provider)

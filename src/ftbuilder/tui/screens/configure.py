@@ -24,7 +24,7 @@ from textual.widgets import (
     TextArea,
 )
 
-from ftbuilder.config import PROVIDERS, parse_config, save_config
+from ftbuilder.config import PROVIDERS, parse_config
 from ftbuilder.core.errors import FtbError
 from ftbuilder.tui.screens.base import FtbScreen
 
@@ -134,10 +134,16 @@ class ConfigureScreen(FtbScreen):
     def on_mount(self) -> None:
         self.load_form()
 
+    _seen_version = 0
+
     def refresh_data(self) -> None:
-        self.validate_form()
+        if self._seen_version != self.ftb.config_version:  # config.yaml saved elsewhere
+            self.load_form()
+        else:
+            self.validate_form()
 
     def load_form(self) -> None:
+        self._seen_version = self.ftb.config_version
         c = self.ctx.settings.config
         with self.prevent(Select.Changed, Input.Changed, RadioSet.Changed, Switch.Changed,
                           TextArea.Changed):
@@ -257,12 +263,14 @@ class ConfigureScreen(FtbScreen):
         config = self.validate_form()
         if config is None:
             return
+        from ftbuilder.services.browse import save_config_keeping_comments
+
         try:
-            save_config(self.ctx.settings, config)
+            path = save_config_keeping_comments(self.ctx, config)
         except (FtbError, OSError) as e:
             self.fail(e)
             return
-        path = self.ctx.settings.config_path or self.ctx.settings.root / "config.yaml"
+        self.ftb.config_changed()
         self.status(f"saved {path.name}", "ok")
         self.notify(f"Saved {path.name}", severity="information")
 

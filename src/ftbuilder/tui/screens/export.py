@@ -144,7 +144,8 @@ class ExportScreen(FtbScreen):
         fmt = self._queue.pop(0)
         name, dest, csv, stats = self._args
         self.status(f"Exporting {name} as {fmt}…")
-        out = dest / fmt if self._several else dest
+        folder = browse.target_format(self.ctx, name) if fmt == "target" else fmt
+        out = dest / folder if self._several else dest
         self.cancel_token = self.start("export", export.export_dataset, self.ctx, name, fmt,
                                        out, include_csv=csv, include_stats=stats)
 

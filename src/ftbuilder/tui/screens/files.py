@@ -51,7 +51,7 @@ class FilesScreen(FtbScreen):
     MODE = "files"
     AUTO_FOCUS = "#tree"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("space", "add", "Pick"),
+        Binding("p", "add", "Pick"),
         Binding("a", "add_all", "Pick all"),
         Binding("delete,x", "remove", "Unpick"),
         Binding("ctrl+r", "read", "Read files"),
@@ -114,7 +114,7 @@ class FilesScreen(FtbScreen):
         if n and not errors:
             self.status(f"{n} file(s) picked. ctrl+r reads them; 4 goes to Generate.")
         elif not n:
-            self.status("Pick files with space (or a for all of the folder), then ctrl+r.")
+            self.status("Pick files with p or enter (a picks the whole folder), then ctrl+r.")
 
     def cells(self, path: str) -> tuple[Text, ...]:
         rep = self.reports.get(str(Path(path).resolve()))
@@ -207,7 +207,7 @@ class FilesScreen(FtbScreen):
     @on(Button.Pressed, "#read")
     def action_read(self) -> None:
         if not self.ftb.selected_files:
-            self.fail("no files picked: pick some with space or a")
+            self.fail("no files picked: pick some with p, enter or a")
             return
         ingest = self.service("ingest")
         if ingest is None:

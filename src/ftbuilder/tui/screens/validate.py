@@ -185,11 +185,12 @@ class ValidateScreen(FtbScreen):
 
     @on(DataTable.RowSelected, "#violations")
     def _jump(self, event: DataTable.RowSelected) -> None:
-        key = event.row_key.value
+        sample = str(event.row_key.value).partition(":")[2]
         name = self._selected("dataset")
-        if key and key.isdigit() and name:
-            self.ftb.go("review")
-            self.ftb.review_jump(name, int(key))
+        if sample.isdigit() and name:
+            self.ftb.review_jump(name, int(sample))
+        elif name:
+            self.status("this rule is about the whole dataset, not one sample")
 
     @on(JobProgress)
     def _progress(self, event: JobProgress) -> None:
@@ -215,8 +216,7 @@ class ValidateScreen(FtbScreen):
         for i, v in enumerate(ordered[:MAX_ROWS]):
             tone = "error" if v.severity == "error" else "warn"
             t.add_row(num(v.line), num(v.sample_id), cell(v.code, tone), cell(v.message),
-                      cell(v.fix, "muted"),
-                      key=str(v.sample_id) if v.sample_id is not None else f"row{i}")
+                      cell(v.fix, "muted"), key=f"{i}:{v.sample_id if v.sample_id else ''}")
         n = len(report.violations)
         verdict = self.query_one("#verdict", Static)
         if report.ok:

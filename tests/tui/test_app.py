@@ -1,0 +1,84 @@
+"""The app shell: factory, navigation by keys, clicks and palette, help, quit, import hygiene."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from ftbuilder.tui import app as app_module
+from ftbuilder.tui.app import FtbApp, create_app
+from tui.helpers import SIZE
+
+SCREENS = {"1": "HomeScreen", "2": "ConfigureScreen", "3": "FilesScreen", "4": "GenerateScreen",
+           "5": "ReviewScreen", "6": "ValidateScreen", "7": "SplitScreen", "8": "ExportScreen",
+           "9": "SettingsScreen", "?": "HelpScreen"}
+
+
+def test_factory_and_run_entry_point(ctx_with_data):
+    app = create_app(ctx_with_data)
+    assert isinstance(app, FtbApp) and app.ctx is ctx_with_data
+    assert app.dataset == "support"  # the only dataset, since config's output_name is absent
+    assert callable(app_module.run)
+
+
+async def test_number_keys_open_every_screen(app):
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert type(app.screen).__name__ == "HomeScreen"
+        for key, name in SCREENS.items():
+            await pilot.press(key)
+            await pilot.pause()
+            assert type(app.screen).__name__ == name, key
+        await pilot.press("f1")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "HelpScreen"
+        text = str(app.screen.query_one("Markdown").source)
+        assert "command palette" in text and "embedded local model" in text
+
+
+async def test_nav_bar_click_and_command_palette(app):
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        bar = str(app.screen.query_one("NavBar").render())
+        await pilot.click("NavBar", offset=(bar.index("3 Files") + 2, 0))
+        await pilot.pause()
+        assert app.current_mode == "files"
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"go to export")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await pilot.pause(0.3)
+        assert app.current_mode == "export"
+
+
+async def test_escape_leaves_a_text_field_so_keys_navigate(app):
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("3")
+        await pilot.click("#root")
+        await pilot.press("5")  # typed into the folder field, no navigation
+        assert app.current_mode == "files"
+        await pilot.press("escape", "5")
+        await pilot.pause()
+        assert app.current_mode == "review"
+
+
+async def test_q_quits(app):
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("q")
+        await pilot.pause()
+    assert app.return_code in (0, None)
+    assert not app.is_running
+
+
+def test_start_up_imports_no_heavy_library():
+    """The first screen never waits for llama.cpp, SDKs, tokenizers or document readers."""
+    heavy = ["llama_cpp", "openai", "anthropic", "google.genai", "mistralai", "tiktoken",
+             "quicktok", "mistral_common", "pypdf", "docx", "openpyxl", "pptx", "numpy",
+             "datasketch"]
+    code = ("import sys\nfrom ftbuilder.tui import app\n"
+            "from ftbuilder.tui.screens import home\n"
+            f"print(','.join(m for m in {heavy!r} if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.strip()
+    assert out == ""

@@ -1,0 +1,70 @@
+"""Settings: config.yaml edited with validation, prompts edited, keys shown masked."""
+
+from __future__ import annotations
+
+import yaml
+from textual.widgets import DataTable, TextArea
+
+from ftbuilder.services.context import open_context
+from ftbuilder.tui.app import create_app
+from tui.helpers import SIZE, status_text
+
+
+async def test_invalid_config_is_refused_valid_is_saved(app, project):
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("9")
+        await pilot.pause()
+        editor = app.screen.query_one("#config", TextArea)
+        original = editor.text
+        editor.text = original.replace("mode: identify", "mode: guess")
+        await pilot.pause()
+        assert "mode" in status_text(app) and "guess" in status_text(app)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert "mode: identify" in (project / "config.yaml").read_text()
+        editor.text = "# my comment\n" + original.replace("dataset_size: 50", "dataset_size: 70")
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        text = (project / "config.yaml").read_text()
+        assert text.startswith("# my comment") and yaml.safe_load(text)["dataset_size"] == 70
+        assert app.ctx.settings.config.dataset_size == 70
+        # Configure shows the new value when opened next
+        await pilot.press("2")
+        await pilot.pause()
+        assert app.screen.query_one("#dataset_size").value == "70"
+
+
+async def test_prompt_files_are_edited(app, project):
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("9")
+        await pilot.pause()
+        app.screen.query_one("#tabs").active = "tab-prompts"
+        await pilot.pause()
+        prompt = app.screen.query_one("#prompt", TextArea)
+        assert prompt.text == "Write one helpful Q&A pair.\n"
+        prompt.text = "Write a question a new customer would ask, and its answer.\n"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert (project / "prompts" / "free_mode" / "prompt.txt").read_text().startswith(
+            "Write a question a new customer")
+
+
+async def test_keys_are_masked(project):
+    secret = "sk-test-abcdefghijklmnop1234"
+    ctx = open_context(project / "config.yaml", ":memory:", root=project,
+                       environ={"OPENAI_API_KEY": secret})
+    app = create_app(ctx)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("9")
+        await pilot.pause()
+        app.screen.query_one("#tabs").active = "tab-keys"
+        await pilot.pause()
+        table = app.screen.query_one("#keys", DataTable)
+        cells = {str(r[0]): str(r[1]) for r in
+                 (table.get_row_at(i) for i in range(table.row_count))}
+        assert cells["OPENAI_API_KEY"] == "set (…1234)"
+        assert cells["ANTHROPIC_API_KEY"] == "missing"
+        svg = app.export_screenshot()
+        assert secret not in svg and "abcdefgh" not in svg
+    ctx.close()
