@@ -146,7 +146,7 @@ class FilesScreen(FtbScreen):
             detail.update(f"{self.show(rep.path)}: " + "; ".join(rep.warnings[:5]))
         else:
             detail.update(f"{self.show(rep.path)}: {rep.chars:,} characters, "
-                          f"{rep.tokens:,} tokens, read in {rep.seconds:.2f} s")
+                          f"{rep.tokens:,} tokens")
 
     def pick(self, paths: list[Path]) -> None:
         have = set(self.ftb.selected_files)
