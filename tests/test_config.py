@@ -104,3 +104,24 @@ def test_parse_config_rejects_a_list():
 def test_ftb_db_env_overrides_path(tmp_path):
     s = load_settings(root=tmp_path, environ={"FTB_DB": str(tmp_path / "x.db")})
     assert s.db_path == tmp_path / "x.db"
+
+
+def test_model_must_be_one_of_the_providers(tmp_path):
+    write(tmp_path / "config.yaml", "provider: openai\nmodel: gpt-99\n")
+    with pytest.raises(ConfigError) as e:
+        load_settings(root=tmp_path, environ={})
+    assert "'model' = 'gpt-99'" in str(e.value) and "gpt-4o-mini-2024-07-18" in str(e.value)
+    assert e.value.exit_code == 2
+    write(tmp_path / "config.yaml", "provider: anthropic\nmodel: gpt-4o-mini-2024-07-18\n")
+    with pytest.raises(ConfigError, match="not a model of anthropic: one of claude-3-haiku"):
+        load_settings(root=tmp_path, environ={})
+
+
+def test_a_provider_alone_takes_its_first_model(tmp_path):
+    from ftbuilder.providers.registry import default_model
+
+    write(tmp_path / "config.yaml", "provider: mistral\n")
+    s = load_settings(root=tmp_path, environ={})
+    assert (s.config.provider, s.config.model) == ("mistral", default_model("mistral").id)
+    write(tmp_path / "config.yaml", "provider: openai\nmodel: ft:gpt-4o-mini-2024-07-18:o::x\n")
+    assert load_settings(root=tmp_path, environ={}).config.model.startswith("ft:")

@@ -14,7 +14,7 @@ import yaml
 from dotenv import dotenv_values
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from ftbuilder.core.errors import ConfigError, MissingKeyError
+from ftbuilder.core.errors import ConfigError, MissingKeyError, NotFoundError
 
 PROVIDERS = ("openai", "anthropic", "google", "mistral", "llama")
 MODES = ("create", "identify", "hybrid", "free")
@@ -240,10 +240,30 @@ def parse_config(data: dict[str, Any] | None, source: str = "config.yaml") -> Fi
     if not isinstance(data, dict):
         raise ConfigError(f"{source}: the top level must be a mapping of keys to values")
     try:
-        return FileConfig.model_validate(data)
+        config = FileConfig.model_validate(data)
     except ValidationError as e:
         raise ConfigError(_format_validation_error(e, source),
                           "see README 'Configuration' for every key and its values") from None
+    _check_target(config, "model" in data, source)
+    return config
+
+
+def _check_target(config: FileConfig, model_given: bool, source: str) -> None:
+    """``model`` must be a registry model of ``provider``; left out, it is the provider's
+    first model (so ``provider: mistral`` alone is a valid target)."""
+    from ftbuilder.providers.registry import default_model, get_model, list_models
+
+    if not model_given:
+        config.model = default_model(config.provider).id
+        return
+    try:
+        get_model(config.provider, config.model)
+    except NotFoundError:
+        known = ", ".join(m.id for m in list_models(config.provider))
+        raise ConfigError(f"{source}: 'model' = {config.model!r} is not a model of "
+                          f"{config.provider}: one of {known}",
+                          "list the targets with `ftb models`, or remove 'model' to use "
+                          f"{config.provider}'s first one") from None
 
 
 def find_root(start: Path | None = None) -> Path:
