@@ -78,3 +78,15 @@ def test_shingle_hashes_are_the_same_in_every_process() -> None:
             for seed in ("1", "2", "3")}
     assert len(outs) == 1
     assert outs.pop().strip() == str(shingle_hashes("the quick brown fox jumps over the lazy dog"))
+
+
+def test_batched_shingles_equal_shingle_hashes_across_chunks() -> None:
+    # Texts of 0, 1, 2, 3 and many words, enough of them to fill several numpy chunks.
+    rng = random.Random(4)
+    texts = ["", "x", "two words", "exactly three words"] + [
+        text(s, rng.randint(0, 60)) for s in range(1500)]
+    index = NearDuplicateIndex(num_perm=32)
+    for t, sig in zip(texts, index.signatures(texts), strict=True):
+        m = MinHash(num_perm=32, seed=1, hashfunc=lambda h: h & 0xFFFFFFFF)
+        m.update_batch(shingle_hashes(t))
+        assert np.array_equal(sig.hashvalues, m.hashvalues), t

@@ -65,6 +65,38 @@ def shingle_hashes(text: str, size: int = 3) -> list[int]:
     return [_combine(g) for g in zip(*(hs[i:] for i in range(size)), strict=False)]
 
 
+_MIX64 = np.uint64(_MIX)
+
+
+def _shingle_batch(words: list[int], counts: list[int],
+                   size: int = 3) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`shingle_hashes` of several texts at once, with numpy.
+
+    ``words`` are the word hashes of the texts one after another, ``counts`` how many each
+    has. Returns (the shingle hashes, text after text; how many each text has): the same
+    values as :func:`shingle_hashes`, as uint64 multiplication wraps like ``& _M64``.
+    """
+    w = np.array(words, dtype=np.uint64)
+    n = np.array(counts, dtype=np.int64)
+    lengths = np.where(n >= size, n - size + 1, 1)
+    out = np.empty(int(lengths.sum()), dtype=np.uint64)
+    long = n >= size
+    if long.any():
+        m = len(w) - size + 1
+        h = w[:m] * _MIX64
+        for k in range(1, size):
+            h = (h ^ w[k:k + m]) * _MIX64
+        text_of = np.repeat(np.arange(len(n)), n)
+        out[np.repeat(long, lengths)] = h[text_of[:m] == text_of[size - 1:]]
+    if not long.all():  # shorter texts: one shingle of all their words
+        first_word = np.cumsum(n) - n
+        first_out = np.cumsum(lengths) - lengths
+        for i in np.nonzero(~long)[0].tolist():
+            a = int(first_word[i])
+            out[first_out[i]] = _combine(words[a:a + int(n[i])])
+    return out, lengths
+
+
 def _fmix32(hv: np.ndarray) -> np.ndarray:
     """MurmurHash3's 32-bit finalizer, as datasketch's affine32 scheme pre-mixes its input."""
     hv = hv ^ (hv >> np.uint32(16))
@@ -98,21 +130,25 @@ class NearDuplicateIndex:
     def signatures(self, texts: Sequence[str]) -> list[LeanMinHash]:
         """MinHashes of ``texts``, computed with numpy a few thousand shingles at a time."""
         out: list[LeanMinHash] = []
-        lengths: list[int] = []
-        flat: list[int] = []
+        words: list[int] = []
+        counts: list[int] = []
+        shingles = 0
         for text in texts:
-            hs = shingle_hashes(text)
-            lengths.append(len(hs))
-            flat.extend(hs)
-            if len(flat) >= _CHUNK:
+            split = text.split()
+            words.extend(map(_word_hash, split))
+            counts.append(len(split))
+            shingles += max(len(split) - 2, 1)
+            if shingles >= _CHUNK:
+                flat, lengths = _shingle_batch(words, counts)
                 out += self._minhashes(lengths, flat)
-                lengths, flat = [], []
-        if lengths:
+                words, counts, shingles = [], [], 0
+        if counts:
+            flat, lengths = _shingle_batch(words, counts)
             out += self._minhashes(lengths, flat)
         return out
 
-    def _minhashes(self, lengths: list[int], flat: list[int]) -> list[LeanMinHash]:
-        hv = (np.array(flat, dtype=np.uint64) & _MASK32).astype(np.uint32)
+    def _minhashes(self, lengths: np.ndarray, flat: np.ndarray) -> list[LeanMinHash]:
+        hv = (flat & _MASK32).astype(np.uint32)
         hv = _fmix32(hv)
         permuted = np.multiply(self._a[:, None], hv[None, :])  # (num_perm, shingles), wraps
         permuted += self._b[:, None]
