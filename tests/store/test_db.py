@@ -96,6 +96,15 @@ def test_add_samples_skips_exact_duplicates_and_sets_ids(store: Store) -> None:
     assert store.add_samples(other.id, [conv(1)]) == (1, 0)
 
 
+def test_add_samples_takes_precomputed_hashes(store: Store) -> None:
+    ds = store.create_dataset("h", "openai", "m", "import")
+    batch = [conv(1), conv(2)]
+    hashes = [c.content_hash() for c in batch]
+    assert store.add_samples(ds.id, batch, hashes=hashes) == (2, 0)
+    assert store.hashes(ds.id) == set(hashes)
+    assert store.add_samples(ds.id, [conv(1)], hashes=[hashes[0]]) == (0, 1)
+
+
 def test_iter_samples_in_batches_and_by_split(store: Store) -> None:
     ds = store.create_dataset("d", "openai", "m", "import")
     store.add_samples(ds.id, [conv(i, source_file="f.txt", topic_keywords=["k"],

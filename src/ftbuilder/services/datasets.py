@@ -131,18 +131,19 @@ class _Importer:
         if len(self.result.errors) < MAX_ERRORS:
             self.result.errors.append({"line": line, "reason": reason})
 
-    def is_new(self, conv: Conversation) -> bool:
+    def is_new(self, conv: Conversation) -> str | None:
+        """The content hash of ``conv`` if it is not in the dataset yet, else None."""
         h = conv.content_hash()
         if h in self.seen:
             self.result.duplicates += 1
-            return False
+            return None
         self.seen.add(h)
-        return True
+        return h
 
-    def flush(self, batch: list[tuple[int, Conversation]]) -> None:
+    def flush(self, batch: list[tuple[int, Conversation, str]]) -> None:
         if not batch:
             return
-        convs = [c for _, c in batch]
+        convs = [c for _, c, _ in batch]
         keys = [-(self.seq + i + 1) for i in range(len(convs))]
         self.seq += len(convs)
         near: dict[int, int] = {}
@@ -151,12 +152,15 @@ class _Importer:
                                      index_duplicates=self.dedup != "near")
             near = {i: k for i, k in enumerate(found) if isinstance(k, int)}
         drop = self.dedup == "near"
-        kept = [c for i, c in enumerate(convs) if not (drop and i in near)]
-        self.labels.add(count_tokens(kept, self.spec))
-        added, dup = self.ctx.store.add_samples(self.ds.id, kept)
+        kept = [i for i in range(len(convs)) if not (drop and i in near)]
+        kept_convs = [convs[i] for i in kept]
+        self.labels.add(count_tokens(kept_convs, self.spec))
+        added, dup = self.ctx.store.add_samples(self.ds.id, kept_convs,
+                                                hashes=[batch[i][2] for i in kept])
         self.result.added += added
         self.result.duplicates += dup
-        self.result.tokens_added += sum(c.token_count or 0 for c in kept if c.id is not None)
+        self.result.tokens_added += sum(c.token_count or 0 for c in kept_convs
+                                        if c.id is not None)
         for key, c in zip(keys, convs, strict=True):
             if c.id is not None:
                 self.resolved[key] = c.id
@@ -218,7 +222,7 @@ def import_file(ctx: AppContext, path: str | Path, name: str, fmt: str = "auto",
                                                     "dedup": dedup})
     try:
         imp = _Importer(ctx, ds, result, dedup, near_threshold)
-        batch: list[tuple[int, Conversation]] = []
+        batch: list[tuple[int, Conversation, str]] = []
         line = 0
         for line, obj, reason in iter_records(path):
             if reason:
@@ -235,8 +239,9 @@ def import_file(ctx: AppContext, path: str | Path, name: str, fmt: str = "auto",
             conv.source_file = conv.source_file or path.name
             conv.location = conv.location or f"line {line}"
             conv.meta.setdefault("mode", "import")
-            if imp.is_new(conv):
-                batch.append((line, conv))
+            h = imp.is_new(conv)
+            if h is not None:
+                batch.append((line, conv, h))
             if len(batch) >= BATCH:
                 imp.flush(batch)
                 batch = []

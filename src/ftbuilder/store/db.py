@@ -135,20 +135,24 @@ class Store:
                 "samples WHERE dataset_id = ?) WHERE id = ?", (dataset_id, dataset_id, dataset_id))
 
     # --- samples ----------------------------------------------------------------------------
-    def add_samples(self, dataset_id: int, samples: Iterable[Conversation]) -> tuple[int, int]:
+    def add_samples(self, dataset_id: int, samples: Iterable[Conversation],
+                    hashes: Iterable[str] | None = None) -> tuple[int, int]:
         """Insert samples in one transaction; exact duplicates (content hash) are skipped.
 
+        ``hashes``: the samples' ``content_hash()`` values, in order, when the caller has
+        computed them already (an import checks them first); computed here otherwise.
         Returns (added, duplicates). Sets ``id`` on the added conversations.
         """
         with self._lock, self.db:
-            added, dup = self._insert_samples_nolock(dataset_id, samples)
+            added, dup = self._insert_samples_nolock(dataset_id, samples, hashes)
             self._refresh_totals_nolock(dataset_id)
         return added, dup
 
-    def _insert_samples_nolock(self, dataset_id: int,
-                               samples: Iterable[Conversation]) -> tuple[int, int]:
+    def _insert_samples_nolock(self, dataset_id: int, samples: Iterable[Conversation],
+                               hashes: Iterable[str] | None = None) -> tuple[int, int]:
         added = dup = 0
         cur = self.db.cursor()
+        given = iter(hashes) if hashes is not None else None
         for c in samples:
             cur.execute(
                 "INSERT OR IGNORE INTO samples (dataset_id, messages, token_count, "
@@ -156,7 +160,7 @@ class Store:
                 "VALUES (?,?,?,?,?,?,?,?,?)",
                 (dataset_id, c.messages_json(), c.token_count,
                  json.dumps(c.topic_keywords, ensure_ascii=False), c.source_file,
-                 c.location, c.split, c.content_hash(),
+                 c.location, c.split, c.content_hash() if given is None else next(given),
                  json.dumps(c.meta, ensure_ascii=False, default=str)),
             )
             if cur.rowcount:
