@@ -136,11 +136,14 @@ class _Redact(logging.Filter):
 
 
 def _log_to_file(ctx: AppContext) -> logging.Handler | None:
-    """Send ftbuilder logs to memory/tui.log (never onto the screen), keys redacted."""
+    """Send ftbuilder logs to memory/tui.log (never onto the screen), keys redacted.
+
+    The file is created only when something is logged.
+    """
     try:
         path = Path(ctx.settings.db_path).parent / "tui.log"
         path.parent.mkdir(parents=True, exist_ok=True)
-        handler = logging.FileHandler(path, encoding="utf-8")
+        handler = logging.FileHandler(path, encoding="utf-8", delay=True)  # no empty file
     except OSError:
         handler = None
     logger = logging.getLogger("ftbuilder")

@@ -225,7 +225,7 @@ class ReviewScreen(FtbScreen):
             elif choice == "delete":
                 self.delete_sample(sample_id)
 
-        self.app.push_screen(SampleScreen(conv), after)
+        self.app.push_screen(SampleScreen(conv, self.ctx.settings.root), after)
 
     def action_edit(self) -> None:
         key = self.query_one(VirtualTable).current_key

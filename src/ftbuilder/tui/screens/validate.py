@@ -19,6 +19,7 @@ from ftbuilder.config import PROVIDERS
 from ftbuilder.services import browse
 from ftbuilder.tui.jobs import JobDone, JobFailed, JobProgress
 from ftbuilder.tui.screens.base import FtbScreen
+from ftbuilder.tui.screens.files import human_size
 from ftbuilder.tui.widgets.cells import cell, num
 from ftbuilder.tui.widgets.charts import histogram_rows
 from ftbuilder.tui.widgets.modals import ConfirmScreen
@@ -41,7 +42,7 @@ def report_text(r: Any) -> str:
         f"tokens         {r.total_tokens:,}{est}  (assistant {r.assistant_tokens:,})",
         f"limit/example  {fmt_num(r.max_tokens_per_example)}"
         + (unv if r.limit_unverified else "") + f"   over it: {r.over_limit:,}",
-        f"file size      {r.file_bytes / 1_048_576:,.2f} MB",
+        f"file size      {human_size(r.file_bytes)}",
         f"epochs         {fmt_num(r.epochs)}",
         f"billed tokens  {r.billed_tokens:,} per epoch, {r.charged_tokens:,} charged",
     ]

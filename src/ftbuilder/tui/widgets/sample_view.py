@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any, ClassVar
 
 from textual import on
@@ -31,10 +32,22 @@ def conversation_widgets(conv: Conversation) -> list[Static]:
     return out
 
 
-def meta_text(conv: Conversation) -> str:
+def short_path(path: str | None, root: Path | None) -> str:
+    """``path`` relative to the project root when inside it."""
+    if not path:
+        return "-"
+    if root is not None:
+        try:
+            return str(Path(path).resolve().relative_to(root.resolve()))
+        except ValueError:
+            pass
+    return path
+
+
+def meta_text(conv: Conversation, root: Path | None = None) -> str:
     tokens = conv.token_count if conv.token_count is not None else "?"
     parts = [f"id {conv.id}", f"tokens {tokens}",
-             f"split {conv.split or '-'}", f"source {conv.source_file or '-'}"]
+             f"split {conv.split or '-'}", f"source {short_path(conv.source_file, root)}"]
     if conv.location:
         parts.append(conv.location)
     if conv.topic_keywords:
@@ -49,14 +62,15 @@ class SampleScreen(ModalScreen[str | None]):
         Binding("escape,q", "close", "Close"), Binding("e", "edit", "Edit"),
         Binding("delete,x", "delete", "Delete")]
 
-    def __init__(self, conv: Conversation) -> None:
+    def __init__(self, conv: Conversation, root: Path | None = None) -> None:
         super().__init__()
         self.conv = conv
+        self.root = root
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog wide"):
             yield Label(f"Sample {self.conv.id}", classes="question")
-            yield Static(meta_text(self.conv), markup=False, classes="note")
+            yield Static(meta_text(self.conv, self.root), markup=False, classes="note")
             with VerticalScroll(id="conversation"):
                 yield from conversation_widgets(self.conv)
                 flags = self.conv.meta.get("flags") if self.conv.meta else None
