@@ -234,3 +234,19 @@ def test_import_stores_each_samples_own_content_hash(ctx: AppContext, tmp_path: 
                                      (ds.id,)).fetchall())
     assert rows == {c.id: c.content_hash() for c in ctx.store.iter_samples(ds.id)}
     assert len(set(rows.values())) == 30
+
+
+def test_an_unreadable_json_array_leaves_no_empty_dataset(ctx: AppContext,
+                                                          tmp_path: Path) -> None:
+    from ftbuilder.core.errors import FormatError
+
+    bad = tmp_path / "bad.json"
+    bad.write_text('[{"instruction": "a",\n', encoding="utf-8")
+    with pytest.raises(FormatError, match="line 2"):
+        import_file(ctx, bad, "broken")
+    assert ctx.store.find_dataset("broken") is None
+    import_file(ctx, write_jsonl(tmp_path / "ok.jsonl", [record(1)]), "kept")
+    with pytest.raises(FormatError):
+        import_file(ctx, bad, "kept")  # an existing dataset stays, with its samples
+    assert ctx.store.get_dataset("kept").total_samples == 1
+    assert ctx.store.list_runs()[0]["status"] == "failed"

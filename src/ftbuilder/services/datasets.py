@@ -256,7 +256,10 @@ def import_file(ctx: AppContext, path: str | Path, name: str, fmt: str = "auto",
         ctx.store.finish_run(run_id, "cancelled", _run_stats(result))
         raise
     except FtbError as e:
-        ctx.store.finish_run(run_id, "failed", _run_stats(result), str(e))
+        if created and result.added == 0:  # an unreadable file leaves no empty dataset
+            ctx.store.delete_dataset(ds.name)
+        else:
+            ctx.store.finish_run(run_id, "failed", _run_stats(result), str(e))
         raise
     result.token_counts = next((k for k in ("estimate", "exact") if k in imp.labels),
                                "not counted")
