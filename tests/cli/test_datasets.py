@@ -100,3 +100,39 @@ def test_backup_writes_a_copy(cli, project):
     copy = sqlite3.connect(data["backup"])
     assert copy.execute("SELECT name FROM datasets").fetchall() == [("b",)]
     assert cli("backup").out.startswith("backup written: ")
+
+
+def test_ctrl_c_stops_an_import_and_keeps_its_batches(project):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    big = project / "big.jsonl"
+    with big.open("w", encoding="utf-8") as f:
+        for i in range(60_000):
+            f.write(json.dumps(chat(f"question number {i} about the topic {i % 97}?",
+                                    f"answer number {i}: " + "words " * 30)) + "\n")
+    db = project / "memory" / "test.db"
+
+    def stored() -> int:
+        try:
+            with sqlite3.connect(db, timeout=5) as con:
+                return con.execute("SELECT COUNT(*) FROM samples").fetchone()[0]
+        except sqlite3.Error:  # not created yet
+            return 0
+
+    p = subprocess.Popen([sys.executable, "-m", "ftbuilder", "import", big, "--name", "big",
+                          "--json"], cwd=project, env=dict(os.environ),
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and stored() == 0 and p.poll() is None:
+        time.sleep(0.05)
+    p.send_signal(signal.SIGINT)
+    out, err = p.communicate(timeout=60)
+    assert p.returncode == 130, err
+    assert out == "" and "Traceback" not in err
+    kept = stored()
+    assert 0 < kept < 60_000
+    assert f"cancelled; {kept} samples kept" in err

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from ftbuilder.providers.registry import get_model
 
@@ -114,3 +115,33 @@ def test_empty_file_and_empty_dataset_are_reported_not_crashed(cli, project):
     r = cli("validate", "nothing")
     assert r.code == 1 and "internal error" not in r.err, r.err
     assert "in 0 examples of dataset nothing" in r.out
+
+
+def test_ctrl_c_stops_a_file_validation_cleanly(project):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    big = write(project / "big.jsonl", [chat(f"question {i} " + "word " * 40, f"answer {i}")
+                                        for i in range(300_000)])
+    p = subprocess.Popen([sys.executable, "-m", "ftbuilder", "validate", big, "--json"],
+                         cwd=project, env=dict(os.environ), stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)
+
+    def reading() -> bool:  # the file is open: the command is past its start-up
+        fds = Path(f"/proc/{p.pid}/fd")
+        try:
+            return any(os.readlink(fds / fd) == str(big) for fd in os.listdir(fds))
+        except OSError:
+            return False
+
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not reading() and p.poll() is None:
+        time.sleep(0.02)
+    p.send_signal(signal.SIGINT)
+    out, err = p.communicate(timeout=60)
+    assert p.returncode == 130, err
+    assert out == "" and "Traceback" not in err
+    assert err.startswith("cancelled by the user")

@@ -11,11 +11,13 @@ from ftbuilder.cli.common import (
     EXIT_OK,
     Session,
     add_command,
+    cancelled_message,
     render_result,
     table,
     to_jsonable,
 )
 from ftbuilder.config import PROVIDERS
+from ftbuilder.core.errors import Cancelled
 
 IMPORT_FORMATS = ("auto", "openai", "anthropic", "gemini", "mistral", "sharegpt", "alpaca")
 
@@ -26,8 +28,18 @@ def run_import(session: Session, args: argparse.Namespace) -> int:
     provider = model = None
     if args.provider or args.model:
         provider, model = session.target(args.provider, args.model)
-    result = import_file(session.ctx, args.file, args.name, fmt=args.format,
-                         provider=provider, model=model)
+    found = session.ctx.store.find_dataset(args.name)
+    before = found.total_samples if found else 0
+    try:
+        with session.running() as cancel:
+            result = import_file(session.ctx, args.file, args.name, fmt=args.format,
+                                 provider=provider, model=model, progress=session.progress,
+                                 cancel=cancel)
+    except Cancelled:
+        now = session.ctx.store.find_dataset(args.name)
+        raise Cancelled(cancelled_message((now.total_samples if now else 0) - before),
+                        "run the same import again to go on: samples already stored are "
+                        "skipped as duplicates") from None
     data = to_jsonable(result)
     session.emit(result, lambda: render_result(data))
     bad = data.get("skipped") or data.get("errors") or data.get("invalid")

@@ -100,18 +100,21 @@ def run_validate(session: Session, args: argparse.Namespace) -> int:
     if args.fix and is_file:
         raise UsageError("--fix works on datasets in the store, not on files",
                          "import the file first: ftb import FILE --name NAME")
-    if is_file:
-        provider, model = session.target(args.provider, args.model)
-        report = svc.validate_file(session.ctx, Path(args.target), provider, model)
-    else:
-        provider = args.provider
-        model = args.model
-        if provider and not model:
-            provider, model = session.target(provider, None)
-        if args.fix:
-            fixed = svc.fix_dataset(session.ctx, args.target, args.fix, provider, model)
-            session.info(render_result(to_jsonable(fixed)))
-        report = svc.validate_dataset(session.ctx, args.target, provider, model)
+    with session.running() as cancel:
+        watch = {"progress": session.progress, "cancel": cancel}
+        if is_file:
+            provider, model = session.target(args.provider, args.model)
+            report = svc.validate_file(session.ctx, Path(args.target), provider, model, **watch)
+        else:
+            provider = args.provider
+            model = args.model
+            if provider and not model:
+                provider, model = session.target(provider, None)
+            if args.fix:
+                fixed = svc.fix_dataset(session.ctx, args.target, args.fix, provider, model,
+                                        **watch)
+                session.info(render_result(to_jsonable(fixed)))
+            report = svc.validate_dataset(session.ctx, args.target, provider, model, **watch)
     data = to_jsonable(report)
     session.emit(report, lambda: render_report(data, args.limit))
     return EXIT_OK if data.get("ok") else EXIT_FAIL
@@ -121,7 +124,9 @@ def run_tokens(session: Session, args: argparse.Namespace) -> int:
     from ftbuilder.services.tokens import count_file
 
     provider, model = session.target(args.provider, args.model)
-    report = count_file(session.ctx, args.file, provider, model)
+    with session.running() as cancel:
+        report = count_file(session.ctx, args.file, provider, model,
+                            progress=session.progress, cancel=cancel)
     data = to_jsonable(report)
     session.emit(report, lambda: render_tokens(data))
     return EXIT_OK
