@@ -2,9 +2,9 @@
 
 Target (issue §9): under 30 s and under 1 GB peak memory on this 2-core machine.
 The JSONL is generated first (not timed); the pipeline then runs in a fresh subprocess so its
-peak RSS (``ru_maxrss``) is its own: import with token counting and near-duplicate checks into
-a file store, a weighted 0.9/0.05/0.05 split, an OpenAI export (train/validation/test JSONL,
-metadata.csv, stats.json, each file validated).
+peak RSS (``VmHWM``, see :func:`peak_rss_mb`) is its own: import with token counting and
+near-duplicate checks into a file store, a weighted 0.9/0.05/0.05 split, an OpenAI export
+(train/validation/test JSONL, metadata.csv, stats.json, each file validated).
 
     python -m bench.run pipeline          # or: python bench/bench_pipeline.py [N]
 """
@@ -47,10 +47,27 @@ def generate(path: Path, n: int, seed: int = 7) -> None:
             f.write(json.dumps({"messages": msgs}) + "\n")
 
 
-def child(folder: str) -> None:
-    """Run the timed pipeline and print one JSON object of figures."""
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process, MB: ``VmHWM`` of /proc/self/status.
+
+    Not ``ru_maxrss``: on Linux a child keeps its parent's RSS at fork in ``ru_maxrss`` even
+    after exec, so under ``make bench`` (a parent holding the earlier benches' data) it
+    reported the parent's size, not the pipeline's. ``ru_maxrss`` only without /proc.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     import resource
 
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def child(folder: str) -> None:
+    """Run the timed pipeline and print one JSON object of figures."""
     from ftbuilder.config import load_settings
     from ftbuilder.services.context import AppContext
     from ftbuilder.services.datasets import import_file
@@ -77,7 +94,7 @@ def child(folder: str) -> None:
         **{k: wall[i + 1] - wall[i] for i, k in enumerate(STAGES)},
         **{f"{k}_cpu": cpu[i + 1] - cpu[i] for i, k in enumerate(STAGES)},
         "total": wall[-1] - wall[0], "total_cpu": cpu[-1] - cpu[0],
-        "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "peak_mb": peak_rss_mb(),
         "added": imp.added, "tokens": imp.total_tokens, "token_counts": imp.token_counts,
         "near": imp.near_duplicates,
         "files": {f.name: [f.examples, f.validation] for f in exp.files}}))
