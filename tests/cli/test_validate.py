@@ -145,3 +145,13 @@ def test_ctrl_c_stops_a_file_validation_cleanly(project):
     assert p.returncode == 130, err
     assert out == "" and "Traceback" not in err
     assert err.startswith("cancelled by the user")
+
+
+def test_a_dataset_named_like_a_path_is_validated_by_name(cli, project):
+    f = good_file(project)
+    assert cli("import", f, "--name", "team/faq").code == 0
+    r = cli("validate", "team/faq", "--json")
+    assert r.code == 0, r.err
+    assert r.json()["examples"] == 12
+    r = cli("validate", "team/nothing")
+    assert r.code == 1 and r.err.startswith("error: file team/nothing does not exist")

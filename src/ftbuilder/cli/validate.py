@@ -21,12 +21,14 @@ from ftbuilder.core.errors import NotFoundError, UsageError
 FILE_SUFFIXES = (".jsonl", ".json", ".ndjson")
 
 
-def _is_file_target(target: str) -> bool:
-    """A path to an existing file, or something that clearly names a file."""
+def _is_file_target(session: Session, target: str) -> bool:
+    """A path to an existing file, or something that clearly names a file and no dataset
+    (a dataset may be named "team/faq")."""
     p = Path(target)
     if p.is_file():
         return True
-    if p.suffix.lower() in FILE_SUFFIXES or "/" in target:
+    if (p.suffix.lower() in FILE_SUFFIXES or "/" in target) and \
+            session.ctx.store.find_dataset(target) is None:
         raise NotFoundError(f"file {target} does not exist",
                             "check the path, or give a dataset name (see `ftb datasets`)")
     return False
@@ -96,7 +98,7 @@ def _round(v: Any) -> Any:
 def run_validate(session: Session, args: argparse.Namespace) -> int:
     from ftbuilder.services import validate as svc
 
-    is_file = _is_file_target(args.target)
+    is_file = _is_file_target(session, args.target)
     if args.fix and is_file:
         raise UsageError("--fix works on datasets in the store, not on files",
                          "import the file first: ftb import FILE --name NAME")
