@@ -47,7 +47,7 @@ def test_stats_keys_and_figures() -> None:
                       "distinct_sources", "keywords", "near_duplicates"}
     assert d["samples"] == 4 and d["splits"] == {"train": 2, "unsplit": 2}
     assert d["tokens"] == {"total": 60, "counted": 3, "not_counted": 1, "min": 10, "max": 30,
-                           "mean": 20.0, "median": 20, "p95": 30}
+                           "mean": 20.0, "median": 20.0, "p5": 11.0, "p95": 29.0}
     assert d["messages_per_sample"] == {"min": 3, "max": 3, "mean": 3.0}
     assert d["roles"] == {"system": 4, "user": 4, "assistant": 4}
     assert d["sources"] == {"a.pdf": 4} and d["keywords"] == {"k": 4}

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import statistics
 from collections import Counter
 from typing import Any
 
+from ftbuilder.core.stats import distribution
 from ftbuilder.core.types import Conversation
 
 TOP = 20
@@ -19,17 +19,11 @@ def _top(counter: Counter[str], n: int = TOP) -> dict[str, int]:
     return out
 
 
-def _percentile(sorted_values: list[int], p: float) -> int:
-    if not sorted_values:
-        return 0
-    k = min(len(sorted_values) - 1, max(0, round(p * (len(sorted_values) - 1))))
-    return sorted_values[k]
-
-
 class DatasetStats:
     """Feed samples with :meth:`add`; :meth:`to_dict` gives the summary.
 
-    Keys: samples, splits, tokens (total, counted, not_counted, min, max, mean, median, p95),
+    Keys: samples, splits, tokens (total, counted, not_counted, min, max, mean, median, p5,
+    p95: the same definitions as ``ftb validate``, see core.stats),
     messages_per_sample (min, max, mean), roles, sources (top 20), distinct_sources,
     keywords (top 20), near_duplicates.
     """
@@ -67,10 +61,8 @@ class DatasetStats:
             "splits": dict(sorted(self.splits.items())),
             "tokens": {
                 "total": sum(toks), "counted": len(toks), "not_counted": self.not_counted,
-                "min": toks[0] if toks else 0, "max": toks[-1] if toks else 0,
-                "mean": round(sum(toks) / len(toks), 1) if toks else 0.0,
-                "median": statistics.median(toks) if toks else 0,
-                "p95": _percentile(toks, 0.95),
+                **(distribution(toks) or dict.fromkeys(
+                    ("min", "max", "mean", "median", "p5", "p95"), 0)),
             },
             "messages_per_sample": {
                 "min": min(msgs, default=0), "max": max(msgs, default=0),

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from ftbuilder.core.stats import distribution as core_distribution
 from ftbuilder.core.types import ModelSpec
 
 TARGET_EPOCHS = 3
@@ -62,10 +63,5 @@ def estimate_training(lengths: np.ndarray, spec: ModelSpec) -> dict[str, Any]:
 
 
 def distribution(values: np.ndarray) -> dict[str, float] | None:
-    """min, max, mean, median, p5, p95 of ``values`` (None when empty)."""
-    if len(values) == 0:
-        return None
-    p5, med, p95 = np.percentile(values, [5, 50, 95])
-    return {"min": int(values.min()), "max": int(values.max()),
-            "mean": round(float(values.mean()), 2), "median": float(med),
-            "p5": float(p5), "p95": float(p95)}
+    """min, max, mean, median, p5, p95 of ``values`` (None when empty); see core.stats."""
+    return core_distribution(values.tolist())
