@@ -84,13 +84,16 @@ _TURNS_RE = re.compile(r"Each has (\d+) user message")
 class ChatStub:
     """OpenAI-compatible stub; ``counts`` maps each distinct request body to times answered.
 
-    ``delay`` seconds per reply; ``fail_first`` answers that many requests with HTTP 503.
+    ``delay`` seconds per reply; ``fail_first`` answers that many requests with HTTP
+    ``fail_status`` (503: overloaded; 401: a rejected key).
     """
 
     def __init__(self, delay: float = 0.0, fail_first: int = 0,
-                 text: Callable[[dict[str, Any], str], str] | None = None) -> None:
+                 text: Callable[[dict[str, Any], str], str] | None = None,
+                 fail_status: int = 503) -> None:
         self.delay = delay
         self.fail_first = fail_first
+        self.fail_status = fail_status
         self.text = text
         self.counts: Counter[str] = Counter()
         self.total = 0
@@ -141,7 +144,8 @@ class ChatStub:
                 if stub.delay:
                     time.sleep(stub.delay)
                 if failing:
-                    self._send(503, {"error": {"message": "overloaded", "type": "server"}})
+                    self._send(stub.fail_status,
+                               {"error": {"message": "overloaded", "type": "server"}})
                     return
                 text = stub.answer(body, rid)
                 with stub._lock:

@@ -180,3 +180,47 @@ def test_cancel_mid_build_keeps_samples_and_records_the_accounting(project, stub
     assert run["stats"]["generation"]["samples_added"] == ds.total_samples
     assert run["stats"]["generation"]["stopped"] == "cancelled"
     ctx.close()
+
+
+def test_unusable_replies_are_accounted_as_the_requests_and_tokens_they_cost(project):
+    # A model answering prose: every HTTP request (the client's own retries of bad JSON
+    # included) is counted, with its tokens; the server saw exactly that many.
+    with ChatStub(text=lambda body, rid: "Sorry, I only write prose.") as stub:
+        ctx = _ctx(project, system={"max_retries": 1})
+        result = build(ctx, _req(project, stub, size=6, concurrency=2))
+        gen = result.stats["generation"]
+        assert result.samples_added == 0 and gen["items_failed"] > 0
+        assert gen["requests"] == stub.total > 0
+        assert gen["prompt_tokens"] == 120 * stub.total
+        assert gen["completion_tokens"] == 60 * stub.total
+        ctx.close()
+
+
+def test_cached_answers_do_not_wait_for_the_rate_limit(project, stub):
+    import time
+
+    ctx = _ctx(project)
+    first = build(ctx, _req(project, stub, size=12))
+    assert first.samples_added == 12
+    calls = stub.total
+    ctx.close()
+    # same prompts into another dataset, with a budget of one request a minute: every
+    # answer is in the cache, so nothing waits and the server is not asked again
+    limited = _ctx(project, system={"max_retries": 0, "rpm": 1})
+    started = time.monotonic()
+    again = build(limited, _req(project, stub, size=12, name="copy"))
+    assert again.samples_added == 12
+    assert stub.total == calls
+    assert again.stats["generation"]["cache_hits"] >= 4
+    assert time.monotonic() - started < 10
+    limited.close()
+
+
+def test_a_rejected_key_stops_the_run_at_once(project):
+    with ChatStub(fail_first=10_000, fail_status=401) as stub:
+        ctx = _ctx(project)
+        with pytest.raises(ProviderError, match="rejected") as err:
+            build(ctx, _req(project, stub, size=30, concurrency=2))
+        assert err.value.kind == "auth"
+        assert stub.total <= 2  # what was in flight, not a streak of doomed calls
+        ctx.close()

@@ -82,8 +82,42 @@ class RunOptions:
     stats: RunStats | None = None  # filled in place (kept by the caller if the run raises)
 
 
+# A key or model the backend refuses fails every call the same way: stop at the first one.
+FATAL_KINDS = frozenset({"auth", "permission", "not_found"})
+
+
 def _bad_output(err: ProviderError) -> bool:
     return err.kind == "bad_output"
+
+
+class _Usage:
+    """What the backend was really asked: every HTTP attempt (retries and unusable replies
+    included) and their tokens, read from the client's own counters when it keeps them
+    (providers' ClientStats), else counted per answered call."""
+
+    def __init__(self, client: LLMClient) -> None:
+        inner = client.inner if isinstance(client, CachedClient) else client
+        self.counters = getattr(inner, "stats", None)
+        if not all(hasattr(self.counters, a) for a in ("requests", "prompt_tokens",
+                                                       "completion_tokens")):
+            self.counters = None
+        self.base = self._now()
+
+    def _now(self) -> tuple[int, int, int]:
+        c = self.counters
+        return (c.requests, c.prompt_tokens, c.completion_tokens) if c is not None else (0, 0, 0)
+
+    def sync(self, stats: RunStats, response: LLMResponse | None) -> None:
+        """Update ``stats`` after a call (``response`` None: the call raised)."""
+        if self.counters is None:
+            if response is not None and not response.cached:
+                stats.requests += 1
+                stats.prompt_tokens += response.prompt_tokens
+                stats.completion_tokens += response.completion_tokens
+            return
+        now = self._now()
+        stats.requests, stats.prompt_tokens, stats.completion_tokens = (
+            a - b for a, b in zip(now, self.base, strict=True))
 
 
 def count_tokens(convs: list[Conversation], spec: ModelSpec | None) -> None:
@@ -131,6 +165,7 @@ class _Run:
         self.tasks = self._tasks()
         self._last_report = 0.0
         self._warm: asyncio.Task[None] | None = None
+        self.usage = _Usage(client)
 
     # --- which tasks, in what order ------------------------------------------------------------
     def _tasks(self) -> Iterator[Task]:
@@ -200,20 +235,28 @@ class _Run:
     async def _ask(self, task: Task, attempt: int) -> LLMResponse:
         request = self.gen.request(task, attempt)
         limiter = self.opts.limiter
+        limited = limiter is not None and limiter.active
+        if limited:
+            # an answer already in the cache costs the backend nothing: no wait for it
+            found = self.client.lookup(request)
+            if found is not None:
+                self.client.hits += 1
+                self.stats.cache_hits += 1
+                return found
         estimate = 0
-        if limiter is not None and limiter.active:
+        if limited:
             estimate = self.gen.prompt_tokens(request) + request.max_tokens // 4
             await limiter.acquire(estimate)
-        response = await self.client.agenerate(request)
+        try:
+            response = await self.client.agenerate(request)
+        except ProviderError:
+            self.usage.sync(self.stats, None)
+            raise
+        self.usage.sync(self.stats, response)
         if response.cached:
             self.stats.cache_hits += 1
-        else:
-            self.stats.requests += 1
-            self.stats.prompt_tokens += response.prompt_tokens
-            self.stats.completion_tokens += response.completion_tokens
-            if limiter is not None and limiter.active:
-                await limiter.settle(estimate,
-                                     response.prompt_tokens + response.completion_tokens)
+        elif limited:
+            await limiter.settle(estimate, response.prompt_tokens + response.completion_tokens)
         return response
 
     async def _process(self, task: Task) -> int:
@@ -231,7 +274,7 @@ class _Run:
                 reason = INVALID_JSON if _bad_output(e) else PROVIDER_ERROR
                 self.stats.failures[reason] += 1
                 self.bad_backend = self.bad_backend + 1 if reason == PROVIDER_ERROR else 0
-                if self.bad_backend >= max(5, 2 * self.opts.concurrency):
+                if e.kind in FATAL_KINDS or self.bad_backend >= max(5, 2 * self.opts.concurrency):
                     self.fatal, self.stop = e, True
                 return self._finish(task, payload, [], "failed", f"{reason}: {e}")
             self.bad_backend = 0
@@ -323,6 +366,7 @@ class _Run:
             results = await asyncio.gather(*workers, return_exceptions=True)
         finally:
             watcher.cancel()
+            self.usage.sync(self.stats, None)  # calls cut short by a cancel count too
             await self.client.aclose()
             if not self._warm.done():
                 await asyncio.wait([self._warm])
@@ -334,6 +378,9 @@ class _Run:
         for r in results:
             if isinstance(r, BaseException):
                 raise r
+        if self.fatal is not None and self.fatal.kind in FATAL_KINDS:
+            raise ProviderError(self.fatal.message, self.fatal.hint, kind=self.fatal.kind,
+                                status=self.fatal.status)
         if self.fatal is not None:
             raise ProviderError(f"stopped after {self.bad_backend} failed calls in a row: "
                                 f"{self.fatal.message}", self.fatal.hint)
