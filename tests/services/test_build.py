@@ -183,3 +183,18 @@ def test_retry_has_nothing_to_resume_for_identify(ctx: AppContext, inputs: Path)
     build(ctx, req(inputs))
     with pytest.raises(FtbError, match=r"LLM work|nothing to resume"):
         retry(ctx, "faq")
+
+
+@pytest.mark.parametrize(("kw", "error"), [
+    ({"mode": "create", "agent_provider": "openai"}, "OPENAI_API_KEY"),
+    ({"mode": "hybrid", "agent_provider": "mistral"}, "MISTRAL_API_KEY"),
+    ({"mode": "free", "agent_provider": "anthropic", "instruction": "Write FAQs."},
+     "ANTHROPIC_API_KEY"),
+    ({"mode": "free"}, "prompt.txt"),  # no prompts/free_mode/prompt.txt in this project
+])
+def test_an_llm_build_that_cannot_start_leaves_no_empty_dataset(
+        ctx: AppContext, inputs: Path, kw: dict[str, object], error: str) -> None:
+    with pytest.raises(FtbError) as err:
+        build(ctx, req(inputs, **kw))
+    assert error in f"{err.value.message} {err.value.hint}"
+    assert ctx.store.list_datasets() == [] and ctx.store.list_runs() == []

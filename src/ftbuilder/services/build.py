@@ -24,6 +24,7 @@ from ftbuilder.core.types import Conversation, DatasetInfo, Document, ModelSpec
 from ftbuilder.providers.registry import get_model
 from ftbuilder.services.context import AppContext
 from ftbuilder.services.generate import (
+    check_llm_build,
     retry_generation,
     run_create,
     run_free,
@@ -255,12 +256,15 @@ def build(ctx: AppContext, req: BuildRequest, progress: ProgressFn | None = None
 
     Raises:
         UsageError: bad mode, no inputs, empty name, or the dataset has another target.
+        MissingKeyError, FreeInstructionMissing: checked before the dataset is created.
         NotFoundError: the target model is not in the registry.
         FtbError: the mode has no runner yet (the LLM modes before the agents land).
         Cancelled: cancel was triggered; samples saved before it are kept, the run is
             recorded as cancelled.
     """
     spec = _check(req)
+    check_llm_build(ctx, req.mode, {"provider": req.agent_provider, "model": req.agent_model,
+                                    "base_url": req.base_url}, req.instruction)
     ds = _dataset(ctx, req, spec)
     params = {"mode": req.mode, "inputs": [str(p) for p in req.input_paths],
               "provider": req.provider, "model": spec.id, "size": req.size}

@@ -62,6 +62,21 @@ def _client(ctx: AppContext, agent: dict[str, Any]) -> LLMClient:
                        agent.get("base_url"))
 
 
+def check_llm_build(ctx: AppContext, mode: str, agent: dict[str, Any],
+                    instruction: str | None = None) -> None:
+    """What an LLM build (create, hybrid, free) needs before anything is written: the
+    free-mode instruction, and the agent's key (or GGUF file). A build failing here leaves
+    no empty dataset or run record behind.
+
+    Raises:
+        FreeInstructionMissing, MissingKeyError, FtbError: as the run itself would.
+    """
+    if mode == "free" and not (instruction or "").strip():
+        free_instruction(ctx.settings)
+    if mode in ("create", "hybrid", "free"):
+        _client(ctx, agent)  # clients connect lazily: this only checks the key / the file
+
+
 def _options(ctx: AppContext, client: LLMClient, spec: Any, concurrency: int | None
              ) -> RunOptions:
     system = ctx.settings.config.system
