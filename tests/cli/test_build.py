@@ -193,8 +193,9 @@ def test_backend_down_is_one_error_line_with_a_hint(cli, project):
                 "--base-url", stub.url, "--concurrency", "1")
     assert r.code == 1
     lines = r.err.splitlines()
-    assert lines[0].startswith("error: ") and "503" in lines[0]
-    assert lines[1].startswith("hint: ")
+    assert lines[0] == f"agent: openai stub-model at {stub.url}"  # said before the run
+    assert lines[1].startswith("error: ") and "503" in lines[1]
+    assert lines[2].startswith("hint: ") and len(lines) == 3
     assert r.out == ""
 
 
@@ -246,3 +247,45 @@ def test_build_json_subprocess_has_only_json_on_stdout(ftb, project):
     r = ftb("build", "--mode", "identify", "--name", "sub", "--json")
     assert r.code == 0, r.err
     assert json.loads(r.out)["samples_added"] > 0
+
+
+def _rendered(**stats):
+    from ftbuilder.agents.accounting import RunStats
+    from ftbuilder.cli.build import render_build
+
+    gen = RunStats(**stats).to_dict()
+    return render_build({"name": "d", "mode": "create", "stats": {"generation": gen}})
+
+
+def test_cost_line_says_local_only_for_a_local_model():
+    from ftbuilder.providers.registry import agent_price
+
+    paid = _rendered(target=6, existing=6, price=agent_price("openai", "gpt-4o-mini"))
+    assert "$0.0000 (UNVERIFIED price)" in paid and "local model" not in paid
+    local = _rendered(target=6, existing=6, price=agent_price("llama", "gemma-3-270m"))
+    assert "none (local model)" in local
+
+
+def test_retry_is_suggested_only_when_the_build_ended_short():
+    short = _rendered(target=6, samples_added=3, items_failed=2)
+    assert "`ftb retry NAME`" in short
+    reached = _rendered(target=6, samples_added=6, items_failed=2)
+    assert "ftb retry" not in reached and "2 failed" in reached
+
+
+def test_the_cli_says_which_model_writes_and_that_no_key_means_the_embedded_one(cli, project):
+    (project / "empty").mkdir()
+    r = cli("build", "--mode", "create", "--input", "empty", "--name", "e", "--size", "2")
+    assert r.code == 1  # nothing to write from: stops before any model is loaded
+    assert "no key configured: running on the embedded local model" in r.err
+    with ChatStub() as stub:
+        copy_inputs(project)
+        r = cli("build", "--mode", "create", "--input", "input_files/faq.md", "--name", "g",
+                "--size", "2", *STUB_FLAGS, "--base-url", stub.url, "--json")
+        assert r.code == 0, r.err
+        assert f"agent: openai stub-model at {stub.url}" in r.err
+        assert r.json()["samples_added"] == 2  # stdout stays pure JSON
+        r = cli("retry", "g")
+        assert f"agent: openai stub-model at {stub.url}" in r.err
+    r = cli("build", "--mode", "identify", "--input", "input_files", "--name", "i")
+    assert "agent" not in r.err  # identify without the LLM fallback uses no model

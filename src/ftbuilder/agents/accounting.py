@@ -79,6 +79,8 @@ class RunStats:
             "prompt_tokens": self.prompt_tokens, "completion_tokens": self.completion_tokens,
             "estimated_cost_usd": None if self.cost is None else round(self.cost, 6),
             "price_verified": bool(self.price and self.price.verified),
+            "local_model": bool(self.price and not self.price.input_per_1m
+                                and not self.price.output_per_1m),
             "samples_per_min": round(self.samples_per_min, 1), "seconds": round(self.seconds(), 2),
             "items_done": self.items_done, "items_failed": self.items_failed,
             "items_skipped": self.items_skipped, "surplus": self.surplus,

@@ -79,7 +79,7 @@ def _generation_lines(g: dict[str, Any]) -> list[tuple[str, Any]]:
     """The LLM accounting of a build (agent, calls, tokens, cost, speed, failures)."""
     cost = g.get("estimated_cost_usd")
     cost_text = "unknown (no price for the agent model)" if cost is None else (
-        "none (local model)" if cost == 0 else
+        "none (local model)" if g.get("local_model") else
         f"${cost:,.4f}" + ("" if g.get("price_verified") else " (UNVERIFIED price)"))
     out: list[tuple[str, Any]] = [
         ("agent", g.get("agent")),
@@ -98,7 +98,8 @@ def _generation_lines(g: dict[str, Any]) -> list[tuple[str, Any]]:
         out.append(("rejected", g["failures"]))
     if g.get("stopped"):
         out.append(("stopped", g["stopped"]))
-    if g.get("items_failed"):
+    short = g.get("existing", 0) + g.get("samples_added", 0) < g.get("target", 0)
+    if g.get("items_failed") and short:
         out.append(("next", "`ftb retry NAME` runs the failed items again"))
     return out
 
@@ -138,6 +139,19 @@ def _free_instruction(session: Session) -> str | None:
     return free_instruction(settings, ask)
 
 
+def _say_agent(session: Session, agent: dict[str, Any], mode: str = "",
+               instruction: str | None = None) -> None:
+    """One note on stderr naming the model that writes the samples (and that it is the
+    embedded local model when no key is configured), once the build can start: a missing
+    key or free-mode instruction is the only thing said."""
+    from ftbuilder.providers.factory import describe_agent
+    from ftbuilder.services.generate import check_llm_build
+
+    check_llm_build(session.ctx, mode, agent, instruction)
+    session.info(describe_agent(session.ctx.settings, agent.get("provider"),
+                                agent.get("model"), agent.get("base_url")))
+
+
 def run_build(session: Session, args: argparse.Namespace) -> int:
     from ftbuilder.services.build import BuildRequest, build
 
@@ -155,6 +169,11 @@ def run_build(session: Session, args: argparse.Namespace) -> int:
         if instruction is not None:
             fields["instruction"] = instruction
     req = BuildRequest(**fields)
+    fallback = cfg.agent.identify.llm_fallback if args.llm_fallback is None \
+        else args.llm_fallback
+    if mode != "identify" or fallback:
+        _say_agent(session, {"provider": args.agent_provider, "model": args.agent_model,
+                             "base_url": args.base_url}, mode, req.instruction)
     with session.running() as cancel:
         result = _run_counting(
             session, name, lambda: build(session.ctx, req, progress=session.progress,
@@ -176,6 +195,10 @@ def _partial(data: dict[str, Any]) -> bool:
 def run_retry(session: Session, args: argparse.Namespace) -> int:
     from ftbuilder.services.build import retry
 
+    ds = session.ctx.store.find_dataset(args.name)
+    agent = ((ds.config if ds else {}).get("generation") or {}).get("agent")
+    if agent is not None:
+        _say_agent(session, agent)
     with session.running() as cancel:
         result = _run_counting(
             session, args.name, lambda: retry(session.ctx, args.name, progress=session.progress,
