@@ -109,3 +109,25 @@ def test_system_base_url_applies_to_the_agent_backend(tmp_path: Path) -> None:
         client = make_client(s)
         assert client.generate(LLMRequest(prompt="ping")).text == "echo: ping"
     assert server.requests == 1 and server.seen[0].body["model"] == "claude-haiku-4-5"
+
+
+def test_another_gguf_from_the_settings_is_used_and_named(tmp_path: Path,
+                                                          embedded_gguf: Path) -> None:
+    from ftbuilder.core.errors import FtbError
+    from ftbuilder.providers.cache import cache_key
+
+    other = tmp_path / "my-model.gguf"
+    other.symlink_to(embedded_gguf)
+    s = settings(tmp_path, {"FTB_GGUF_PATH": str(other)})  # as read from .env
+    client = make_client(s)
+    assert isinstance(client, LlamaClient) and client.model_path == other
+    assert client.model == "my-model.gguf"  # not the embedded model's name...
+    shipped = make_client(settings(tmp_path))
+    request = LLMRequest(prompt="Question:")
+    # ...so a reply of one model is never served from the cache for the other
+    assert cache_key(client.backend, client.model, request) != cache_key(
+        shipped.backend, shipped.model, request)
+    assert describe_agent(s) == ("no key configured: running on the embedded local model "
+                                 "my-model.gguf (FTB_GGUF_PATH)")
+    with pytest.raises(FtbError, match="FTB_GGUF_PATH"):
+        make_client(settings(tmp_path, {"FTB_GGUF_PATH": str(tmp_path / "missing.gguf")}))

@@ -22,13 +22,22 @@ def cache_dir() -> Path:
     return Path(os.environ.get("FTB_MODEL_CACHE") or default)
 
 
-def gguf_path(prepare_if_missing: bool = True) -> Path:
+def gguf_override(env: dict[str, str] | None = None) -> str:
+    """The configured other GGUF (FTB_GGUF_PATH, from ``env`` or the environment), or ""."""
+    return ((env if env is not None else os.environ).get("FTB_GGUF_PATH") or "").strip()
+
+
+def gguf_path(prepare_if_missing: bool = True, override: str | None = None) -> Path:
     """Path of the embedded GGUF (FTB_GGUF_PATH overrides), assembling it when missing.
+
+    ``override``: the FTB_GGUF_PATH value to use (the settings' one, which includes .env);
+    None reads the environment; "" means the shipped model whatever is configured.
 
     Raises:
         FtbError: the package is not installed or the chunks fail their checksum.
     """
-    override = os.environ.get("FTB_GGUF_PATH")
+    if override is None:
+        override = gguf_override()
     if override:
         p = Path(override)
         if not p.is_file():

@@ -63,6 +63,11 @@ def resolve_agent(settings: Settings, provider: str | None = None, model: str | 
     return AgentChoice(provider, model or DEFAULT_AGENT_MODELS[provider], base_url, False, False)
 
 
+def _other_gguf(settings: Settings) -> str:
+    """FTB_GGUF_PATH from the settings (.env or the environment), or ""."""
+    return (settings.env("FTB_GGUF_PATH") or "").strip()
+
+
 def make_client(settings: Settings, provider: str | None = None, model: str | None = None,
                 base_url: str | None = None) -> LLMClient:
     """The LLM client for the agent (or any backend named by ``provider``).
@@ -89,7 +94,10 @@ def make_client(settings: Settings, provider: str | None = None, model: str | No
         from ftbuilder.providers.llama_client import LlamaClient
 
         if choice.embedded:
-            return LlamaClient(gguf_path(), name=EMBEDDED_NAME, **common)
+            other = _other_gguf(settings)
+            path = gguf_path(override=other)
+            # another GGUF is another model: its own name (shown, and in the cache key)
+            return LlamaClient(path, name=path.name if other else EMBEDDED_NAME, **common)
         return LlamaClient(Path(choice.model).expanduser(), **common)
     if choice.provider in ("openai", "llama"):
         from ftbuilder.providers.openai_client import OpenAIClient
@@ -124,11 +132,13 @@ def describe_agent(settings: Settings, provider: str | None = None, model: str |
     except UsageError as e:
         return str(e)
     if c.embedded:
+        other = _other_gguf(settings)
+        name = f"{Path(other).name} (FTB_GGUF_PATH)" if other else EMBEDDED_SHORT
         if not any(settings.has_key(p) for p in KEY_VARS if p != "llama"):
-            return (f"no key configured: running on the embedded local model {EMBEDDED_SHORT} "
-                    "(small base model; set a key and system.agentic_llm for better samples)")
-        return (f"agent: the embedded local model {EMBEDDED_SHORT} "
-                "(system.agentic_llm = llama)")
+            note = "" if other else " (small base model; set a key and system.agentic_llm " \
+                                    "for better samples)"
+            return f"no key configured: running on the embedded local model {name}{note}"
+        return f"agent: the embedded local model {name} (system.agentic_llm = llama)"
     if c.in_process:
         return f"agent: local GGUF {c.model} (in-process llama.cpp)"
     if c.provider == "llama":
