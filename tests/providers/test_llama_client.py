@@ -103,3 +103,24 @@ def test_a_file_that_is_not_a_gguf_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(FtbError) as info:
         LlamaClient(bad).generate(LLMRequest(prompt="x", max_tokens=1))
     assert "could not load bad.gguf" in info.value.message
+
+
+def test_loading_the_model_prints_nothing_on_the_terminal(embedded_gguf: Path) -> None:
+    # a fresh process (the model loads once per process); llama.cpp writes from C, so
+    # capture the real stderr of that process
+    import os
+    import subprocess
+    import sys
+
+    code = ("from ftbuilder.providers.llama_client import LlamaClient\n"
+            "from ftbuilder.providers.base import LLMRequest\n"
+            f"c = LlamaClient({str(embedded_gguf)!r}, n_ctx=512)\n"
+            "print(c.generate(LLMRequest(prompt='Question:', max_tokens=3)).model)\n")
+    env = {k: v for k, v in os.environ.items() if k != "FTB_DEBUG"}
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                       timeout=120, env=env)
+    assert p.returncode == 0 and p.stdout.strip() == embedded_gguf.name
+    assert p.stderr == ""
+    debug = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                           timeout=120, env={**env, "FTB_DEBUG": "1"})
+    assert "llama" in debug.stderr  # FTB_DEBUG=1 shows llama.cpp's own lines

@@ -11,7 +11,9 @@ model has none) become a plain "User: / Assistant:" transcript.
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import json
+import os
 import threading
 from functools import lru_cache
 from pathlib import Path
@@ -27,6 +29,27 @@ DEFAULT_THREADS = 2
 
 _registry_lock = threading.Lock()
 _models: dict[tuple[str, int], tuple[Any, threading.Lock]] = {}
+_log_callback: Any = None  # kept referenced: llama.cpp calls it from C
+
+
+def quiet_llama_logs() -> None:
+    """Keep llama.cpp's own log lines off the terminal (FTB_DEBUG=1 shows them).
+
+    llama-cpp-python maps the log levels of the llama.cpp it ships wrongly, so even with
+    ``verbose=False`` warnings such as "llama_kv_cache_iswa: using full-size SWA cache" are
+    printed on every model load. Failures still reach us as Python exceptions.
+    """
+    global _log_callback
+    if _log_callback is not None or os.environ.get("FTB_DEBUG"):
+        return
+    import llama_cpp
+
+    @llama_cpp.llama_log_callback
+    def _drop(level: int, text: bytes, user_data: ctypes.c_void_p) -> None:
+        return None
+
+    _log_callback = _drop
+    llama_cpp.llama_log_set(_drop, ctypes.c_void_p(0))
 
 
 def load_model(path: str | Path, n_ctx: int = DEFAULT_N_CTX,
@@ -47,6 +70,7 @@ def load_model(path: str | Path, n_ctx: int = DEFAULT_N_CTX,
                            "for the embedded model")
         from llama_cpp import Llama
 
+        quiet_llama_logs()
         try:
             llm = Llama(model_path=str(p), n_ctx=n_ctx, n_threads=n_threads,
                         n_threads_batch=n_threads, verbose=False)
