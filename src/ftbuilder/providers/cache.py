@@ -1,7 +1,9 @@
 """A response cache in front of any LLM client, so a resumed run repeats no call.
 
-The key is SHA-256 of (backend, model, the request's ``cache_key_parts()``): the same prompt
-with the same parameters to the same model is answered once, ever. Storage is anything with
+The key is SHA-256 of (backend, model, the request's ``cache_key_parts()``, plus the server's
+URL when it is not the backend's own endpoint: two local servers may serve different models
+under one name): the same prompt with the same parameters to the same model is answered
+once, ever. Storage is anything with
 ``cache_get(key)`` and ``cache_put(...)`` (the store's ``llm_cache`` table in practice;
 providers do not import the store). Identical requests in flight at the same time share one
 call.
@@ -24,10 +26,12 @@ class CacheBackend(Protocol):
                   prompt_tokens: int, completion_tokens: int) -> None: ...
 
 
-def cache_key(backend: str, model: str, request: LLMRequest) -> str:
-    """SHA-256 hex of the backend, the model and every request parameter."""
-    payload = json.dumps([backend, model, request.cache_key_parts()], sort_keys=True,
-                         ensure_ascii=False, default=str)
+def cache_key(backend: str, model: str, request: LLMRequest, endpoint: str = "") -> str:
+    """SHA-256 hex of the backend, the model, every request parameter (and ``endpoint``)."""
+    parts: list[object] = [backend, model, request.cache_key_parts()]
+    if endpoint:
+        parts.append(endpoint)
+    payload = json.dumps(parts, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
@@ -47,7 +51,9 @@ class CachedClient(LLMClient):
         self._inflight: dict[str, asyncio.Future[LLMResponse]] = {}
 
     def key(self, request: LLMRequest) -> str:
-        return cache_key(self.inner.backend, self.inner.model, request)
+        url = getattr(self.inner, "base_url", "") or ""
+        endpoint = "" if url == getattr(self.inner, "default_base_url", "") else url
+        return cache_key(self.inner.backend, self.inner.model, request, endpoint)
 
     def lookup(self, request: LLMRequest) -> LLMResponse | None:
         """The cached reply to ``request``, without calling the backend."""

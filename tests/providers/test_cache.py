@@ -1,0 +1,42 @@
+"""The response cache: one real call per distinct (backend, model, endpoint, request)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from agents.llm_fakes import ChatStub
+from ftbuilder.providers.base import LLMRequest
+from ftbuilder.providers.cache import CachedClient, cache_key
+from ftbuilder.providers.openai_client import OpenAIClient
+from ftbuilder.store.db import Store
+
+
+def _ask(client: CachedClient, request: LLMRequest) -> str:
+    async def once() -> str:
+        try:
+            return (await client.agenerate(request)).text
+        finally:
+            await client.aclose()
+
+    return asyncio.run(once())
+
+
+def test_the_same_request_is_asked_once_per_server() -> None:
+    # two llama.cpp-style servers, both reached with the default model name "local"
+    store = Store(":memory:")
+    request = LLMRequest(messages=[{"role": "user", "content": "Hello?"}], seed=1)
+    with ChatStub() as one, ChatStub() as two:
+        first = CachedClient(OpenAIClient("local", backend="llama", base_url=one.url), store)
+        _ask(first, request)
+        _ask(first, request)
+        assert one.total == 1 and first.hits == 1
+        other = CachedClient(OpenAIClient("local", backend="llama", base_url=two.url), store)
+        _ask(other, request)  # another server may serve another model: asked, not cached
+        assert two.total == 1 and other.misses == 1
+    store.close()
+
+
+def test_a_public_endpoint_keeps_the_plain_key() -> None:
+    request = LLMRequest(prompt="x")
+    client = CachedClient(OpenAIClient("gpt-4o-mini"), Store(":memory:"))
+    assert client.key(request) == cache_key("openai", "gpt-4o-mini", request)
