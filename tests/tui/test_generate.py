@@ -39,3 +39,17 @@ async def test_cancel_stops_a_long_build_and_keeps_the_run(app, ctx_with_data, p
         assert "Cancelled" in status_text(app)
         # the unfinished run is offered for resume
         assert app.screen.query_one("#unfinished").row_count >= 1
+
+
+async def test_long_log_lines_wrap_to_the_log_width_and_lose_no_word(app):
+    message = ("error: corrupt.docx: corrupt or not a real .docx (open it in Word and save it "
+               "again) and the other files went on")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("4")
+        await pilot.pause()
+        log = app.screen.query_one("#log")
+        app.screen.log_line(message)
+        await pilot.pause()
+        lines = [line.text.rstrip() for line in log.lines]
+        assert "".join("".join(lines).split()).endswith("".join(message.split()))
+        assert max(len(line) for line in lines) <= log.scrollable_content_region.width

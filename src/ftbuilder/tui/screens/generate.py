@@ -99,7 +99,7 @@ class GenerateScreen(FtbScreen):
                 yield DataTable(id="unfinished", cursor_type="row")
             with Vertical(id="gen-right"):
                 yield Label("Log", classes="section")
-                yield RichLog(id="log", wrap=True, markup=False, max_lines=2000)
+                yield RichLog(id="log", wrap=True, markup=False, max_lines=2000, min_width=20)
 
     def on_mount(self) -> None:
         self.query_one("#unfinished", DataTable).add_columns("run", "dataset", "status",
