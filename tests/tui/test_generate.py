@@ -10,6 +10,7 @@ async def test_identify_build_fills_the_store_and_logs(app, ctx_with_data):
         await pilot.press("4")
         plan = str(app.screen.query_one("#plan").render())
         assert "faq" in plan and "identify" in plan and "all of input_files/" in plan
+        assert not app.screen.query_one("#progress").display  # no idle bar before a run
         await pilot.press("g")
         await settle(pilot)
         ds = ctx_with_data.store.get_dataset("faq")
@@ -19,6 +20,8 @@ async def test_identify_build_fills_the_store_and_logs(app, ctx_with_data):
         figures = str(app.screen.query_one("#figures").render())
         assert f"samples so far  {len(TOPICS)}" in figures and "estimated cost" in figures
         assert "Done: 16 sample(s) added to faq" in status_text(app)
+        bar = app.screen.query_one("#progress")
+        assert bar.display and bar.percentage == 1
         assert app.dataset == "faq"
         # building again adds nothing new: duplicates are dropped
         await pilot.press("g")

@@ -104,6 +104,8 @@ class GenerateScreen(FtbScreen):
     def on_mount(self) -> None:
         self.query_one("#unfinished", DataTable).add_columns("run", "dataset", "status",
                                                               "started")
+        # no bar (and no idle animation) until a run starts
+        self.query_one("#progress", ProgressBar).display = False
 
     def refresh_data(self) -> None:
         self.query_one("#plan", Static).update(self.plan_text())
@@ -157,7 +159,9 @@ class GenerateScreen(FtbScreen):
         self.query_one("#start", Button).disabled = True
         self.query_one("#resume", Button).disabled = True
         self.query_one("#cancel", Button).disabled = False
-        self.query_one("#progress", ProgressBar).update(total=None, progress=0)
+        bar = self.query_one("#progress", ProgressBar)
+        bar.display = True
+        bar.update(total=None, progress=0)
         self.log_line(f"{job} {name}: started")
         self.cancel_token = self.start(job, fn, *args, **kwargs)
         self.status(f"Running {job} into {name}…")
