@@ -20,8 +20,9 @@ async def test_export_target_format(app, project):
         assert len(records) == 30 and records[0]["messages"][0]["role"] == "user"
         table = app.screen.query_one("#written", DataTable)
         first = [str(c) for c in table.get_row_at(0)]
-        assert first[0] == "output_datasets/support/dataset.jsonl" and first[1] == "30"
-        assert first[3].startswith("ok")
+        assert first[:3] == ["dataset.jsonl", "ok", "0"] and first[4] == "30"
+        note = str(app.screen.query_one("#exp-note").render())
+        assert "into output_datasets/support" in note
         assert "every file passes" in status_text(app)
 
 
@@ -34,10 +35,39 @@ async def test_two_formats_no_csv_other_folder(app, project):
         second = "generic"
         app.screen.query_one("#csv", Switch).value = False
         await type_into(pilot, "#dest", "exports")
-        await pilot.press("escape", "ctrl+e")
+        await pilot.press("ctrl+e")  # from the destination field: exports, not end-of-line
         await settle(pilot)
         base = project / "exports" / "support"
         assert sorted(p.name for p in base.iterdir()) == sorted(["openai", second])
         assert not (base / "openai" / "metadata.csv").exists()
         assert (base / "openai" / "stats.json").exists()
         assert app.screen.query_one("#written", DataTable).row_count == 4
+
+
+async def test_enter_in_the_destination_field_exports(app, project):
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("8")
+        await type_into(pilot, "#dest", "elsewhere")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert (project / "elsewhere" / "support" / "dataset.jsonl").is_file()
+
+
+async def test_failed_validation_is_visible_in_the_table_at_120_columns(ctx, project):
+    from ftbuilder.tui.app import create_app
+    from tui.helpers import add_dataset
+
+    add_dataset(ctx, "team/long_dataset_name", over_limit=2, model="gpt-3.5-turbo-0613")
+    app = create_app(ctx)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("8")
+        await pilot.pause()
+        app.screen.query_one("#formats", SelectionList).select("generic")
+        await pilot.press("ctrl+e")
+        await settle(pilot)
+        table = app.screen.query_one("#written", DataTable)
+        rows = [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
+        assert rows[0][:5] == ["openai/dataset.jsonl", "failed", "2", "30", "30"]
+        assert rows[3][:2] == ["generic/dataset.jsonl", "unchecked"]
+        assert table.virtual_size.width <= table.scrollable_content_region.width, \
+            "a column of the files written is off screen"

@@ -26,6 +26,7 @@ from textual.widgets import (
 from ftbuilder.services import browse
 from ftbuilder.tui.jobs import JobDone, JobFailed, JobProgress, fmt_eta
 from ftbuilder.tui.screens.base import FtbScreen
+from ftbuilder.tui.screens.files import human_size
 from ftbuilder.tui.widgets.cells import cell, num
 
 # The export formats the TUI offers; "target" = the dataset's provider format.
@@ -51,7 +52,9 @@ def export_formats() -> list[tuple[str, str]]:
 class ExportScreen(FtbScreen):
     MODE = "export"
     AUTO_FOCUS = "#formats"
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("ctrl+e", "export", "Export")]
+    # priority: ctrl+e exports from any field (an Input would take it as "end of line")
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("ctrl+e", "export", "Export",
+                                                     priority=True)]
 
     def __init__(self) -> None:
         super().__init__()
@@ -64,11 +67,12 @@ class ExportScreen(FtbScreen):
                 yield Select([], id="dataset", prompt="dataset", allow_blank=True)
                 yield Label("Formats", classes="field")
                 yield SelectionList(id="formats")
-                yield Label("Destination folder (a sub-folder per dataset)", classes="field")
+                yield Label("Destination (a folder per dataset)", classes="field")
                 yield Input(id="dest")
                 with Horizontal(classes="row"):
                     yield Switch(id="csv")
                     yield Label("metadata.csv", classes="inline")
+                with Horizontal(classes="row"):
                     yield Switch(id="stats")
                     yield Label("stats.json", classes="inline")
                 with Horizontal(classes="row"):
@@ -88,8 +92,8 @@ class ExportScreen(FtbScreen):
         self.query_one("#dest", Input).value = c.output.dir
         self.query_one("#csv", Switch).value = c.output.include_csv
         self.query_one("#stats", Switch).value = c.output.include_stats
-        self.query_one("#written", DataTable).add_columns("file", "examples", "bytes",
-                                                          "validation")
+        self.query_one("#written", DataTable).add_columns("file", "validation", "errors",
+                                                          "warnings", "examples", "size")
         self.query_one("#progress", ProgressBar).display = False
 
     def refresh_data(self) -> None:
@@ -112,8 +116,11 @@ class ExportScreen(FtbScreen):
         except ValueError:
             return str(p)
 
+    @on(Input.Submitted, "#dest")
     @on(Button.Pressed, "#export")
     def action_export(self) -> None:
+        if self.cancel_token is not None:  # an export is running
+            return
         name = self.query_one("#dataset", Select).value
         fmts = list(self.query_one("#formats", SelectionList).selected)
         if not isinstance(name, str):
@@ -174,21 +181,30 @@ class ExportScreen(FtbScreen):
             self.status("Export done, but some files fail validation or skipped samples: "
                         "see the table (6 Validate shows why).", "warn")
 
+    def short(self, path: str | Path) -> str:
+        """A written file's path inside the dataset's export folder (e.g. openai/train.jsonl),
+        so the table's columns fit the screen; the folder is in the notes."""
+        base = self._args[1] if getattr(self, "_args", None) else None
+        try:
+            return str(Path(path).resolve().relative_to(Path(base).resolve()))
+        except (TypeError, ValueError):
+            return self.show(path)
+
     def add_files(self, result: Any) -> None:
         t = self.query_one("#written", DataTable)
-        for f in result.files:
-            tone = "ok" if f.ok else ("error" if f.ok is False else "muted")
-            text = f.validation
-            if f.violations or f.warnings:
-                text += f" ({f.violations:,} error(s), {f.warnings:,} warning(s))"
-            if f.note:
-                text += f"; {f.note}"
-            t.add_row(cell(self.show(f.path)), num(f.examples), num(f.bytes), cell(text, tone))
-        for path in (result.metadata_csv, result.stats_json):
-            if path:
-                t.add_row(cell(self.show(path)), cell(""), cell(""), cell("written", "muted"))
         notes = [f"{result.format}: {result.examples:,} example(s) into "
                  f"{self.show(result.out_dir)}"]
+        for f in result.files:
+            tone = "ok" if f.ok else ("error" if f.ok is False else "muted")
+            if f.note:
+                notes.append(f"{self.short(f.path)}: {f.note}")
+            status = "unchecked" if f.ok is None else f.validation
+            t.add_row(cell(self.short(f.path)), cell(status, tone), num(f.violations),
+                      num(f.warnings), num(f.examples), cell(human_size(f.bytes)))
+        for path in (result.metadata_csv, result.stats_json):
+            if path:
+                t.add_row(cell(self.short(path)), cell("written", "muted"), cell(""), cell(""),
+                          cell(""), cell(""))
         if result.skipped:
             notes.append(f"{result.skipped:,} sample(s) skipped: " + ", ".join(
                 f"{k} {v}" for k, v in result.skip_reasons.items()))
