@@ -40,10 +40,18 @@ def test_count_equals_tokenizing_the_rendered_template(vocab):
     assert not tokens.is_exact(SPEC)
 
 
-def test_without_the_vocabulary_falls_back_to_chars_and_says_so(monkeypatch, tmp_path):
-    monkeypatch.setenv("FTB_GGUF_PATH", str(tmp_path / "missing.gguf"))
-    counter = GemmaCounter()  # a fresh one: the shared counter keeps its loaded vocabulary
+def test_without_the_vocabulary_falls_back_to_chars_and_says_so(tmp_path):
+    counter = GemmaCounter(str(tmp_path / "missing.gguf"))
     b = counter.count_lists([MSGS])
     assert "characters / 4" in counter.method and "unavailable" in counter.method
     assert b.totals[0] == 1 + sum(-(-len(f"<start_of_turn>{r}\n{t}<end_of_turn>\n") // 4)
                                   for r, t in turns(MSGS))
+
+
+def test_the_agent_gguf_setting_does_not_change_gemini_counts(vocab, tmp_path, monkeypatch):
+    # FTB_GGUF_PATH picks the agent model; Gemini estimates must keep Gemma's vocabulary.
+    other = tmp_path / "other.gguf"
+    other.write_bytes(b"not a gguf")
+    monkeypatch.setenv("FTB_GGUF_PATH", str(other))
+    tc = GemmaCounter().count_lists([MSGS]).totals[0]
+    assert tc == len(vocab.tokenize(render(MSGS).encode(), add_bos=False, special=True))

@@ -81,7 +81,9 @@ class GemmaCounter:
     name = "gemma"
     exact = False
 
-    def __init__(self) -> None:
+    def __init__(self, model_path: str | None = None) -> None:
+        """``model_path``: a GGUF holding the vocabulary; None = the shipped Gemma 3 model."""
+        self._path = model_path
         self._lock = threading.Lock()
         self._llama: Any = None
         self._loaded = False
@@ -97,7 +99,10 @@ class GemmaCounter:
                 from ftbuilder.providers.embedded import gguf_path
 
                 with _quiet_native_stderr():
-                    self._llama = llama_cpp.Llama(model_path=str(gguf_path()), vocab_only=True,
+                    # Always the shipped Gemma vocabulary (Gemini's family), whatever GGUF
+                    # FTB_GGUF_PATH configures as the agent model.
+                    path = self._path or str(gguf_path(override=""))
+                    self._llama = llama_cpp.Llama(model_path=path, vocab_only=True,
                                                   verbose=False)
                 # Free it before interpreter teardown: llama.cpp's __del__ fails noisily late.
                 atexit.register(self._llama.close)
