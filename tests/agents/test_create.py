@@ -49,8 +49,9 @@ def test_edited_prompt_file_is_used_on_the_next_build(tmp_path):
 def test_missing_prompt_file_is_a_config_error(tmp_path):
     settings = project_settings(tmp_path)
     (tmp_path / "prompts/system/create_mode.txt").unlink()
-    with pytest.raises(ConfigError, match=r"create_mode\.txt is missing"):
+    with pytest.raises(ConfigError, match=r"create_mode\.txt is missing") as err:
         create_generator(settings, ScriptedClient())
+    assert "FTB_ROOT" in err.value.hint  # says how to run from outside the project
 
 
 def test_variants_vary_angle_turns_temperature_and_seed(tmp_path):

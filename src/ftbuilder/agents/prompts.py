@@ -30,7 +30,9 @@ def load_prompt(prompts_dir: Path, name: str) -> str:
         text = path.read_text(encoding="utf-8").strip()
     except FileNotFoundError:
         raise ConfigError(f"prompt file {path} is missing",
-                          "restore it (git checkout prompts/) or write your own there") from None
+                          "run ftb in the project folder (where config.yaml is) or set "
+                          "FTB_ROOT to it; restore a lost file: git checkout prompts/"
+                          ) from None
     except (OSError, UnicodeDecodeError) as e:
         raise ConfigError(f"cannot read prompt file {path}: {e}",
                           "make it a readable UTF-8 text file") from None
