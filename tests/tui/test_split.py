@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.widgets import DataTable
 
-from tui.helpers import SIZE, settle, type_into
+from tui.helpers import SIZE, settle, status_text, type_into
 
 
 def rows(table: DataTable) -> dict[str, list[str]]:
@@ -58,3 +58,5 @@ async def test_apply_after_confirmation(app, ctx_with_data):
         await pilot.press("y")
         await settle(pilot)
         assert ctx_with_data.store.split_counts(ds.id) == {"train": 24, "validation": 6}
+        # closing the dialog does not start a new preview that says nothing was written
+        assert "Split written" in status_text(app)

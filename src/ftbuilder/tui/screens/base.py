@@ -44,7 +44,18 @@ class FtbScreen(Screen[None]):
     def ctx(self) -> AppContext:
         return self.ftb.ctx
 
+    _under_modal = False
+
+    def on_screen_suspend(self) -> None:
+        # suspended by one of our dialogs (confirm, ask, sample...), or by another screen
+        self._under_modal = self.app.screen is not self and self.app.screen.is_modal
+
     def on_screen_resume(self) -> None:
+        # back from a dialog: its callback already acted (and reports itself); reloading here
+        # would start a second job and overwrite that report (split: "nothing written")
+        if self._under_modal:
+            self._under_modal = False
+            return
         self.refresh_data()
 
     def refresh_data(self) -> None:
