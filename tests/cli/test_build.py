@@ -268,7 +268,7 @@ def test_cost_line_says_local_only_for_a_local_model():
 
 def test_retry_is_suggested_only_when_the_build_ended_short():
     short = _rendered(target=6, samples_added=3, items_failed=2)
-    assert "`ftb retry NAME`" in short
+    assert "`ftb retry d` runs the failed items again" in short  # names the dataset
     reached = _rendered(target=6, samples_added=6, items_failed=2)
     assert "ftb retry" not in reached and "2 failed" in reached
 

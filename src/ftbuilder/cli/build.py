@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -47,7 +48,7 @@ def render_build(data: dict[str, Any]) -> str:
         parts.append("token counts: " + "; ".join(f"{n:,} by {m}" for m, n in methods.items()))
     gen = stats.get("generation") or {}
     if gen:
-        parts.append("generation:\n" + key_values(_generation_lines(gen)))
+        parts.append("generation:\n" + key_values(_generation_lines(gen, data.get("name"))))
     fallback = stats.get("identify_llm") or {}
     if fallback:
         parts.append("LLM fallback (documents no pattern could read):\n"
@@ -75,7 +76,7 @@ def _fallback_lines(g: dict[str, Any]) -> list[tuple[str, Any]]:
     return out
 
 
-def _generation_lines(g: dict[str, Any]) -> list[tuple[str, Any]]:
+def _generation_lines(g: dict[str, Any], name: str | None = None) -> list[tuple[str, Any]]:
     """The LLM accounting of a build (agent, calls, tokens, cost, speed, failures)."""
     cost = g.get("estimated_cost_usd")
     cost_text = "unknown (no price for the agent model)" if cost is None else (
@@ -100,7 +101,8 @@ def _generation_lines(g: dict[str, Any]) -> list[tuple[str, Any]]:
         out.append(("stopped", g["stopped"]))
     short = g.get("existing", 0) + g.get("samples_added", 0) < g.get("target", 0)
     if g.get("items_failed") and short:
-        out.append(("next", "`ftb retry NAME` runs the failed items again"))
+        out.append(("next", f"`ftb retry {shlex.quote(name or 'NAME')}` runs the failed items "
+                            "again"))
     return out
 
 
