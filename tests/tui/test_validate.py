@@ -66,3 +66,43 @@ async def test_drop_over_limit(ctx):
         await settle(pilot)
         assert ctx.store.get_dataset("long").total_samples == 10
         assert app.screen.report.over_limit == 0
+
+
+async def test_changing_the_dataset_or_target_clears_the_old_report(ctx):
+    from textual.widgets import Select
+
+    from ftbuilder.tui.app import create_app
+
+    add_dataset(ctx, "long", n=12, over_limit=2, model="gpt-3.5-turbo-0613")
+    add_dataset(ctx, "short", n=12)
+    app = create_app(ctx)
+    app.dataset = "long"
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("6", "v")
+        await settle(pilot)
+        assert app.screen.report.over_limit == 2
+        app.screen.query_one("#dataset", Select).value = "short"
+        await pilot.pause()
+        # the report of 'long' must not stand for 'short', nor drive its fix buttons
+        assert app.screen.report is None
+        assert "✗" not in str(app.screen.query_one("#verdict").render())
+        assert app.screen.query_one("#violations", DataTable).row_count == 0
+        assert app.screen.query_one("#drop").disabled and app.screen.query_one("#truncate").disabled
+        await pilot.press("d")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "ValidateScreen"  # no dialog: validate first
+        assert "validate first" in status_text(app)
+        await pilot.press("v")
+        await settle(pilot)
+        assert app.screen.report.ok and app.screen.report.examples == 12
+        app.screen.query_one("#provider", Select).value = "mistral"
+        await pilot.pause()
+        assert app.screen.report is None and "v validates" in status_text(app)
+        # another dataset picked elsewhere (Home, Review) also retires the report
+        await pilot.press("v")
+        await settle(pilot)
+        assert app.screen.report is not None
+        app.dataset = "long"
+        await pilot.press("1", "6")
+        await pilot.pause()
+        assert app.screen.report is None

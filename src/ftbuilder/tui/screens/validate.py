@@ -77,6 +77,7 @@ class ValidateScreen(FtbScreen):
     def __init__(self) -> None:
         super().__init__()
         self.report: Any = None
+        self.reported = ""  # the dataset of the report shown
 
     def compose_body(self) -> ComposeResult:
         with Horizontal(classes="filters"):
@@ -113,6 +114,8 @@ class ValidateScreen(FtbScreen):
             sel.set_options([(n, n) for n in names])
             if want:
                 sel.value = want
+        if want and want != self.reported:  # another dataset chosen on another screen
+            self.clear_report()
         if want:
             self.show_histogram(want)
             if self.report is None:
@@ -129,8 +132,21 @@ class ValidateScreen(FtbScreen):
         v = self.query_one(f"#{wid}", Select).value
         return v if isinstance(v, str) else None
 
+    def clear_report(self) -> None:
+        """Forget the shown report: it was for another dataset or target."""
+        if self.report is None:
+            return
+        self.report = None
+        self.query_one("#violations", DataTable).clear()
+        self.query_one("#verdict", Static).update("")
+        self.query_one("#summary", Static).update("")
+        self.query_one("#drop", Button).disabled = True
+        self.query_one("#truncate", Button).disabled = True
+        self.status("v validates the dataset against its target's rules.")
+
     @on(Select.Changed, "#dataset")
     def _dataset(self, event: Select.Changed) -> None:
+        self.clear_report()
         if isinstance(event.value, str):
             self.ftb.dataset = event.value
             self.show_histogram(event.value)
@@ -139,8 +155,13 @@ class ValidateScreen(FtbScreen):
     def _provider(self, event: Select.Changed) -> None:
         from ftbuilder.providers.registry import list_models
 
+        self.clear_report()
         models = list_models(event.value) if isinstance(event.value, str) else []
         self.query_one("#model", Select).set_options([(m.id, m.id) for m in models])
+
+    @on(Select.Changed, "#model")
+    def _model(self) -> None:
+        self.clear_report()
 
     @on(Button.Pressed, "#validate")
     def action_validate(self) -> None:
@@ -152,6 +173,7 @@ class ValidateScreen(FtbScreen):
         if validate is None:
             return
         self.query_one("#validate", Button).disabled = True
+        self.reported = name
         self.status(f"Validating {name}…")
         self.start("validate", validate.validate_dataset, self.ctx, name,
                    provider=self._selected("provider"), model=self._selected("model"))
