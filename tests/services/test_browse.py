@@ -67,6 +67,12 @@ def test_groups_flags_lengths_and_runs(ctx):
     assert [r["id"] for r in browse.interrupted_runs(ctx)] == [run]
     ctx.store.finish_run(run, "done")
     assert browse.interrupted_runs(ctx) == [] and browse.list_runs(ctx)[0]["status"] == "done"
+    # a cancelled run that was resumed (a later run of its dataset) is no longer offered
+    cancelled = ctx.store.start_run("build", 1)
+    ctx.store.finish_run(cancelled, "cancelled")
+    assert [r["id"] for r in browse.interrupted_runs(ctx)] == [cancelled]
+    ctx.store.finish_run(ctx.store.start_run("build", 1), "done")
+    assert browse.interrupted_runs(ctx) == []
     with pytest.raises(NotFoundError):
         browse.sample_ids(ctx, "nope")
 
@@ -105,3 +111,28 @@ def test_prompts_stay_inside_prompts_dir(ctx, tmp_path):
     assert (tmp_path / "prompts" / "free_mode" / "prompt.txt").read_text() == "hello"
     with pytest.raises(UsageError):
         browse.write_prompt(ctx, "../escape.txt", "x")
+
+
+def test_writer_status_names_the_model_that_writes(tmp_path):
+    def status(config: str, environ: dict[str, str]) -> browse.WriterStatus:
+        (tmp_path / "config.yaml").write_text(config)
+        c = open_context(tmp_path / "config.yaml", ":memory:", root=tmp_path, environ=environ)
+        try:
+            return browse.writer_status(c)
+        finally:
+            c.close()
+
+    embedded = status("mode: create\n", {})
+    assert embedded.embedded and embedded.ready and "embedded local model" in embedded.text
+    server = status("system:\n  agentic_llm: llama\n  base_url: http://127.0.0.1:9/v1\n", {})
+    assert not server.embedded and server.ready and "http://127.0.0.1:9/v1" in server.text
+    no_key = status("system:\n  agentic_llm: openai\n", {})
+    assert not no_key.ready and "OPENAI_API_KEY" in no_key.text
+    keyed = status("system:\n  agentic_llm: openai\n", {"OPENAI_API_KEY": "sk-abcdefgh1234"})
+    assert keyed.ready and "sk-" not in keyed.text
+
+
+def test_resume_needs_a_build(ctx):
+    with pytest.raises(NotFoundError):
+        browse.resume_build(ctx, "d")  # imported, never built
+    assert browse.last_build(ctx, "d") is None

@@ -20,6 +20,7 @@ import yaml
 
 from ftbuilder.config import FileConfig, parse_config
 from ftbuilder.core.errors import ConfigError, NotFoundError, UsageError
+from ftbuilder.core.progress import CancelToken, ProgressFn
 from ftbuilder.core.types import DatasetInfo
 from ftbuilder.services.context import AppContext
 
@@ -111,10 +112,107 @@ def list_runs(ctx: AppContext, limit: int = 20) -> list[dict[str, Any]]:
     return ctx.store.list_runs(limit)
 
 
+UNFINISHED = ("running", "cancelled", "interrupted", "failed")
+
+
 def interrupted_runs(ctx: AppContext, limit: int = 50) -> list[dict[str, Any]]:
-    """Recent runs that did not finish (killed, cancelled or failed): candidates for resume."""
-    return [r for r in ctx.store.list_runs(limit)
-            if r["status"] in ("running", "cancelled", "interrupted", "failed")]
+    """Datasets whose latest run did not finish (killed, cancelled or failed): that run, one
+    per dataset, newest first. A run followed by another of its dataset (a resume) is not
+    listed."""
+    seen: set[str | None] = set()
+    out = []
+    for r in ctx.store.list_runs(limit):
+        if r["dataset"] in seen:
+            continue
+        seen.add(r["dataset"])
+        if r["status"] in UNFINISHED:
+            out.append(r)
+    return out
+
+
+@dataclass(slots=True)
+class WriterStatus:
+    """The model that writes create/hybrid/free samples (system.agentic_llm, agentic_model,
+    base_url): ``text`` says which (providers.factory.describe_agent), ``ready`` is False when
+    its key is missing, ``embedded`` when it is the shipped local model."""
+
+    text: str
+    ready: bool
+    embedded: bool
+
+
+def writer_status(ctx: AppContext) -> WriterStatus:
+    """Which model writes samples, and whether it can run (see :class:`WriterStatus`)."""
+    from ftbuilder.core.errors import FtbError
+    from ftbuilder.providers.factory import describe_agent, resolve_agent
+
+    s = ctx.settings
+    text = describe_agent(s).removeprefix("agent: ")
+    try:
+        c = resolve_agent(s)
+    except FtbError:
+        return WriterStatus(text, False, False)
+    return WriterStatus(text, c.in_process or bool(c.base_url) or s.has_key(c.provider),
+                        c.embedded)
+
+
+def last_build(ctx: AppContext, name: str):  # -> BuildRequest | None
+    """The request of dataset ``name``'s last build (retries aside), rebuilt from its run and
+    the dataset's ``generation`` config (agent, concurrency, instruction); None if none.
+
+    Raises:
+        NotFoundError: no dataset of that name.
+    """
+    from ftbuilder.services.build import RUN_KIND, BuildRequest
+
+    ds = _dataset(ctx, name)
+    for (text,) in ctx.store.db.execute(
+            "SELECT params FROM runs WHERE dataset_id = ? AND kind = ? ORDER BY id DESC",
+            (ds.id, RUN_KIND)):
+        p = json.loads(text or "{}")
+        if p.get("retry") or not p.get("inputs"):
+            continue
+        gen = ds.config.get("generation") or {}
+        agent = gen.get("agent") or {}
+        return BuildRequest(p["mode"], p["inputs"], name, p["provider"], p["model"],
+                            p.get("size"), agent.get("provider"), agent.get("model"),
+                            agent.get("base_url"), gen.get("concurrency"),
+                            gen.get("instruction") or None)
+    return None
+
+
+def resume_build(ctx: AppContext, name: str, progress: ProgressFn | None = None,
+                 cancel: CancelToken | None = None):  # -> BuildResult
+    """Finish dataset ``name``'s interrupted build (cancelled, killed or failed).
+
+    LLM modes: the failed and unfinished work items are asked again (services.build.retry),
+    then the same build runs again until the dataset has the size asked: work done is not
+    repeated (done items are skipped, answers come from the cache). A retry alone stops at the
+    items recorded before the interruption, short of the size. Identify: the same build again
+    (conversations already in the dataset are dropped as duplicates).
+
+    Returns:
+        BuildResult of the build, its counts including the retried items'.
+
+    Raises:
+        NotFoundError: no dataset of that name, or no build of it to resume.
+        Cancelled, ProviderError, FtbError: as for a build; work done before is kept.
+    """
+    from ftbuilder.services.build import build, retry
+
+    req = last_build(ctx, name)
+    if req is None:
+        raise NotFoundError(f"dataset '{name}' has no build to resume",
+                            "start one from Generate (g)")
+    ds = _dataset(ctx, name)
+    added = duplicates = 0
+    if ds.config.get("generation") and set(ctx.store.work_counts(ds.id)) - {"done"}:
+        first = retry(ctx, name, progress, cancel)
+        added, duplicates = first.samples_added, first.duplicates
+    result = build(ctx, req, progress, cancel)
+    result.samples_added += added
+    result.duplicates += duplicates
+    return result
 
 
 def sample_ids(ctx: AppContext, name: str, filters: SampleFilter | None = None) -> list[int]:

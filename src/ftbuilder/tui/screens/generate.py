@@ -78,6 +78,7 @@ class GenerateScreen(FtbScreen):
         self.cancel_token = None
         self.started = 0.0
         self.before = 0
+        self.before_tokens = 0
         self.name_running = ""
         self._handler: _Forward | None = None
         self._last_line = ""
@@ -124,12 +125,9 @@ class GenerateScreen(FtbScreen):
 
     def plan_text(self) -> str:
         c = self.ctx.settings.config
-        s = self.ctx.settings
-        writer = c.system.agentic_llm
-        if writer == "llama" and not s.has_key("llama"):
-            writer_text = "embedded local model"
-        else:
-            writer_text = f"{writer} {c.system.agentic_model}".strip()
+        writer = browse.writer_status(self.ctx)
+        writer_text = escape(writer.text) if writer.ready else \
+            f"[$warning]{escape(writer.text)}[/]"
         files = self.ftb.selected_files
         src = (f"{len(files)} picked file(s)" if files else f"all of {c.input_dir}/")
         size = "everything found" if c.mode == "identify" else f"{c.dataset_size:,} samples"
@@ -137,7 +135,7 @@ class GenerateScreen(FtbScreen):
             f"dataset   [b]{escape(c.output_name)}[/b]",
             f"mode      {c.mode}  ({size})",
             f"target    {c.provider} / {escape(c.model)}",
-            f"writer    {escape(writer_text)}" if c.mode != "identify" else
+            f"writer    {writer_text}" if c.mode != "identify" else
             "writer    none needed (identify)",
             f"inputs    {escape(src)}",
         ])
@@ -147,6 +145,7 @@ class GenerateScreen(FtbScreen):
         name = self.ctx.settings.config.output_name if job == "build" else args[1]
         ds = browse.dataset_or_none(self.ctx, name)
         self.before = ds.total_samples if ds else 0
+        self.before_tokens = ds.total_tokens if ds else 0
         self.name_running = name
         self.started = time.monotonic()
         self._last = (0, 0, None)
@@ -206,13 +205,10 @@ class GenerateScreen(FtbScreen):
         if t.row_count:
             name = str(t.get_row_at(t.cursor_row)[1])
         name = name or self.ctx.settings.config.output_name
-        service = self.service("build")
-        if service is None:
+        if browse.dataset_or_none(self.ctx, name) is None:
+            self.fail(f"nothing to resume: there is no dataset '{name}' yet (g starts a run)")
             return
-        if not hasattr(service, "retry"):
-            self.fail("resume needs services.build.retry, which is not in this version")
-            return
-        self._begin("retry", service.retry, self.ctx, name)
+        self._begin("resume", browse.resume_build, self.ctx, name)
 
     @on(Button.Pressed, "#resume")
     def _resume_pressed(self) -> None:
@@ -222,7 +218,8 @@ class GenerateScreen(FtbScreen):
     def action_cancel(self) -> None:
         if self.cancel_token is not None:
             self.cancel_token.cancel()
-            self.log_line("cancel requested: finishing the current item…")
+            self.log_line("cancel requested: stopping (calls in flight are cut off and asked "
+                          "again on resume; samples saved are kept)…")
             self.status("Cancelling… samples made so far are kept.", "warn")
 
     # --- feedback ---------------------------------------------------------------------------
@@ -237,17 +234,17 @@ class GenerateScreen(FtbScreen):
     def figures(self) -> str:
         done, total, eta = self._last
         ds = browse.dataset_or_none(self.ctx, self.name_running)
-        samples = (ds.total_samples if ds else 0) - self.before
-        tokens = ds.total_tokens if ds else 0
+        all_samples, all_tokens = (ds.total_samples, ds.total_tokens) if ds else (0, 0)
+        samples, tokens = all_samples - self.before, all_tokens - self.before_tokens
         elapsed = max(time.monotonic() - self.started, 1e-6)
         c = self.ctx.settings.config
         provider, model = (ds.provider, ds.model) if ds else (c.provider, c.model)
         return "\n".join([
-            f"samples so far  {samples:,}   (dataset total {ds.total_samples if ds else 0:,})",
-            f"tokens          {tokens:,}",
+            f"samples so far  {samples:,}   (dataset total {all_samples:,})",
+            f"tokens so far   {tokens:,}   (dataset total {all_tokens:,})",
             f"rate            {samples / elapsed:.1f} samples/s   items {done}/{total or '?'}",
             f"elapsed / ETA   {fmt_eta(elapsed)} / {fmt_eta(eta)}",
-            f"estimated cost  {estimate_cost(provider, model, tokens)}",
+            f"estimated cost  training {estimate_cost(provider, model, all_tokens)}",
         ])
 
     @on(JobProgress)
@@ -292,7 +289,9 @@ class GenerateScreen(FtbScreen):
     def _failed(self, event: JobFailed) -> None:
         self._finish()
         self.query_one("#figures", Static).update(escape(self.figures()))
-        self.log_line(("cancelled: " if event.cancelled else "failed: ") + event.error)
+        prefix = "cancelled" if event.cancelled else "failed"
+        text = event.error
+        self.log_line(text if text.lower().startswith(prefix) else f"{prefix}: {text}")
         self.finished = True
         self.refresh_data()
         if event.cancelled:

@@ -102,16 +102,14 @@ class HomeScreen(FtbScreen):
         split = (f"{c.split.ratio:.0%} train" + (f", {c.split.test:.0%} test" if c.split.test
                                                  else "") + f", {c.split.strategy}")
         lines.append(f"  split   {split if c.split.enabled else 'off'}")
-        agent = c.system.agentic_llm
-        if not any(s.has_key(p) for p in KEY_VARS):
+        writer = browse.writer_status(self.ctx)
+        if writer.embedded and not any(s.has_key(p) for p in KEY_VARS):
             lines.append(f"{ok} no key: running on the embedded local model")
-        elif agent == "llama" and not s.has_key("llama"):
-            lines.append(f"{ok} writer: the embedded local model")
-        elif s.has_key(agent):
-            lines.append(f"{ok} writer: {agent} {escape(c.system.agentic_model)}".rstrip())
+        elif writer.ready:
+            lines.append(f"{ok} writer: {escape(writer.text)}")
         else:
-            lines.append(f"{warn} no {KEY_VARS[agent]} for the writer: set it in .env, or "
-                         "use llama (embedded local model)")
+            lines.append(f"{warn} writer: {escape(writer.text)}, or use llama (the embedded "
+                         "local model)")
         lines.append("")
         lines.append("[b]Keys[/b] (.env or environment)")
         for var, state in s.key_status().items():
