@@ -57,3 +57,45 @@ async def test_delete_asks_first_and_backs_up(app, ctx_with_data, project):
         assert ctx_with_data.store.find_dataset("support") is None
         assert list((project / "memory" / "backups").glob("*.db"))
         assert app.screen.query_one("#datasets", DataTable).row_count == 0
+
+
+async def test_every_dataset_column_fits_120_columns_and_the_cursor_follows_its_dataset(
+        ctx_with_data):
+    from ftbuilder.tui.app import create_app
+    from tui.helpers import add_dataset
+
+    add_dataset(ctx_with_data, "a_long_dataset_name_for_the_team",
+                model="gpt-4.1-mini-2025-04-14")
+    app = create_app(ctx_with_data)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        table = app.screen.query_one("#datasets", DataTable)
+        assert [str(c.label) for c in table.columns.values()][-1] == "created"
+        assert table.virtual_size.width <= table.scrollable_content_region.width
+        await pilot.press("down")
+        name = str(table.get_row_at(table.cursor_row)[0])
+        await pilot.press("c")
+        await pilot.pause()
+        await pilot.press("ctrl+a", "ctrl+k", *"aaa_first", "enter")
+        await settle(pilot)
+        assert table.row_count == 3
+        assert str(table.get_row_at(table.cursor_row)[0]) == name
+
+
+async def test_a_writer_without_its_key_is_flagged(project):
+    from ftbuilder.services.context import open_context
+    from ftbuilder.tui.app import create_app
+    from tui.helpers import write_project
+
+    write_project(project, {"system": {"agentic_llm": "openai"}})
+    ctx = open_context(project / "config.yaml", project / "memory" / "s.db", root=project,
+                       environ={})
+    try:
+        app = create_app(ctx)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            setup = str(app.screen.query_one("#setup").render())
+            assert "running on the embedded local model" not in setup
+            assert "OPENAI_API_KEY is not set" in setup
+    finally:
+        ctx.close()

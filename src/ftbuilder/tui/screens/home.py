@@ -41,10 +41,12 @@ class HomeScreen(FtbScreen):
     ]
 
     def compose_body(self) -> ComposeResult:
-        with Horizontal():
+        # datasets across the whole width (every column fits 120 columns), runs and setup below
+        with Vertical(id="home-top"):
+            yield Label("Datasets", classes="section")
+            yield DataTable(id="datasets", cursor_type="row", zebra_stripes=True)
+        with Horizontal(id="home-bottom"):
             with Vertical(id="home-left"):
-                yield Label("Datasets", classes="section")
-                yield DataTable(id="datasets", cursor_type="row", zebra_stripes=True)
                 yield Label("Recent runs", classes="section")
                 yield DataTable(id="runs", cursor_type="row", zebra_stripes=True)
             with Vertical(id="home-right", classes="panel"):
@@ -59,15 +61,16 @@ class HomeScreen(FtbScreen):
 
     def refresh_data(self) -> None:
         t = self.query_one("#datasets", DataTable)
-        keep = t.cursor_row
+        keep = self._selected()  # the cursor stays on the same dataset, wherever it moves
         t.clear()
         datasets = browse.list_datasets(self.ctx)
         for d in datasets:
             t.add_row(cell(d.name), cell(f"{d.provider}/{d.model}"), cell(d.mode),
                       num(d.total_samples), num(d.total_tokens),
                       cell(d.created_at.replace("T", " ").rstrip("Z")), key=d.name)
-        if datasets:
-            t.move_cursor(row=min(keep, len(datasets) - 1))
+        names = [d.name for d in datasets]
+        if keep in names:
+            t.move_cursor(row=names.index(keep))
         runs = self.query_one("#runs", DataTable)
         runs.clear()
         for run in browse.list_runs(self.ctx, 12):
