@@ -13,19 +13,20 @@ async def test_pick_all_and_read_shows_each_report(app, project):
         await pilot.pause()
         table = app.screen.query_one("#picked", DataTable)
         assert table.row_count == 2
-        assert "not read yet" in str(table.get_row_at(0)[-1])
+        assert "not read yet" in str(table.get_row_at(0)[1])
         await pilot.press("ctrl+r")
         await settle(pilot)
         rows = {str(r[0]): [str(c) for c in r] for r in
                 (table.get_row_at(i) for i in range(table.row_count))}
         good, bad = rows["input_files/faq.txt"], rows["input_files/broken.pdf"]
-        assert good[1] == "txt" and good[-1] == "ok" and int(good[4].replace(",", "")) > 100
-        assert bad[-1].startswith("error: corrupt PDF")
+        assert good[1] == "ok" and good[2] == "txt" and int(good[5].replace(",", "")) > 100
+        assert bad[1] == "error"
         assert "1 failed" in status_text(app)
-        # the full error of the highlighted file is shown under the table
-        table.move_cursor(row=list(rows).index("input_files/broken.pdf"))
-        await pilot.pause()
+        # the cursor is on the bad file, whose full error is shown under the table
+        assert table.cursor_row == list(rows).index("input_files/broken.pdf")
         assert "corrupt PDF" in str(app.screen.query_one("#detail").render())
+        # every column, status included, is on screen at 120 columns
+        assert table.virtual_size.width <= table.scrollable_content_region.width
         assert sorted(app.selected_files) == sorted(
             str(p.resolve()) for p in (project / "input_files").iterdir())
 

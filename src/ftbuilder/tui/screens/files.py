@@ -81,12 +81,14 @@ class FilesScreen(FtbScreen):
 
     def on_mount(self) -> None:
         t = self.query_one("#picked", DataTable)
+        # status second and short, so it shows at 120 columns; the highlighted file's full
+        # error or warnings are in #detail under the table
         t.add_column("file", key="file")
+        t.add_column("status", key="status")
         t.add_column("type", key="type")
         t.add_column("size", key="size")
-        t.add_column("pages/sheets/slides", key="parts")
+        t.add_column("parts", key="parts")  # "12 pages", "3 sheets", "5 slides"
         t.add_column("tokens", key="tokens")
-        t.add_column("status", key="status")
         self.query_one("#progress", ProgressBar).display = False
         self.rebuild()
 
@@ -121,18 +123,17 @@ class FilesScreen(FtbScreen):
         p = Path(path)
         if rep is None:
             size = human_size(p.stat().st_size) if p.is_file() else "?"
-            return (cell(self.show(p)), cell(p.suffix.lstrip(".").lower() or "?"), cell(size),
-                    cell(""), cell(""), cell("not read yet", "muted"))
+            return (cell(self.show(p)), cell("not read yet", "muted"),
+                    cell(p.suffix.lstrip(".").lower() or "?"), cell(size), cell(""), cell(""))
         parts = ", ".join(f"{getattr(rep, k)} {k}" for k in COUNTS if getattr(rep, k, None))
         if rep.status == "error":
-            status = cell(f"error: {rep.error}", "error")
+            status = cell("error", "error")
         elif getattr(rep, "warnings", None):
-            status = cell(f"{rep.status}, {len(rep.warnings)} warning(s): {rep.warnings[0]}",
-                          "warn")
+            status = cell(f"{rep.status}, {len(rep.warnings)} warning(s)", "warn")
         else:
             status = cell(rep.status, "ok")
-        return (cell(self.show(rep.path)), cell(rep.type), cell(human_size(rep.bytes)),
-                cell(parts), num(rep.tokens or None), status)
+        return (cell(self.show(rep.path)), status, cell(rep.type), cell(human_size(rep.bytes)),
+                cell(parts), num(rep.tokens or None))
 
     @on(DataTable.RowHighlighted, "#picked")
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
@@ -242,6 +243,10 @@ class FilesScreen(FtbScreen):
             self.reports[str(Path(rep.path).resolve())] = rep
         self.ftb.last_ingest = result
         self.rebuild()
+        failed = [i for i, path in enumerate(self.ftb.selected_files)
+                  if getattr(self.reports.get(str(Path(path).resolve())), "status", "") == "error"]
+        if failed:  # show the first bad file's error under the table
+            self.query_one("#picked", DataTable).move_cursor(row=failed[0])
         kind = "warn" if result.failed else "ok"
         self.status(f"Read {result.ok} file(s), {result.failed} failed. "
                     "Press 4 to generate from them.", kind)
