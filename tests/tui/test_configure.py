@@ -55,3 +55,19 @@ async def test_ctrl_s_saves_config_yaml(app, project, ctx_with_data):
     data = yaml.safe_load((project / "config.yaml").read_text())
     assert data["dataset_size"] == 240 and data["mode"] == "free"
     assert ctx_with_data.settings.config.mode == "free"
+
+
+async def test_every_field_and_mode_line_fits_the_form_at_120_columns(app):
+    from textual.widgets import RadioButton
+
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("2")
+        await pilot.pause()
+        assert app.screen.query_one("#cfg-form").scroll_y == 0  # "Target provider" shows
+        form = app.screen.query_one("#cfg-form").content_region
+        for wid in ("#split_enabled", "#split_ratio", "#split_test", "#split_seed",
+                    "#split_strategy", "#split_weight_by", "#dataset_size", "#output_name"):
+            region = app.screen.query_one(wid).region
+            assert region.x >= form.x and region.right <= form.right, wid
+        for button in app.screen.query(RadioButton):  # "mode: what it does", not cut
+            assert len(str(button.label)) + 4 <= button.content_region.width, button.label

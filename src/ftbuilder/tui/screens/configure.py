@@ -28,11 +28,11 @@ from ftbuilder.config import PROVIDERS, parse_config
 from ftbuilder.core.errors import FtbError
 from ftbuilder.tui.screens.base import FtbScreen
 
-MODES = {
-    "identify": "find the conversations already in your files (no LLM needed)",
-    "create": "write new question/answer samples from your documents with an LLM",
-    "hybrid": "identify what is there, then generate the rest with an LLM",
-    "free": "generate from a prompt alone (prompts/free_mode/prompt.txt)",
+MODES = {  # one line each that fits the form at 120 columns
+    "identify": "find the conversations in your files (no LLM)",
+    "create": "an LLM writes new Q&A samples from your documents",
+    "hybrid": "identify what is there, an LLM writes the rest",
+    "free": "an LLM writes from your prompt (prompts/free_mode/)",
 }
 
 
@@ -107,6 +107,9 @@ class ConfigureScreen(FtbScreen):
                 yield Label("Split", classes="field")
                 with Horizontal(classes="row"):
                     yield Switch(id="split_enabled")
+                    yield Label("write train/validation(/test) files on export",
+                                classes="inline")
+                with Horizontal(classes="row"):
                     yield Label("train share", classes="inline")
                     yield Input(id="split_ratio", type="number", classes="short")
                     yield Label("test share", classes="inline")
@@ -133,6 +136,8 @@ class ConfigureScreen(FtbScreen):
 
     def on_mount(self) -> None:
         self.load_form()
+        # focusing the provider scrolled its "Target provider" label off the top
+        self.call_after_refresh(self.query_one("#cfg-form").scroll_home, animate=False)
 
     _seen_version = 0
 
