@@ -93,3 +93,13 @@ async def test_bad_json_edit_is_refused(app, ctx_with_data):
         await pilot.press("escape")
         await settle(pilot)
         assert ctx_with_data.store.get_sample(sid).messages_json() == before
+
+
+async def test_every_filter_is_on_screen_at_120_columns(app):
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("5")
+        await pilot.pause()
+        width = app.screen.size.width
+        for wid in ("#dataset", "#source", "#keyword", "#split", "#min_tokens", "#max_tokens",
+                    "#flag"):
+            assert app.screen.query_one(wid).region.right <= width, wid

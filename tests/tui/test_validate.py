@@ -106,3 +106,18 @@ async def test_changing_the_dataset_or_target_clears_the_old_report(ctx):
         await pilot.press("1", "6")
         await pilot.pause()
         assert app.screen.report is None
+
+
+async def test_a_long_model_id_fits_its_field(app):
+    from textual.widgets import Select
+
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("6")
+        await pilot.pause()
+        app.screen.query_one("#provider", Select).value = "llama"
+        await pilot.pause()
+        model = app.screen.query_one("#model", Select)
+        model.value = "meta-llama/Meta-Llama-3.1-70B-Instruct"
+        await pilot.pause()
+        assert model.region.height == 3  # one line: the id did not wrap
+        assert model.region.right <= app.screen.query_one("#validate").region.x
