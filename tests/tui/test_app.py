@@ -82,3 +82,35 @@ def test_start_up_imports_no_heavy_library():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout.strip()
     assert out == ""
+
+
+async def test_names_with_brackets_are_shown_as_typed_on_every_screen(ctx):
+    """'[' starts Textual markup: a dataset 'team[/]x' crashed the app in its dialogs and
+    dataset pickers, and a file 'report[2024].txt' in Review's source filter."""
+    from tui.helpers import add_dataset, conversation, settle, status_text
+
+    name = "team[/]x[b]"
+    add_dataset(ctx, name)
+    ds = ctx.store.get_dataset(name)
+    ctx.store.add_samples(ds.id, [conversation(99, "input_files/report[2024].txt")])
+    app = create_app(ctx)
+    app.dataset = name
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("x")  # delete dialog names the dataset
+        await pilot.pause()
+        assert name in str(app.screen.query_one(".question").render())
+        await pilot.press("n")
+        for key in "23456789":
+            await pilot.press(key)
+            await settle(pilot)
+            assert type(app.screen).__name__ == SCREENS[key]
+        await pilot.press("5")
+        await settle(pilot)
+        assert app.screen.query_one("#dataset").value == name
+        await pilot.press("6", "v")
+        await settle(pilot)
+        assert app.screen.report.examples == 31
+        await pilot.press("8", "ctrl+e")
+        await settle(pilot)
+        assert "Export done" in status_text(app)

@@ -174,3 +174,16 @@ async def test_hybrid_mode_keeps_found_conversations_and_generates_the_rest(tmp_
             assert "Done: 8 sample(s) added to mix" in status_text(app)
     finally:
         ctx.close()
+
+
+async def test_a_long_question_in_a_dialog_wraps_instead_of_being_cut(app):
+    from ftbuilder.tui.widgets.modals import AskScreen
+
+    question = ("Free mode: what should each sample be? (or write "
+                "prompts/free_mode/prompt.txt)")
+    async with app.run_test(size=SIZE) as pilot:
+        app.push_screen(AskScreen(question))
+        await pilot.pause()
+        label = app.screen.query_one(".question")
+        assert label.content_region.height * label.content_region.width >= len(question)
+        assert label.content_region.height >= 2

@@ -30,7 +30,7 @@ class FtbScreen(Screen[None]):
         yield NavBar(self.MODE)
         with Container(id="body"):
             yield from self.compose_body()
-        yield Static("", id="status")
+        yield Static("", id="status", markup=False)  # names and errors as they are
         yield Footer()
 
     def compose_body(self) -> ComposeResult:

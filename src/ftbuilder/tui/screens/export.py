@@ -27,7 +27,7 @@ from ftbuilder.services import browse
 from ftbuilder.tui.jobs import JobDone, JobFailed, JobProgress, fmt_eta
 from ftbuilder.tui.screens.base import FtbScreen
 from ftbuilder.tui.screens.files import human_size
-from ftbuilder.tui.widgets.cells import cell, num
+from ftbuilder.tui.widgets.cells import cell, num, plain
 
 # The export formats the TUI offers; "target" = the dataset's provider format.
 FALLBACK_FORMATS = [("target provider format", "target"), ("ShareGPT", "sharegpt"),
@@ -101,7 +101,7 @@ class ExportScreen(FtbScreen):
         want = self.ftb.dataset if self.ftb.dataset in names else (names[0] if names else None)
         with self.prevent(Select.Changed):
             sel = self.query_one("#dataset", Select)
-            sel.set_options([(n, n) for n in names])
+            sel.set_options([(plain(n), n) for n in names])
             if want:
                 sel.value = want
         if not want:

@@ -19,6 +19,7 @@ from textual.widgets import Input, Label, Select
 from ftbuilder.services import browse
 from ftbuilder.tui.jobs import JobDone, JobFailed
 from ftbuilder.tui.screens.base import FtbScreen
+from ftbuilder.tui.widgets.cells import plain
 from ftbuilder.tui.widgets.modals import ConfirmScreen
 from ftbuilder.tui.widgets.sample_view import EditScreen, SampleScreen
 from ftbuilder.tui.widgets.vtable import Column, VirtualTable
@@ -92,7 +93,7 @@ class ReviewScreen(FtbScreen):
         sel = self.query_one("#dataset", Select)
         want = self.ftb.dataset if self.ftb.dataset in names else (names[0] if names else None)
         with self.prevent(Select.Changed):
-            sel.set_options([(n, n) for n in names])
+            sel.set_options([(plain(n), n) for n in names])
             if want:
                 sel.value = want
         if not want:
@@ -111,10 +112,11 @@ class ReviewScreen(FtbScreen):
         self.total = browse.dataset_or_none(self.ctx, name).total_samples  # type: ignore[union-attr]
         with self.prevent(Select.Changed):
             src = self.query_one("#source", Select)
-            src.set_options([(f"{s.rsplit('/', 1)[-1] or '(none)'} ({n:,})", s)
+            src.set_options([(plain(f"{s.rsplit('/', 1)[-1] or '(none)'} ({n:,})"), s)
                              for s, n in browse.sources(self.ctx, name)])
             flag = self.query_one("#flag", Select)
-            flag.set_options([(f"{f} ({n:,})", f) for f, n in browse.flags(self.ctx, name)])
+            flag.set_options([(plain(f"{f} ({n:,})"), f)
+                             for f, n in browse.flags(self.ctx, name)])
         self.reload()
 
     def filters(self) -> browse.SampleFilter:

@@ -15,7 +15,7 @@ from textual.widgets import Button, DataTable, Label, Select, TabbedContent, Tab
 from ftbuilder.core.errors import FtbError
 from ftbuilder.services import browse
 from ftbuilder.tui.screens.base import FtbScreen
-from ftbuilder.tui.widgets.cells import cell
+from ftbuilder.tui.widgets.cells import cell, plain
 
 
 class SettingsScreen(FtbScreen):
@@ -28,8 +28,8 @@ class SettingsScreen(FtbScreen):
             with TabPane("config.yaml", id="tab-config"):
                 yield TextArea(id="config", show_line_numbers=True, tab_behavior="indent")
             with TabPane("Prompts", id="tab-prompts"):
-                yield Select([(f, f) for f in browse.prompt_files(self.ctx)], id="prompt-file",
-                             allow_blank=False)
+                yield Select([(plain(f), f) for f in browse.prompt_files(self.ctx)],
+                             id="prompt-file", allow_blank=False)
                 yield TextArea(id="prompt", soft_wrap=True)
             with TabPane("Keys", id="tab-keys"), Vertical():
                 yield Label("API keys come from .env or the environment; they are never "
@@ -48,7 +48,7 @@ class SettingsScreen(FtbScreen):
             self.query_one("#config", TextArea).text = browse.config_text(self.ctx)
             files = browse.prompt_files(self.ctx)
             sel = self.query_one("#prompt-file", Select)
-            sel.set_options([(f, f) for f in files])
+            sel.set_options([(plain(f), f) for f in files])
             sel.value = files[0]
             self.query_one("#prompt", TextArea).text = browse.read_prompt(self.ctx, files[0])
         t = self.query_one("#keys", DataTable)

@@ -17,7 +17,7 @@ from ftbuilder.core.types import SPLITS
 from ftbuilder.services import browse
 from ftbuilder.tui.jobs import JobDone, JobFailed
 from ftbuilder.tui.screens.base import FtbScreen
-from ftbuilder.tui.widgets.cells import cell, num
+from ftbuilder.tui.widgets.cells import cell, num, plain
 from ftbuilder.tui.widgets.charts import bar_rows, histogram_rows
 from ftbuilder.tui.widgets.modals import ConfirmScreen
 
@@ -84,7 +84,7 @@ class SplitScreen(FtbScreen):
         want = self.ftb.dataset if self.ftb.dataset in names else (names[0] if names else None)
         with self.prevent(Select.Changed):
             sel = self.query_one("#dataset", Select)
-            sel.set_options([(n, n) for n in names])
+            sel.set_options([(plain(n), n) for n in names])
             if want:
                 sel.value = want
         if want:

@@ -20,7 +20,7 @@ from ftbuilder.services import browse
 from ftbuilder.tui.jobs import JobDone, JobFailed, JobProgress
 from ftbuilder.tui.screens.base import FtbScreen
 from ftbuilder.tui.screens.files import human_size
-from ftbuilder.tui.widgets.cells import cell, num
+from ftbuilder.tui.widgets.cells import cell, num, plain
 from ftbuilder.tui.widgets.charts import histogram_rows
 from ftbuilder.tui.widgets.modals import ConfirmScreen
 
@@ -111,7 +111,7 @@ class ValidateScreen(FtbScreen):
         sel = self.query_one("#dataset", Select)
         want = self.ftb.dataset if self.ftb.dataset in names else (names[0] if names else None)
         with self.prevent(Select.Changed):
-            sel.set_options([(n, n) for n in names])
+            sel.set_options([(plain(n), n) for n in names])
             if want:
                 sel.value = want
         if want and want != self.reported:  # another dataset chosen on another screen

@@ -32,3 +32,8 @@ def num(value: Any) -> Text:
         return Text("")
     text = f"{value:,}" if isinstance(value, int) else f"{value:,.2f}"
     return Text(text, justify="right", no_wrap=True)
+
+
+def plain(text: str) -> Text:
+    """A label shown as typed (a Select option naming a dataset or a file): '[' is no markup."""
+    return Text(text)

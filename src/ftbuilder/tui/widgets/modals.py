@@ -26,7 +26,7 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Static(self.question, classes="question")
+            yield Static(self.question, classes="question", markup=False)  # names as typed
             with Horizontal(classes="buttons"):
                 yield Button(self.yes + " (y)", id="yes",
                              variant="error" if self.danger else "primary")
@@ -55,7 +55,7 @@ class AskScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(self.question, classes="question")
+            yield Static(self.question, classes="question", markup=False)  # wraps
             yield Input(self.value, id="answer")
             with Horizontal(classes="buttons"):
                 yield Button("OK", id="ok", variant="primary")
