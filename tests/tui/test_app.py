@@ -114,3 +114,23 @@ async def test_names_with_brackets_are_shown_as_typed_on_every_screen(ctx):
         await pilot.press("8", "ctrl+e")
         await settle(pilot)
         assert "Export done" in status_text(app)
+
+
+async def test_the_footer_says_how_to_leave_a_text_field(app):
+    def shown() -> list[str]:
+        return [b.binding.description for b in app.screen.active_bindings.values()
+                if b.binding.show]
+
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("8")
+        await pilot.pause()
+        assert not any(d.startswith("Leave field") for d in shown())
+        await pilot.click("#dest")
+        await pilot.pause()
+        assert "Leave field (then 1-9 switch screens)" in shown()
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.focused is None and not any(d.startswith("Leave field") for d in shown())
+        await pilot.press("1")  # number keys switch screens again
+        await pilot.pause()
+        assert type(app.screen).__name__ == "HomeScreen"

@@ -52,6 +52,8 @@ class FtbApp(App[int]):
           if key != "?"),
         Binding("question_mark,f1", "go('help')", "Help"),
         Binding("q", "quit", "Quit"),
+        # in a text field, letters and numbers are text: the footer says how to get out
+        Binding("escape", "leave_field", "Leave field (then 1-9 switch screens)"),
         Binding("escape", "escape", "Leave field / cancel", show=False),
     ]
 
@@ -87,6 +89,19 @@ class FtbApp(App[int]):
 
     def action_go(self, mode: str) -> None:
         self.go(mode)
+
+    def _in_text_field(self) -> bool:
+        from textual.widgets import Input, TextArea
+
+        return isinstance(self.focused, Input | TextArea)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "leave_field":  # shown (and run) only while a text field has focus
+            return self._in_text_field()
+        return True
+
+    def action_leave_field(self) -> None:
+        self.screen.set_focus(None)
 
     def action_escape(self) -> None:
         """Leave a text field (so single keys navigate again), else cancel the screen's job."""
