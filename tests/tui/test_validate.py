@@ -48,6 +48,10 @@ async def test_report_jump_and_truncate(ctx, project):
         await settle(pilot)
         assert app.screen.report.over_limit == 0
         assert ctx.store.get_dataset("long").total_samples == 12
+        # the histogram follows the truncated lengths (its top was ~5,000 tokens)
+        top = max(s.token_count for s in ctx.store.iter_samples(
+            ctx.store.get_dataset("long").id))
+        assert f"{top:,}" in str(app.screen.query_one("#histogram").render())
         assert list((project / "memory" / "backups").glob("*fix*.db"))
 
 
