@@ -134,3 +134,36 @@ async def test_the_footer_says_how_to_leave_a_text_field(app):
         await pilot.press("1")  # number keys switch screens again
         await pilot.pause()
         assert type(app.screen).__name__ == "HomeScreen"
+
+
+async def test_a_flow_by_mouse_alone(app, ctx_with_data, project):
+    """Tabs, buttons, dialog buttons and table rows all answer clicks."""
+    from tui.helpers import settle, status_text
+
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        bar = str(app.screen.query_one("NavBar").render())
+        await pilot.click("NavBar", offset=(bar.index("4 Generate") + 2, 0))
+        await pilot.pause()
+        await pilot.click("#start")  # Generate (g)
+        await settle(pilot)
+        assert ctx_with_data.store.get_dataset("faq").total_samples == 16
+        await pilot.click("NavBar", offset=(bar.index("8 Export") + 2, 0))
+        await pilot.pause()
+        await pilot.click("#export")
+        await settle(pilot)
+        assert (project / "output_datasets" / "faq" / "dataset.jsonl").is_file()
+        assert "Export done" in status_text(app)
+        await pilot.click("NavBar", offset=(bar.index("1 Home") + 2, 0))
+        await pilot.pause()
+        # the cursor stayed on 'support' (now 2nd); a click on 'faq' (1st row) highlights it
+        await pilot.click("#datasets", offset=(4, 1))
+        await pilot.press("x")
+        await pilot.pause()
+        await pilot.click("#yes")  # the dialog's Delete button
+        await settle(pilot)
+        assert [d.name for d in ctx_with_data.store.list_datasets()] == ["support"]
+        # a click on the highlighted row opens it, as enter does
+        await pilot.click("#datasets", offset=(4, 1))
+        await settle(pilot)
+        assert app.current_mode == "review" and app.screen.loaded_name == "support"

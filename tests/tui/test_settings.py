@@ -68,3 +68,30 @@ async def test_keys_are_masked(project):
         svg = app.export_screenshot()
         assert secret not in svg and "abcdefgh" not in svg
     ctx.close()
+
+
+async def test_a_missing_free_prompt_is_created_and_system_prompts_are_edited(app, project):
+    from textual.widgets import Select
+
+    (project / "prompts" / "free_mode" / "prompt.txt").unlink()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("9")
+        await pilot.pause()
+        app.screen.query_one("#tabs").active = "tab-prompts"
+        await pilot.pause()
+        prompt = app.screen.query_one("#prompt", TextArea)
+        assert prompt.text == ""  # listed although missing, so it can be written here
+        prompt.text = "Write a refund question and its answer.\n"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert (project / "prompts" / "free_mode" / "prompt.txt").read_text() == \
+            "Write a refund question and its answer.\n"
+        app.screen.query_one("#prompt-file", Select).value = "system/create_mode.txt"
+        await pilot.pause()
+        assert prompt.text == "You write samples.\n"
+        prompt.text = "You write short, correct samples.\n"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert (project / "prompts" / "system" / "create_mode.txt").read_text() == \
+            "You write short, correct samples.\n"
+        assert "saved prompts/system/create_mode.txt" in status_text(app)
