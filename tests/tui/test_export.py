@@ -71,3 +71,10 @@ async def test_failed_validation_is_visible_in_the_table_at_120_columns(ctx, pro
         assert rows[3][:2] == ["generic/dataset.jsonl", "unchecked"]
         assert table.virtual_size.width <= table.scrollable_content_region.width, \
             "a column of the files written is off screen"
+        # the failed file has the cursor; enter says why it failed
+        assert table.cursor_row == 0 and app.focused is table
+        await pilot.press("enter")
+        await settle(pilot)
+        note = str(app.screen.query_one("#exp-note").render())
+        assert "Why it failed:" in note, status_text(app)
+        assert note.count("tokens") >= 2 and "line " in note  # the two over-limit samples

@@ -49,6 +49,30 @@ def export_formats() -> list[tuple[str, str]]:
     return [(f, f) for f in fmts]
 
 
+def file_errors(ctx: Any, path: str, fmt: str, dataset: str) -> list[str]:
+    """Why an exported file failed validation: its errors (the first 5), each with its fix.
+
+    The file is checked as the export checked it: against its format's provider, the
+    dataset's model when that provider is the dataset's target, else the provider's default.
+    """
+    from ftbuilder.services import export, validate
+
+    provider = export.FORMAT_PROVIDERS.get(fmt)
+    if provider is None:
+        return [f"no provider rules for the {fmt} format"]
+    ds = browse.dataset_or_none(ctx, dataset)
+    model = ds.model if ds and ds.provider == provider else export.default_model(provider).id
+    report = validate.validate_file(ctx, path, provider, model)
+    errors = [v for v in report.violations if v.severity == "error"
+              and (Path(path).name in export.TRAINING_FILES
+                   or v.code not in export.TRAINING_ONLY_CODES)]
+    lines = [f"{'file' if not v.line else f'line {v.line}'}: {v.message}"
+             + (f" ({v.fix})" if v.fix else "") for v in errors[:5]]
+    if len(errors) > 5:
+        lines.append(f"+{len(errors) - 5} more: `ftb validate {path}` lists them all")
+    return lines
+
+
 class ExportScreen(FtbScreen):
     MODE = "export"
     AUTO_FOCUS = "#formats"
@@ -59,6 +83,8 @@ class ExportScreen(FtbScreen):
     def __init__(self) -> None:
         super().__init__()
         self.cancel_token = None
+        self.notes: list[str] = []
+        self.failed: dict[str, tuple[str, str]] = {}
 
     def compose_body(self) -> ComposeResult:
         with Horizontal():
@@ -81,7 +107,7 @@ class ExportScreen(FtbScreen):
                 yield ProgressBar(id="progress", show_eta=False)
             with Vertical(id="exp-right"):
                 yield Label("Files written", classes="section")
-                yield DataTable(id="written", zebra_stripes=True)
+                yield DataTable(id="written", zebra_stripes=True, cursor_type="row")
                 yield Static(id="exp-note", classes="note", markup=False)
 
     def on_mount(self) -> None:
@@ -136,6 +162,7 @@ class ExportScreen(FtbScreen):
             return
         self.query_one("#written", DataTable).clear()
         self.notes: list[str] = []
+        self.failed: dict[str, tuple[str, str]] = {}  # path -> (format, dataset)
         self.all_ok = True
         self.query_one("#export", Button).disabled = True
         self.query_one("#cancel", Button).disabled = False
@@ -170,6 +197,10 @@ class ExportScreen(FtbScreen):
 
     @on(JobDone)
     def _done(self, event: JobDone) -> None:
+        if event.job == "why":
+            self.query_one("#exp-note", Static).update(
+                "\n".join(["Why it failed:", *event.result, "", *self.notes]))
+            return
         self.add_files(event.result)
         if self._queue:
             self._export_next()
@@ -179,7 +210,17 @@ class ExportScreen(FtbScreen):
             self.status("Export done: every file passes the target's validation.", "ok")
         else:
             self.status("Export done, but some files fail validation or skipped samples: "
-                        "see the table (6 Validate shows why).", "warn")
+                        "enter on a failed file says why.", "warn")
+            if self.failed:
+                t = self.query_one("#written", DataTable)
+                t.move_cursor(row=t.get_row_index(next(iter(self.failed))))
+                t.focus()
+
+    @on(DataTable.RowSelected, "#written")
+    def _why(self, event: DataTable.RowSelected) -> None:
+        path = str(event.row_key.value)
+        if path in self.failed:
+            self.start("why", file_errors, self.ctx, path, *self.failed[path])
 
     def short(self, path: str | Path) -> str:
         """A written file's path inside the dataset's export folder (e.g. openai/train.jsonl),
@@ -199,8 +240,10 @@ class ExportScreen(FtbScreen):
             if f.note:
                 notes.append(f"{self.short(f.path)}: {f.note}")
             status = "unchecked" if f.ok is None else f.validation
+            if f.ok is False:
+                self.failed[f.path] = (result.format, result.dataset)
             t.add_row(cell(self.short(f.path)), cell(status, tone), num(f.violations),
-                      num(f.warnings), num(f.examples), cell(human_size(f.bytes)))
+                      num(f.warnings), num(f.examples), cell(human_size(f.bytes)), key=f.path)
         for path in (result.metadata_csv, result.stats_json):
             if path:
                 t.add_row(cell(self.short(path)), cell("written", "muted"), cell(""), cell(""),
