@@ -29,7 +29,7 @@ async def test_export_target_format(app, project):
 async def test_two_formats_no_csv_other_folder(app, project):
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("8")
-        await pilot.pause()
+        await settle(pilot)  # the format list loads in a worker
         formats = app.screen.query_one("#formats", SelectionList)
         formats.select("generic")
         second = "generic"
@@ -47,6 +47,7 @@ async def test_two_formats_no_csv_other_folder(app, project):
 async def test_enter_in_the_destination_field_exports(app, project):
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("8")
+        await settle(pilot)
         await type_into(pilot, "#dest", "elsewhere")
         await pilot.press("enter")
         await settle(pilot)
@@ -61,7 +62,7 @@ async def test_failed_validation_is_visible_in_the_table_at_120_columns(ctx, pro
     app = create_app(ctx)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("8")
-        await pilot.pause()
+        await settle(pilot)  # the format list loads in a worker
         app.screen.query_one("#formats", SelectionList).select("generic")
         await pilot.press("ctrl+e")
         await settle(pilot)

@@ -29,9 +29,6 @@ SCREEN_CLASSES = {
 }
 
 
-WARM = ("export", "split", "validate", "ingest", "build")  # imported in the background
-
-
 def _factory(spec: str) -> Callable[[], Screen]:
     module, cls = spec.split(".")
 
@@ -78,19 +75,6 @@ class FtbApp(App[int]):
 
     def on_mount(self) -> None:
         cells.set_theme(self.current_theme)
-        self.set_timer(0.5, self._warm_up)
-
-    def _warm_up(self) -> None:
-        """Import the heavier services in a thread once Home shows: the first open of Export
-        imported datasketch and scipy on the UI thread (a 0.5 s freeze at 100,000 samples)."""
-        def work() -> None:
-            for name in WARM:
-                try:
-                    importlib.import_module(f"ftbuilder.services.{name}")
-                except Exception:  # a screen reports a missing service when it needs it
-                    logging.getLogger("ftbuilder.tui").debug("warm-up: %s not loaded", name)
-
-        self.run_worker(work, name="warm-up", thread=True, exit_on_error=False)
 
     def watch_theme(self) -> None:
         cells.set_theme(self.current_theme)

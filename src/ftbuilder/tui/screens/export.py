@@ -112,9 +112,9 @@ class ExportScreen(FtbScreen):
 
     def on_mount(self) -> None:
         c = self.ctx.settings.config
-        sel = self.query_one("#formats", SelectionList)
-        for i, (label, value) in enumerate(export_formats()):
-            sel.add_option((label, value, i == 0))
+        # the export service (and datasketch, scipy behind it) loads in a worker: importing it
+        # here froze the screen for 0.5 s the first time Export was opened
+        self.start("formats", export_formats)
         self.query_one("#dest", Input).value = c.output.dir
         self.query_one("#csv", Switch).value = c.output.include_csv
         self.query_one("#stats", Switch).value = c.output.include_stats
@@ -148,7 +148,9 @@ class ExportScreen(FtbScreen):
         if self.cancel_token is not None:  # an export is running
             return
         name = self.query_one("#dataset", Select).value
-        fmts = list(self.query_one("#formats", SelectionList).selected)
+        formats = self.query_one("#formats", SelectionList)
+        # the list is still loading: the default choice is the dataset's own format
+        fmts = list(formats.selected) if formats.option_count else ["target"]
         if not isinstance(name, str):
             self.fail("pick a dataset to export")
             return
@@ -197,6 +199,11 @@ class ExportScreen(FtbScreen):
 
     @on(JobDone)
     def _done(self, event: JobDone) -> None:
+        if event.job == "formats":
+            sel = self.query_one("#formats", SelectionList)
+            for i, (label, value) in enumerate(event.result):
+                sel.add_option((label, value, i == 0))
+            return
         if event.job == "why":
             self.query_one("#exp-note", Static).update(
                 "\n".join(["Why it failed:", *event.result, "", *self.notes]))
