@@ -182,6 +182,61 @@ def test_cancel_mid_build_keeps_samples_and_records_the_accounting(project, stub
     ctx.close()
 
 
+def _cancel_at(token, n):
+    def progress(p):
+        if p.stage == "generate" and p.done >= n:
+            token.cancel()
+    return progress
+
+
+def test_retry_after_a_cancel_finishes_the_build_to_its_size(project, stub):
+    # Ctrl-C says "ftb retry NAME resumes": the retry runs what was unfinished, then keeps
+    # going from the build's inputs until the dataset has the size asked, asking nothing twice
+    from ftbuilder.core.errors import Cancelled
+    from ftbuilder.core.progress import CancelToken
+
+    ctx = _ctx(project)
+    token = CancelToken()
+    stub.delay = 0.2
+    with pytest.raises(Cancelled):
+        build(ctx, _req(project, stub, size=40, concurrency=2), progress=_cancel_at(token, 6),
+              cancel=token)
+    had = ctx.store.get_dataset("gen").total_samples
+    assert 6 <= had < 40
+    stub.delay = 0
+    result = retry(ctx, "gen")
+    assert result.stats["resumed"] == "inputs"
+    assert result.samples_added == 40 - had
+    assert ctx.store.get_dataset("gen").total_samples == 40
+    questions = _user_questions(ctx, "gen")
+    assert len(questions) == len(set(questions)) == 40
+    assert max(stub.counts.values()) == 1  # no request body was sent twice
+    ctx.close()
+
+
+def test_retry_with_its_inputs_gone_runs_only_the_recorded_items(project, stub):
+    import shutil
+
+    from ftbuilder.core.errors import Cancelled
+    from ftbuilder.core.progress import CancelToken
+
+    ctx = _ctx(project)
+    token = CancelToken()
+    stub.delay = 0.2
+    with pytest.raises(Cancelled):
+        build(ctx, _req(project, stub, size=40, concurrency=2), progress=_cancel_at(token, 4),
+              cancel=token)
+    ds = ctx.store.get_dataset("gen")
+    unfinished = ctx.store.work_counts(ds.id).get("pending", 0)
+    shutil.rmtree(project / "input")
+    stub.total = 0
+    result = retry(ctx, "gen")
+    assert result.stats["resumed"] == "items"
+    assert stub.total == unfinished
+    assert ctx.store.work_counts(ds.id).get("pending", 0) == 0
+    ctx.close()
+
+
 def test_unusable_replies_are_accounted_as_the_requests_and_tokens_they_cost(project):
     # A model answering prose: every HTTP request (the client's own retries of bad JSON
     # included) is counted, with its tokens; the server saw exactly that many.

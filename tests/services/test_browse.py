@@ -8,6 +8,7 @@ import yaml
 from ftbuilder.core.errors import ConfigError, NotFoundError, UsageError
 from ftbuilder.core.types import Conversation, Message
 from ftbuilder.services import browse
+from ftbuilder.services.build import last_build
 from ftbuilder.services.context import open_context
 
 
@@ -135,4 +136,4 @@ def test_writer_status_names_the_model_that_writes(tmp_path):
 def test_resume_needs_a_build(ctx):
     with pytest.raises(NotFoundError):
         browse.resume_build(ctx, "d")  # imported, never built
-    assert browse.last_build(ctx, "d") is None
+    assert last_build(ctx, "d") is None

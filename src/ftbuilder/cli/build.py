@@ -1,4 +1,4 @@
-"""``ftb build`` (documents -> samples in a dataset) and ``ftb retry`` (re-run failed work)."""
+"""``ftb build`` (documents -> samples in a dataset) and ``ftb retry`` (resume an LLM build)."""
 
 from __future__ import annotations
 
@@ -49,6 +49,9 @@ def render_build(data: dict[str, Any]) -> str:
     gen = stats.get("generation") or {}
     if gen:
         parts.append("generation:\n" + key_values(_generation_lines(gen, data.get("name"))))
+    if stats.get("resumed") == "items":
+        parts.append("note: the build's inputs are no longer there, so only the work items "
+                     "recorded before ran again; build again with --input to add more")
     fallback = stats.get("identify_llm") or {}
     if fallback:
         parts.append("LLM fallback (documents no pattern could read):\n"
@@ -246,7 +249,11 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
                         "text found there word for word is kept (default: config "
                         "agent.identify.llm_fallback)")
 
-    r = add_command(sub, common, "retry", "re-run the failed or unfinished work of a build",
-                    run_retry, epilog="Only work items that failed or never finished run again; "
-                                      "finished ones come from the store.")
+    r = add_command(sub, common, "retry", "resume an LLM build: failed and unfinished work "
+                                          "runs again, then it continues to its size",
+                    run_retry, epilog="Work items that failed or never finished run again, then "
+                                      "the build continues from its inputs until the dataset "
+                                      "has the size asked (with its inputs gone, only the "
+                                      "recorded items run). Finished work is never asked "
+                                      "again.")
     r.add_argument("name", metavar="NAME", help="dataset name")

@@ -156,63 +156,30 @@ def writer_status(ctx: AppContext) -> WriterStatus:
                         c.embedded)
 
 
-def last_build(ctx: AppContext, name: str):  # -> BuildRequest | None
-    """The request of dataset ``name``'s last build (retries aside), rebuilt from its run and
-    the dataset's ``generation`` config (agent, concurrency, instruction); None if none.
-
-    Raises:
-        NotFoundError: no dataset of that name.
-    """
-    from ftbuilder.services.build import RUN_KIND, BuildRequest
-
-    ds = _dataset(ctx, name)
-    for (text,) in ctx.store.db.execute(
-            "SELECT params FROM runs WHERE dataset_id = ? AND kind = ? ORDER BY id DESC",
-            (ds.id, RUN_KIND)):
-        p = json.loads(text or "{}")
-        if p.get("retry") or not p.get("inputs"):
-            continue
-        gen = ds.config.get("generation") or {}
-        agent = gen.get("agent") or {}
-        return BuildRequest(p["mode"], p["inputs"], name, p["provider"], p["model"],
-                            p.get("size"), agent.get("provider"), agent.get("model"),
-                            agent.get("base_url"), gen.get("concurrency"),
-                            gen.get("instruction") or None)
-    return None
-
-
 def resume_build(ctx: AppContext, name: str, progress: ProgressFn | None = None,
                  cancel: CancelToken | None = None):  # -> BuildResult
     """Finish dataset ``name``'s interrupted build (cancelled, killed or failed).
 
-    LLM modes: the failed and unfinished work items are asked again (services.build.retry),
-    then the same build runs again until the dataset has the size asked: work done is not
-    repeated (done items are skipped, answers come from the cache). A retry alone stops at the
-    items recorded before the interruption, short of the size. Identify: the same build again
-    (conversations already in the dataset are dropped as duplicates).
+    LLM modes: services.build.retry (failed items run again, then the same build continues
+    until the dataset has the size asked; work done is not repeated). Identify: the same
+    build again (conversations already in the dataset are dropped as duplicates).
 
     Returns:
-        BuildResult of the build, its counts including the retried items'.
+        BuildResult of the run.
 
     Raises:
         NotFoundError: no dataset of that name, or no build of it to resume.
         Cancelled, ProviderError, FtbError: as for a build; work done before is kept.
     """
-    from ftbuilder.services.build import build, retry
+    from ftbuilder.services.build import build, last_build, retry
 
     req = last_build(ctx, name)
     if req is None:
         raise NotFoundError(f"dataset '{name}' has no build to resume",
                             "start one from Generate (g)")
-    ds = _dataset(ctx, name)
-    added = duplicates = 0
-    if ds.config.get("generation") and set(ctx.store.work_counts(ds.id)) - {"done"}:
-        first = retry(ctx, name, progress, cancel)
-        added, duplicates = first.samples_added, first.duplicates
-    result = build(ctx, req, progress, cancel)
-    result.samples_added += added
-    result.duplicates += duplicates
-    return result
+    if _dataset(ctx, name).config.get("generation"):
+        return retry(ctx, name, progress, cancel)
+    return build(ctx, req, progress, cancel)
 
 
 def sample_ids(ctx: AppContext, name: str, filters: SampleFilter | None = None) -> list[int]:

@@ -10,6 +10,7 @@ free) register their runners with :func:`register_runner`.
 
 from __future__ import annotations
 
+import json
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -266,7 +267,7 @@ def build(ctx: AppContext, req: BuildRequest, progress: ProgressFn | None = None
     check_llm_build(ctx, req.mode, {"provider": req.agent_provider, "model": req.agent_model,
                                     "base_url": req.base_url}, req.instruction)
     ds = _dataset(ctx, req, spec)
-    params = {"mode": req.mode, "inputs": [str(p) for p in req.input_paths],
+    params = {"mode": req.mode, "inputs": [str(Path(p).resolve()) for p in req.input_paths],
               "provider": req.provider, "model": spec.id, "size": req.size}
     run_id = ctx.store.start_run(RUN_KIND, ds.id, params)
     job = BuildJob(ctx, req, spec, ds, BuildResult(req.name, req.mode, run_id), progress, cancel)
@@ -287,9 +288,34 @@ def build(ctx: AppContext, req: BuildRequest, progress: ProgressFn | None = None
     return job.result
 
 
+def last_build(ctx: AppContext, name: str) -> BuildRequest | None:
+    """The request of dataset ``name``'s last build (retries aside), rebuilt from its run and
+    the dataset's ``generation`` config (agent, concurrency, instruction); None if none.
+
+    Raises:
+        NotFoundError: no dataset of that name.
+    """
+    ds = ctx.store.get_dataset(name)
+    for (text,) in ctx.store.db.execute(
+            "SELECT params FROM runs WHERE dataset_id = ? AND kind = ? ORDER BY id DESC",
+            (ds.id, RUN_KIND)):
+        p = json.loads(text or "{}")
+        if p.get("retry") or not p.get("inputs"):
+            continue
+        gen = ds.config.get("generation") or {}
+        agent = gen.get("agent") or {}
+        return BuildRequest(p["mode"], p["inputs"], name, p["provider"], p["model"],
+                            p.get("size"), agent.get("provider"), agent.get("model"),
+                            agent.get("base_url"), gen.get("concurrency"),
+                            gen.get("instruction") or None)
+    return None
+
+
 def retry(ctx: AppContext, name: str, progress: ProgressFn | None = None,
           cancel: CancelToken | None = None) -> BuildResult:
-    """Re-run the failed or unfinished LLM work of dataset ``name``.
+    """Resume the LLM build of dataset ``name``: failed items run again, unfinished ones run,
+    and the build continues from its inputs until the dataset has its size (see
+    :func:`~ftbuilder.services.generate.retry_generation`).
 
     Raises:
         NotFoundError: no dataset of that name.

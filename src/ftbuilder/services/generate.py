@@ -11,6 +11,7 @@ the build starts, so even a killed run can be retried.
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ftbuilder.agents.accounting import NOT_VERBATIM, TOO_SHORT
@@ -245,16 +246,21 @@ def run_hybrid(job: BuildJob) -> None:
 
 def retry_generation(ctx: AppContext, name: str, progress: ProgressFn | None = None,
                      cancel: CancelToken | None = None) -> BuildResult:
-    """Re-run the failed and unfinished work items of an LLM build of dataset ``name``.
+    """Resume an LLM build of dataset ``name``: its failed items run again, unfinished ones
+    run, and, while its inputs are still there, new work continues until the dataset holds
+    the build's size (a cancelled or killed build is finished this way). Finished items are
+    never asked again.
 
-    Returns a BuildResult (stats["generation"] holds the run's accounting).
+    Returns a BuildResult (stats["generation"] holds the run's accounting, ``reset_items``
+    how many failed items were set to run again, ``resumed`` "inputs" or "items": whether
+    new work could continue from the inputs or only the recorded items ran).
 
     Raises:
         NotFoundError: no dataset of that name.
         FtbError: the dataset was not built by an LLM mode (nothing to retry).
         Cancelled, ProviderError: as for a build.
     """
-    from ftbuilder.services.build import RUN_KIND, BuildResult
+    from ftbuilder.services.build import RUN_KIND, BuildResult, build, last_build
 
     ds = ctx.store.get_dataset(name)
     gen_conf = ds.config.get("generation")
@@ -263,6 +269,13 @@ def retry_generation(ctx: AppContext, name: str, progress: ProgressFn | None = N
                        f"run `ftb build --name {name}` again: existing samples are kept, "
                        "duplicates dropped")
     reset = ctx.store.reset_work(ds.id, ("failed",))
+    req = last_build(ctx, name)
+    if req is not None:
+        req.input_paths = [p for p in req.input_paths if Path(p).exists()]
+    if req is not None and req.input_paths:
+        result = build(ctx, req, progress, cancel)
+        result.stats.update(reset_items=reset, resumed="inputs")
+        return result
     mode = gen_conf["mode"]
     spec = get_model(ds.provider, ds.model)
     run_id = ctx.store.start_run(RUN_KIND, ds.id, {"mode": mode, "retry": True,
@@ -283,9 +296,8 @@ def retry_generation(ctx: AppContext, name: str, progress: ProgressFn | None = N
         raise
     result.samples_added = stats.samples_added
     result.duplicates = stats.failures.get("duplicate", 0)
-    result.stats = {"generation": stats.to_dict(), "reset_items": reset,
+    result.stats = {"generation": stats.to_dict(), "reset_items": reset, "resumed": "items",
                     "work_items": ctx.store.work_counts(ds.id),
                     "dataset_samples": ctx.store.get_dataset(name).total_samples}
     ctx.store.finish_run(run_id, "done", result.stats)
     return result
-
