@@ -84,3 +84,31 @@ def test_the_public_endpoint_gets_max_completion_tokens_others_max_tokens() -> N
             LLMRequest(messages=[{"role": "user", "content": "c"}], max_tokens=7))
     assert server.seen[0].body["max_tokens"] == 7
     assert OpenAIClient("m", api_key=KEY)._tokens_param == "max_completion_tokens"
+
+
+def test_a_200_answer_without_choices_is_bad_output_retried_then_one_clear_error() -> None:
+    # a proxy answering 200 with its own JSON (no choices): asked again, then a ProviderError
+    with StubServer(OpenAIProtocol(), KEY) as server:
+        for _ in range(3):
+            server.queue(Reply(200, body={"status": "ok", "note": "maintenance window"}))
+        client = OpenAIClient("m", api_key=KEY, base_url=server.url + "/v1", max_retries=1)
+        with pytest.raises(ProviderError) as info:
+            client.generate(LLMRequest(messages=[{"role": "user", "content": "c"}]))
+    assert info.value.kind == "bad_output" and "no choices" in info.value.message
+    assert len(server.seen) == 2 == client.stats.requests
+
+
+def test_the_body_on_the_wire_is_the_openai_chat_request() -> None:
+    with StubServer(OpenAIProtocol(), KEY) as server:
+        server.answer = '{"colour": "teal"}'
+        OpenAIClient("m", api_key=KEY, base_url=server.url + "/v1").generate(LLMRequest(
+            messages=[{"role": "user", "content": "c"}], system="Be brief.", max_tokens=9,
+            temperature=0.3, seed=4, stop=["\n\n"], json_schema=SCHEMA))
+    (seen,) = server.seen
+    assert seen.path == "/v1/chat/completions"
+    assert seen.headers.get("authorization") == f"Bearer {KEY}"
+    assert seen.body == {
+        "model": "m", "temperature": 0.3, "stop": ["\n\n"], "seed": 4, "max_tokens": 9,
+        "messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "c"}],
+        "response_format": {"type": "json_schema", "json_schema": {
+            "name": "output", "schema": SCHEMA, "strict": False}}}

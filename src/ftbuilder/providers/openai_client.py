@@ -58,50 +58,68 @@ class OpenAIClient(BackendClient):
                     "json_schema": {"name": "output", "schema": schema, "strict": False}}
         return {"type": "json_object", "schema": schema}
 
+    async def _post(self, sdk: Any, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        """POST ``body`` as it goes on the wire; the reply's JSON.
+
+        The SDK's documented request method (its auth, connection pool, timeouts and error
+        types): the typed ``create`` walks every parameter through its TypedDict transform
+        and builds pydantic models of the reply, about 1 ms of CPU per call here, which at
+        16 calls in flight is what separates 74% from over 80% of the ideal throughput.
+        """
+        data = await sdk.post(path, body=body, cast_to=object)
+        if not isinstance(data, dict):
+            raise MalformedReply(f"the server answered {type(data).__name__}, not a JSON object")
+        return data
+
     async def _attempt(self, sdk: Any, request: LLMRequest) -> LLMResponse:
-        common: dict[str, Any] = {"model": self.model, "temperature": request.temperature}
+        body: dict[str, Any] = {"model": self.model, "temperature": request.temperature}
         if request.stop:
-            common["stop"] = request.stop
+            body["stop"] = request.stop
         if request.seed is not None:
-            common["seed"] = request.seed
+            body["seed"] = request.seed
         if self.completion_style and request.prompt is not None:
-            prompt = f"{request.system}\n\n{request.prompt}" if request.system else request.prompt
-            extra = ({"grammar": json_schema_to_grammar(request.json_schema)}
-                     if request.json_schema else None)
-            r = await sdk.completions.create(prompt=prompt, max_tokens=request.max_tokens,
-                                             extra_body=extra, **common)
-            choice = r.choices[0]
-            return self._response(r, choice.text or "", choice.finish_reason)
-        common["messages"] = chat_messages(request)
-        common[self._tokens_param] = request.max_tokens
+            body["prompt"] = (f"{request.system}\n\n{request.prompt}" if request.system
+                              else request.prompt)
+            body["max_tokens"] = request.max_tokens
+            if request.json_schema:
+                body["grammar"] = json_schema_to_grammar(request.json_schema)
+            data = await self._post(sdk, "/completions", body)
+            choice = _first_choice(data)
+            return self._response(data, choice.get("text"), choice.get("finish_reason"))
+        body["messages"] = chat_messages(request)
+        body[self._tokens_param] = request.max_tokens
         schema = request.json_schema
-        if schema is None:
-            r = await sdk.chat.completions.create(**common)
-        else:
+        if schema is not None:
+            body["response_format"] = self._response_format(schema)
+        try:
+            data = await self._post(sdk, "/chat/completions", body)
+        except Exception as exc:
             import openai
 
-            try:
-                r = await sdk.chat.completions.create(
-                    response_format=self._response_format(schema), **common)
-            except openai.APIStatusError as exc:
-                # 400/422 from most servers; llama-cpp-python's server answers 500 naming
-                # the field it could not validate.
-                rejected = exc.status_code in (400, 422) or "response_format" in str(exc.message)
-                if self._json_mode != "json_schema" or not rejected:
-                    raise
-                self._json_mode = "json_object"  # this server has no json_schema mode
-                self.stats.requests += 1
-                r = await sdk.chat.completions.create(
-                    response_format=self._response_format(schema), **common)
-        choice = r.choices[0]
-        return self._response(r, choice.message.content or "", choice.finish_reason)
+            # 400/422 from most servers; llama-cpp-python's server answers 500 naming the
+            # field it could not validate.
+            if (schema is None or self._json_mode != "json_schema"
+                    or not isinstance(exc, openai.APIStatusError)
+                    or not (exc.status_code in (400, 422)
+                            or "response_format" in str(exc.message))):
+                raise
+            self._json_mode = "json_object"  # this server has no json_schema mode
+            self.stats.requests += 1
+            body["response_format"] = self._response_format(schema)
+            data = await self._post(sdk, "/chat/completions", body)
+        choice = _first_choice(data)
+        message = choice.get("message")
+        text = message.get("content") if isinstance(message, dict) else None
+        return self._response(data, text, choice.get("finish_reason"))
 
-    def _response(self, r: Any, text: str, finish: str | None) -> LLMResponse:
-        usage = getattr(r, "usage", None)
+    def _response(self, data: dict[str, Any], text: Any, finish: Any) -> LLMResponse:
+        usage = data.get("usage")
+        usage = usage if isinstance(usage, dict) else {}
         return LLMResponse(
-            text=text, model=getattr(r, "model", "") or self.model, finish_reason=finish or "",
-            prompt_tokens=getattr(usage, "prompt_tokens", 0) or 0,
-            completion_tokens=getattr(usage, "completion_tokens", 0) or 0,
+            text=text if isinstance(text, str) else "",
+            model=str(data.get("model") or self.model), finish_reason=str(finish or ""),
+            prompt_tokens=_int(usage.get("prompt_tokens")),
+            completion_tokens=_int(usage.get("completion_tokens")),
         )
 
     def _classify(self, exc: Exception) -> Failure | None:
@@ -115,4 +133,22 @@ class OpenAIClient(BackendClient):
             return status_failure(exc.status_code, exc.response.headers, str(exc.message))
         if isinstance(exc, openai.OpenAIError):
             return Failure("other", detail=str(exc))
+        if isinstance(exc, MalformedReply):
+            return Failure("bad_output", detail=str(exc))
         return None
+
+
+class MalformedReply(Exception):
+    """A 200 answer that is not a chat/completion object (a proxy's error page, say)."""
+
+
+def _first_choice(data: dict[str, Any]) -> dict[str, Any]:
+    choices = data.get("choices")
+    if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
+        raise MalformedReply("the server's answer has no choices: "
+                             + json.dumps(data, ensure_ascii=False)[:120])
+    return choices[0]
+
+
+def _int(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
