@@ -40,3 +40,20 @@ def test_a_public_endpoint_keeps_the_plain_key() -> None:
     request = LLMRequest(prompt="x")
     client = CachedClient(OpenAIClient("gpt-4o-mini"), Store(":memory:"))
     assert client.key(request) == cache_key("openai", "gpt-4o-mini", request)
+
+
+def test_without_write_through_replies_wait_for_the_owner_and_are_still_served() -> None:
+    store = Store(":memory:")
+    request = LLMRequest(messages=[{"role": "user", "content": "Hello?"}], seed=1)
+    with ChatStub() as stub:
+        client = CachedClient(OpenAIClient("local", backend="llama", base_url=stub.url), store,
+                              write_through=False)
+        text = _ask(client, request)
+        key = client.key(request)
+        assert store.cache_get(key) is None  # not written by the client
+        assert _ask(client, request) == text and stub.total == 1  # served from memory
+        (row,) = client.take_unsaved()
+        assert row[0] == key and row[3] == text and client.unsaved == {}
+        store.cache_put(*row)  # the owner writes it (the runner: with the item's samples)
+        assert store.cache_get(key) == (text, row[4], row[5])
+    store.close()

@@ -182,3 +182,28 @@ def test_backups_rotate_keeping_the_newest_five(tmp_path: Path) -> None:
         newest = sqlite3.connect(made[-1])
         assert newest.execute("SELECT COUNT(*) FROM samples").fetchone()[0] == BACKUPS_KEPT + 3
         newest.close()
+
+
+def test_commit_work_writes_registrations_cache_and_totals_in_one_transaction(
+        tmp_path: Path) -> None:
+    store = Store(tmp_path / "s.db")
+    ds = store.create_dataset("w", "openai", "gpt-4o-mini-2024-07-18", "create")
+    first = Conversation([Message("user", "Q1?"), Message("assistant", "A1.")], token_count=7)
+    again = Conversation([Message("user", "Q1?"), Message("assistant", "A1.")], token_count=7)
+    second = Conversation([Message("user", "Q2?"), Message("assistant", "A2.")], token_count=5)
+    row = ("h1", "openai", "m", '{"conversations": []}', 100, 40)
+    assert store.commit_work(ds.id, "a", [first], {"chunk": 0}, register=[("b", {"chunk": 1})],
+                             cache=[row]) == (1, 0)
+    assert store.commit_work(ds.id, "b", [again, second], {"chunk": 1}) == (1, 1)
+    info = store.get_dataset("w")
+    assert (info.total_samples, info.total_tokens) == (2, 12)  # = a recount of the samples
+    assert store.cache_get("h1") == ('{"conversations": []}', 100, 40)
+    assert store.work_states(ds.id) == {"a": ("done", 1), "b": ("done", 1)}
+    # a commit that fails (no such dataset: a foreign key) leaves none of it behind
+    bad = Conversation([Message("user", "Q3?"), Message("assistant", "A3.")])
+    with pytest.raises(sqlite3.IntegrityError):
+        store.commit_work(ds.id + 99, "c", [bad], {}, register=[("d", {})],
+                          cache=[("h2", "openai", "m", "x", 1, 1)])
+    assert store.cache_get("h2") is None
+    assert "d" not in store.work_states(ds.id + 99)
+    store.close()

@@ -5,17 +5,20 @@ works on; tasks are (chunk, variant) pairs visited round by round until the data
 ``target`` samples of the generator's scope. ``concurrency`` workers share one event loop,
 one store connection and one HTTP client. Each task:
 
-1. is registered as a pending work item (``work_items``), unless already known;
+1. is registered as a pending work item (``work_items``), unless already known: in the
+   next transaction the run commits (any item's), not one of its own;
 2. asks the LLM through the response cache (a resumed run repeats no call) and the
-   per-backend rate limiter;
+   per-backend rate limiter; a new reply is written to the cache in the same transaction
+   as the item's result (a reply is never committed apart from what was made of it);
 3. parses the reply tolerantly; an unusable reply is asked again with another seed, at most
    ``1 + system.max_retries`` times (chat backends already retry bad JSON themselves: 2);
 4. drops conversations that repeat a question already in the dataset or exceed the target
    model's token limit, caps them at what the target still needs, and commits them together
    with the item's "done" status in ONE transaction.
 
-A killed run therefore resumes exactly: done items are skipped, in-flight ones are answered
-from the cache. Failures are counted by reason; items that failed are re-run by ``ftb retry``.
+A killed run therefore resumes exactly: done items are skipped and their replies are in the
+cache; in-flight ones are asked again (their replies were not committed with anything).
+Failures are counted by reason; items that failed are re-run by ``ftb retry``.
 A weak model gives fewer samples: a long streak of tasks adding nothing stops the run, and
 a streak of backend errors aborts it with the backend's message.
 """
@@ -166,6 +169,7 @@ class _Run:
         self._last_report = 0.0
         self._warm: asyncio.Task[None] | None = None
         self.usage = _Usage(client)
+        self.unregistered: list[tuple[str, dict[str, Any]]] = []  # pending, not yet written
 
     # --- which tasks, in what order ------------------------------------------------------------
     def _tasks(self) -> Iterator[Task]:
@@ -260,11 +264,10 @@ class _Run:
         return response
 
     async def _process(self, task: Task) -> int:
-        ds = self.job.dataset_id
         payload = task.to_payload()
         _, prior = self.states.get(task.key, ("", 0))
         if task.key not in self.states:
-            self.store.add_work_items(ds, [(task.key, payload)])
+            self.unregistered.append((task.key, payload))
             self.states[task.key] = ("pending", 0)
         reason = ""
         for i in range(self.max_attempts):
@@ -316,8 +319,10 @@ class _Run:
 
     def _finish(self, task: Task, payload: dict[str, Any], convs: list[Conversation],
                 status: str, error: str) -> int:
+        register, self.unregistered = self.unregistered, []
         added, dup = self.store.commit_work(self.job.dataset_id, task.key, convs, payload,
-                                            status, error)
+                                            status, error, register=register,
+                                            cache=self.client.take_unsaved())
         self.states[task.key] = (status, self.states.get(task.key, ("", 0))[1] + 1)
         self.stats.failures[DUPLICATE] += dup
         self.stats.samples_added += added
@@ -366,6 +371,10 @@ class _Run:
             results = await asyncio.gather(*workers, return_exceptions=True)
         finally:
             watcher.cancel()
+            # items cut short by a cancel stay pending, replies not yet committed are kept
+            self.store.add_work_items(self.job.dataset_id, self.unregistered,
+                                      cache=self.client.take_unsaved())
+            self.unregistered = []
             self.usage.sync(self.stats, None)  # calls cut short by a cancel count too
             await self.client.aclose()
             if not self._warm.done():
@@ -397,7 +406,8 @@ def run_job(store: Store, client: LLMClient, job: Job, opts: RunOptions | None =
         Cancelled: ``cancel`` was set; everything committed so far is kept.
         ProviderError: the backend failed many calls in a row (its message and hint).
     """
-    cached = client if isinstance(client, CachedClient) else CachedClient(client, store)
+    cached = client if isinstance(client, CachedClient) else CachedClient(
+        client, store, write_through=False)
     if cancel is not None:
         cancel.check()
 

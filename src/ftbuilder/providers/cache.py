@@ -7,6 +7,11 @@ once, ever. Storage is anything with
 ``cache_get(key)`` and ``cache_put(...)`` (the store's ``llm_cache`` table in practice;
 providers do not import the store). Identical requests in flight at the same time share one
 call.
+
+``write_through=False`` keeps new replies in :attr:`CachedClient.unsaved` (still answered
+from there) until the owner takes them with :meth:`CachedClient.take_unsaved` and writes
+them in its own transaction: the agents' runner commits a reply together with the samples
+made from it, one transaction per item instead of two.
 """
 
 from __future__ import annotations
@@ -17,6 +22,9 @@ import json
 from typing import Protocol
 
 from ftbuilder.providers.base import LLMClient, LLMRequest, LLMResponse
+
+# (key, backend, model, response text, prompt tokens, completion tokens): cache_put's arguments
+CacheRow = tuple[str, str, str, str, int, int]
 
 
 class CacheBackend(Protocol):
@@ -41,11 +49,13 @@ class CachedClient(LLMClient):
     ``hits`` and ``misses`` count what happened; a miss is one real call to ``inner``.
     """
 
-    def __init__(self, inner: LLMClient, cache: CacheBackend) -> None:
+    def __init__(self, inner: LLMClient, cache: CacheBackend, write_through: bool = True) -> None:
         super().__init__(inner.model)
         self.inner = inner
         self.backend = inner.backend
         self.cache = cache
+        self.write_through = write_through
+        self.unsaved: dict[str, CacheRow] = {}
         self.hits = 0
         self.misses = 0
         self._inflight: dict[str, asyncio.Future[LLMResponse]] = {}
@@ -55,9 +65,20 @@ class CachedClient(LLMClient):
         endpoint = "" if url == getattr(self.inner, "default_base_url", "") else url
         return cache_key(self.inner.backend, self.inner.model, request, endpoint)
 
+    def _get(self, key: str) -> tuple[str, int, int] | None:
+        row = self.unsaved.get(key)
+        return row[3:] if row is not None else self.cache.cache_get(key)
+
+    def take_unsaved(self) -> list[CacheRow]:
+        """The replies not written yet (``write_through=False``), as rows for ``cache_put``;
+        the caller now owns writing them."""
+        rows = list(self.unsaved.values())
+        self.unsaved.clear()
+        return rows
+
     def lookup(self, request: LLMRequest) -> LLMResponse | None:
         """The cached reply to ``request``, without calling the backend."""
-        found = self.cache.cache_get(self.key(request))
+        found = self._get(self.key(request))
         if found is None:
             return None
         text, pt, ct = found
@@ -65,7 +86,7 @@ class CachedClient(LLMClient):
 
     async def agenerate(self, request: LLMRequest) -> LLMResponse:
         key = self.key(request)
-        found = self.cache.cache_get(key)
+        found = self._get(key)
         if found is not None:
             self.hits += 1
             text, pt, ct = found
@@ -81,8 +102,12 @@ class CachedClient(LLMClient):
         try:
             self.misses += 1
             response = await self.inner.agenerate(request)
-            self.cache.cache_put(key, self.inner.backend, self.inner.model, response.text,
-                                 response.prompt_tokens, response.completion_tokens)
+            row: CacheRow = (key, self.inner.backend, self.inner.model, response.text,
+                             response.prompt_tokens, response.completion_tokens)
+            if self.write_through:
+                self.cache.cache_put(*row)
+            else:
+                self.unsaved[key] = row
             fut.set_result(response)
             return response
         except BaseException as e:

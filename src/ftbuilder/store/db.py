@@ -9,7 +9,7 @@ import json
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -144,13 +144,14 @@ class Store:
         Returns (added, duplicates). Sets ``id`` on the added conversations.
         """
         with self._lock, self.db:
-            added, dup = self._insert_samples_nolock(dataset_id, samples, hashes)
+            added, dup, _ = self._insert_samples_nolock(dataset_id, samples, hashes)
             self._refresh_totals_nolock(dataset_id)
         return added, dup
 
     def _insert_samples_nolock(self, dataset_id: int, samples: Iterable[Conversation],
-                               hashes: Iterable[str] | None = None) -> tuple[int, int]:
-        added = dup = 0
+                               hashes: Iterable[str] | None = None) -> tuple[int, int, int]:
+        """(added, duplicates, tokens of the added samples)."""
+        added = dup = tokens = 0
         cur = self.db.cursor()
         given = iter(hashes) if hashes is not None else None
         for c in samples:
@@ -165,10 +166,11 @@ class Store:
             )
             if cur.rowcount:
                 added += 1
+                tokens += c.token_count or 0
                 c.id = cur.lastrowid
             else:
                 dup += 1
-        return added, dup
+        return added, dup, tokens
 
     def _refresh_totals_nolock(self, dataset_id: int) -> None:
         self.db.execute(
@@ -349,13 +351,23 @@ class Store:
         return out
 
     # --- LLM work items and response cache (agents/runner.py, providers/cache.py) ---------
-    def add_work_items(self, dataset_id: int, items: Iterable[tuple[str, dict[str, Any]]]) -> int:
-        """Register (key, payload) work items as pending; known keys are left as they are."""
+    def add_work_items(self, dataset_id: int, items: Iterable[tuple[str, dict[str, Any]]],
+                       cache: Iterable[Sequence[Any]] = ()) -> int:
+        """Register (key, payload) work items as pending; known keys are left as they are.
+
+        ``cache``: LLM replies to write in the same transaction (rows of :meth:`cache_put`'s
+        arguments). Returns how many items were new.
+        """
         with self._lock, self.db:
-            cur = self.db.executemany(
-                "INSERT OR IGNORE INTO work_items (dataset_id, key, payload) VALUES (?,?,?)",
-                ((dataset_id, k, json.dumps(p, ensure_ascii=False)) for k, p in items))
-            return cur.rowcount
+            n = self._register_nolock(dataset_id, items)
+            self._cache_put_nolock(cache)
+        return n
+
+    def _register_nolock(self, dataset_id: int,
+                         items: Iterable[tuple[str, dict[str, Any]]]) -> int:
+        return self.db.executemany(
+            "INSERT OR IGNORE INTO work_items (dataset_id, key, payload) VALUES (?,?,?)",
+            ((dataset_id, k, json.dumps(p, ensure_ascii=False)) for k, p in items)).rowcount
 
     def work_states(self, dataset_id: int) -> dict[str, tuple[str, int]]:
         """key -> (status, attempts) of every work item of a dataset."""
@@ -376,14 +388,19 @@ class Store:
 
     def commit_work(self, dataset_id: int, key: str, samples: Iterable[Conversation],
                     payload: dict[str, Any] | None = None, status: str = "done",
-                    error: str = "") -> tuple[int, int]:
+                    error: str = "", register: Iterable[tuple[str, dict[str, Any]]] = (),
+                    cache: Iterable[Sequence[Any]] = ()) -> tuple[int, int]:
         """Add a work item's samples and record its outcome in ONE transaction.
 
         A run killed at any point leaves either both (samples and status) or neither.
+        ``register`` (other items to record as pending) and ``cache`` (LLM replies, rows of
+        :meth:`cache_put`'s arguments) are written in the same transaction.
         Returns (added, duplicates) like :meth:`add_samples`.
         """
         with self._lock, self.db:
-            added, dup = self._insert_samples_nolock(dataset_id, samples)
+            self._register_nolock(dataset_id, register)
+            self._cache_put_nolock(cache)
+            added, dup, tokens = self._insert_samples_nolock(dataset_id, samples)
             self.db.execute(
                 "INSERT INTO work_items (dataset_id, key, payload, status, attempts, error, "
                 "samples) VALUES (?,?,?,?,1,?,?) ON CONFLICT(dataset_id, key) DO UPDATE SET "
@@ -392,8 +409,11 @@ class Store:
                 "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')",
                 (dataset_id, key, json.dumps(payload or {}, ensure_ascii=False), status, error,
                  added))
-            if added:
-                self._refresh_totals_nolock(dataset_id)
+            if added:  # by what was added: a recount scans the whole dataset every item
+                self.db.execute(
+                    "UPDATE datasets SET total_samples = total_samples + ?, total_tokens = "
+                    "total_tokens + ? WHERE id = ?",
+                    (added, tokens, dataset_id))
         return added, dup
 
     def reset_work(self, dataset_id: int, statuses: Iterable[str] = ("failed",)) -> int:
@@ -444,10 +464,13 @@ class Store:
     def cache_put(self, key: str, backend: str, model: str, response: str,
                   prompt_tokens: int = 0, completion_tokens: int = 0) -> None:
         with self._lock, self.db:
-            self.db.execute(
-                "INSERT OR REPLACE INTO llm_cache (key, backend, model, response, prompt_tokens, "
-                "completion_tokens) VALUES (?,?,?,?,?,?)",
-                (key, backend, model, response, prompt_tokens, completion_tokens))
+            self._cache_put_nolock([(key, backend, model, response, prompt_tokens,
+                                     completion_tokens)])
+
+    def _cache_put_nolock(self, rows: Iterable[Sequence[Any]]) -> None:
+        self.db.executemany(
+            "INSERT OR REPLACE INTO llm_cache (key, backend, model, response, prompt_tokens, "
+            "completion_tokens) VALUES (?,?,?,?,?,?)", rows)
 
     # --- backups ----------------------------------------------------------------------------
     def backup(self, dest_dir: str | Path | None = None, keep: int = BACKUPS_KEPT,
