@@ -91,4 +91,12 @@ class GoogleClient(BackendClient):
             return Failure("timeout", detail=str(exc))
         if isinstance(exc, httpx2.TransportError):
             return Failure("connection", detail=str(exc) or type(exc).__name__)
+        # google-genai's async calls go through aiohttp whenever it is installed (it is: the
+        # OpenAI client's transport), and its errors are aiohttp's and asyncio's
+        if isinstance(exc, TimeoutError):
+            return Failure("timeout", detail=str(exc) or "no answer in time")
+        import aiohttp
+
+        if isinstance(exc, aiohttp.ClientError):
+            return Failure("connection", detail=str(exc) or type(exc).__name__)
         return None

@@ -8,7 +8,9 @@ server): a request with ``prompt`` goes to /v1/completions, JSON through a GBNF 
 
 from __future__ import annotations
 
+import functools
 import json
+import ssl
 from typing import Any
 
 from ftbuilder.providers.base import LLMRequest, LLMResponse
@@ -16,6 +18,19 @@ from ftbuilder.providers.common import BackendClient, chat_messages, status_fail
 from ftbuilder.providers.retry import Failure
 
 OPENAI_URL = "https://api.openai.com/v1"
+
+
+@functools.cache
+def tls_context() -> ssl.SSLContext:
+    """The HTTP library's default TLS context (system CAs, SSL_CERT_FILE honoured), made once
+    per process: loading the CA bundle takes ~26 ms, and a client is made per run and per
+    event loop (each sync call)."""
+    try:
+        import httpx2 as httpx
+    except ImportError:  # an SDK release on plain httpx
+        import httpx  # type: ignore[no-redef]
+
+    return httpx.create_ssl_context()
 
 
 def json_schema_to_grammar(schema: dict[str, Any]) -> str:
@@ -47,10 +62,14 @@ class OpenAIClient(BackendClient):
                               else "max_tokens")
 
     def _make_sdk(self) -> Any:
-        from openai import AsyncOpenAI
+        # aiohttp as the SDK's transport: the SDK's documented choice "for improved
+        # concurrency performance" (0.7 instead of 1.3 ms of CPU per request here)
+        from openai import AsyncOpenAI, DefaultAioHttpClient
 
         return AsyncOpenAI(api_key=self._api_key or "no-key", base_url=self.base_url,
-                           timeout=self.timeout, max_retries=0)
+                           timeout=self.timeout, max_retries=0,
+                           http_client=DefaultAioHttpClient(timeout=self.timeout,
+                                                            verify=tls_context()))
 
     def _response_format(self, schema: dict[str, Any]) -> dict[str, Any]:
         if self._json_mode == "json_schema":
@@ -125,8 +144,10 @@ class OpenAIClient(BackendClient):
     def _classify(self, exc: Exception) -> Failure | None:
         import openai
 
-        if isinstance(exc, openai.APITimeoutError):
+        if isinstance(exc, openai.APITimeoutError) and not _refused(exc):
             return Failure("timeout", detail=str(exc))
+        if isinstance(exc, openai.APITimeoutError):  # aiohttp's refusal, mapped as a timeout
+            return Failure("connection", detail=str(_refused(exc)))
         if isinstance(exc, openai.APIConnectionError):
             return Failure("connection", detail=str(exc))
         if isinstance(exc, openai.APIStatusError):
@@ -136,6 +157,19 @@ class OpenAIClient(BackendClient):
         if isinstance(exc, MalformedReply):
             return Failure("bad_output", detail=str(exc))
         return None
+
+
+def _refused(exc: BaseException) -> BaseException | None:
+    """The connection error under ``exc``, if any: the SDK's aiohttp transport reports a
+    refused connection (aiohttp's ClientConnectorError) as a connect *timeout*."""
+    import aiohttp
+
+    seen: BaseException | None = exc
+    for _ in range(8):
+        seen = seen.__cause__ or seen.__context__ if seen is not None else None
+        if isinstance(seen, (aiohttp.ClientConnectorError, ConnectionRefusedError)):
+            return seen
+    return None
 
 
 class MalformedReply(Exception):
