@@ -112,3 +112,14 @@ def test_the_body_on_the_wire_is_the_openai_chat_request() -> None:
         "messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "c"}],
         "response_format": {"type": "json_schema", "json_schema": {
             "name": "output", "schema": SCHEMA, "strict": False}}}
+
+
+def test_one_verifying_tls_context_per_process() -> None:
+    import ssl
+
+    from ftbuilder.providers.openai_client import tls_context
+
+    ctx = tls_context()
+    assert ctx is tls_context()  # the CA bundle is loaded once, not per client
+    assert ctx.verify_mode == ssl.CERT_REQUIRED and ctx.check_hostname
+    assert ctx.cert_store_stats()["x509_ca"] > 0
