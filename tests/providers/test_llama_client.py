@@ -124,3 +124,29 @@ def test_loading_the_model_prints_nothing_on_the_terminal(embedded_gguf: Path) -
     debug = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                            timeout=120, env={**env, "FTB_DEBUG": "1"})
     assert "llama" in debug.stderr  # FTB_DEBUG=1 shows llama.cpp's own lines
+
+
+def test_cancel_stops_the_generation_in_flight_and_the_queued_ones(client: LlamaClient) -> None:
+    # four long generations queued on the one model; cancelling returns in a moment instead
+    # of after all of them (the worker threads stop at the next token or never start)
+    import time
+
+    request = LLMRequest(prompt="Once upon a time", max_tokens=400, temperature=0.8, seed=3,
+                         stop=["\u2603"])
+
+    async def run() -> float:
+        tasks = [asyncio.create_task(client.agenerate(request)) for _ in range(4)]
+        await asyncio.sleep(1.0)
+        started = time.monotonic()
+        for t in tasks:
+            t.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        return started
+
+    t0 = time.monotonic()
+    started = asyncio.run(run())  # asyncio.run waits for the worker threads to end
+    assert time.monotonic() - started < 1.5
+    assert time.monotonic() - t0 < 3.0
+    after = client.generate(LLMRequest(prompt=FEW_SHOT, max_tokens=8, temperature=0,
+                                       stop=["\n"]))
+    assert after.text.strip() == "Paris"  # the model is usable after a cancel

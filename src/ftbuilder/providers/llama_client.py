@@ -19,7 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from ftbuilder.core.errors import FtbError
+from ftbuilder.core.errors import Cancelled, FtbError
 from ftbuilder.providers.base import LLMRequest, LLMResponse
 from ftbuilder.providers.common import BackendClient, chat_messages
 from ftbuilder.providers.retry import Failure
@@ -133,16 +133,31 @@ class LlamaClient(BackendClient):
         return None  # shared by every client of this process: kept loaded
 
     async def _attempt(self, sdk: Any, request: LLMRequest) -> LLMResponse:
-        return await asyncio.to_thread(self._run, request)
+        stop = threading.Event()
+        try:
+            return await asyncio.to_thread(self._run, request, stop)
+        except asyncio.CancelledError:
+            # the worker thread cannot be killed: it stops at the next token (or, waiting
+            # for the model, does not start), so a cancelled run ends in a moment instead
+            # of after every queued generation
+            stop.set()
+            raise
 
-    def _run(self, request: LLMRequest) -> LLMResponse:
+    def _run(self, request: LLMRequest, stop: threading.Event | None = None) -> LLMResponse:
+        from llama_cpp import StoppingCriteriaList
+
+        stop = stop or threading.Event()
         llm, lock = load_model(self.model_path, self.n_ctx, self.n_threads)
         common: dict[str, Any] = {"max_tokens": request.max_tokens,
-                                  "temperature": request.temperature, "stop": request.stop}
+                                  "temperature": request.temperature, "stop": request.stop,
+                                  "stopping_criteria": StoppingCriteriaList(
+                                      [lambda _ids, _logits: stop.is_set()])}
         if request.seed is not None:
             common["seed"] = request.seed
         templated = "tokenizer.chat_template" in llm.metadata
         with lock:
+            if stop.is_set():
+                raise Cancelled("the generation was cancelled before it started")
             if request.prompt is None and templated:
                 if request.json_schema is not None:
                     common["response_format"] = {"type": "json_object",
