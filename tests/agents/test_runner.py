@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-import time
 
 import pytest
 
@@ -175,21 +173,9 @@ def test_accounting_and_cost(env):
     assert "unverified price" in stats.line()
 
 
-def test_rate_limiter_spaces_requests_beyond_the_budget():
-    async def main() -> float:
-        limiter = RateLimiter(rpm=60)
-        t0 = time.monotonic()
-        for _ in range(62):
-            await limiter.acquire()
-        return time.monotonic() - t0
-
-    assert asyncio.run(main()) >= 1.5
-    assert not RateLimiter().active
-
-
 def test_runner_honours_the_rate_limiter(env):
     store, ds, settings = env
     client = ScriptedClient(lambda req, i: conversations_json(f"x{i}", n=1))
     stats = _run(store, ds, settings, client, 3, concurrency=4,
-                 limiter=RateLimiter(rpm=60, tpm=100000))
+                 limiter=RateLimiter(rpm=600, tpm=100000))
     assert stats.samples_added == 3

@@ -4,11 +4,26 @@ Two leaky buckets (aiolimiter) per backend: one request per call, and the call's
 tokens of a reply are known only after it, so a call takes its prompt estimate up front and
 :meth:`RateLimiter.settle` charges the rest afterwards; that wait delays the worker's next
 call, which is the back-pressure the limit asks for. A limit of 0 is no limit.
+
+A bucket holds one second's share of the minute's budget, not the whole minute: a bucket of
+``rpm`` would let a run start with ``rpm`` requests at once and then leak ``rpm`` more
+within its first minute, twice the limit the provider counts (and answers with 429s).
 """
 
 from __future__ import annotations
 
+import math
+
 from aiolimiter import AsyncLimiter
+
+
+def per_minute(limit: int) -> AsyncLimiter | None:
+    """A bucket letting ``limit`` per minute through, at most a second's share at once
+    (and at least 1): over any minute, at most ``limit`` plus that share."""
+    if limit <= 0:
+        return None
+    burst = max(1, math.ceil(limit / 60))
+    return AsyncLimiter(burst, 60 * burst / limit)
 
 
 class RateLimiter:
@@ -17,8 +32,8 @@ class RateLimiter:
     def __init__(self, rpm: int = 0, tpm: int = 0) -> None:
         self.rpm = rpm
         self.tpm = tpm
-        self._requests = AsyncLimiter(rpm, 60) if rpm > 0 else None
-        self._tokens = AsyncLimiter(tpm, 60) if tpm > 0 else None
+        self._requests = per_minute(rpm)
+        self._tokens = per_minute(tpm)
 
     @property
     def active(self) -> bool:
@@ -27,9 +42,9 @@ class RateLimiter:
     async def _take_tokens(self, n: int) -> None:
         if self._tokens is None or n <= 0:
             return
-        # a single call larger than the whole budget waits for a full minute's budget
+        # taken a bucket at a time: a call larger than the bucket waits for its share
         while n > 0:
-            part = min(n, self.tpm)
+            part = min(n, self._tokens.max_rate)
             await self._tokens.acquire(part)
             n -= part
 
