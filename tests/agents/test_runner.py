@@ -111,6 +111,28 @@ def test_a_weak_model_gives_fewer_samples_not_a_crash_or_a_retry_storm(env):
     assert store.work_counts(ds.id) == {"failed": stats.items_failed}
 
 
+def test_a_model_that_never_writes_json_stops_soon_however_many_chunks(env):
+    # 300 chunks: the streak of tasks adding nothing would allow 300 of them (up to 600
+    # calls); items with no usable reply at all stop the run after max(8, 2 * concurrency)
+    store, ds, settings = env
+    client = ScriptedClient(lambda req, i: "Sure! Here are some great questions about refunds.")
+    stats = _run(store, ds, settings, client, 300, chunks=_chunks(300), concurrency=4)
+    assert stats.samples_added == 0
+    assert "no usable reply" in stats.stopped and "instruction-tuned" in stats.stopped
+    assert 8 <= stats.items_failed <= 8 + 4  # the streak, plus what was in flight
+    assert len(client.calls) <= 2 * stats.items_failed
+
+
+def test_usable_replies_reset_the_unusable_streak(env):
+    # every third reply is prose: the run is not stopped by the scattered failures
+    store, ds, settings = env
+    client = ScriptedClient(lambda req, i: "prose" if i % 3 == 0
+                            else conversations_json(f"u{i}", n=1))
+    stats = _run(store, ds, settings, client, 40, chunks=_chunks(60), concurrency=2)
+    assert stats.samples_added == 40 and stats.stopped == "target reached"
+    assert stats.failures["invalid_json"] >= 10
+
+
 def test_failures_are_counted_by_reason(env):
     store, ds, settings = env
     tiny = ModelSpec("openai", "tiny", "openai", "o200k_base", max_tokens_per_example=60)

@@ -19,8 +19,10 @@ one store connection and one HTTP client. Each task:
 A killed run therefore resumes exactly: done items are skipped and their replies are in the
 cache; in-flight ones are asked again (their replies were not committed with anything).
 Failures are counted by reason; items that failed are re-run by ``ftb retry``.
-A weak model gives fewer samples: a long streak of tasks adding nothing stops the run, and
-a streak of backend errors aborts it with the backend's message.
+A weak model gives fewer samples: a long streak of tasks adding nothing stops the run, a
+shorter streak of items with no usable reply at all (``max(8, 2 * concurrency)``, whatever
+the number of chunks) stops it sooner, and a streak of backend errors aborts it with the
+backend's message.
 """
 
 from __future__ import annotations
@@ -161,6 +163,7 @@ class _Run:
         self.finished = 0
         self.yielded = 0
         self.dry = 0
+        self.unusable = 0  # items in a row whose every reply was unusable
         self.bad_backend = 0
         self.fatal: ProviderError | None = None
         self.stop = False
@@ -276,6 +279,8 @@ class _Run:
             except ProviderError as e:
                 reason = INVALID_JSON if _bad_output(e) else PROVIDER_ERROR
                 self.stats.failures[reason] += 1
+                if reason == INVALID_JSON:
+                    self._unusable()
                 self.bad_backend = self.bad_backend + 1 if reason == PROVIDER_ERROR else 0
                 if e.kind in FATAL_KINDS or self.bad_backend >= max(5, 2 * self.opts.concurrency):
                     self.fatal, self.stop = e, True
@@ -284,6 +289,8 @@ class _Run:
             if self._warm is not None and not self._warm.done():
                 await self._warm
             parsed = self.gen.parse(response.text)
+            if parsed.reason is None or parsed.reason == EMPTY:
+                self.unusable = 0  # the model can write what is asked
             if parsed.reason is not None:
                 self.stats.failures[parsed.reason] += 1
                 reason = parsed.reason
@@ -292,8 +299,22 @@ class _Run:
                 continue
             return self._finish(task, payload, self._keep(self.gen.conversations(task, parsed)),
                                 "done", "")
+        self._unusable()
         return self._finish(task, payload, [], "failed", f"{reason} after "
                                                          f"{self.max_attempts} attempts")
+
+    def _unusable(self) -> None:
+        """One more item with no usable reply; stop when they keep coming: every item costs
+        up to ``max_attempts`` calls (times the client's own retries), and a model that
+        cannot write the JSON asked for will not start on the next chunk."""
+        self.unusable += 1
+        limit = max(8, 2 * self.opts.concurrency)
+        if self.unusable >= limit and not self.stop:
+            self.stop = True
+            self.stats.stopped = (
+                f"stopped early: the last {self.unusable} items got no usable reply (the "
+                "agent model does not write the JSON asked for); use a larger or "
+                "instruction-tuned model, or lower the temperature")
 
     def _keep(self, convs: list[Conversation]) -> list[Conversation]:
         fresh = []
