@@ -81,3 +81,17 @@ def test_blank_pdf_has_no_text(tmp_path):
         read_document(make_pdf(tmp_path / "scan.pdf", [""]))
     assert e.value.message == "no text found in this PDF"
     assert "OCR" in e.value.hint
+
+
+def test_a_header_without_rows_is_an_error_for_csv_and_xlsx_alike(tmp_path):
+    # a CSV with only its header row was read as ok with nothing in it, while an empty XLSX
+    # was an error: both now say what is missing
+    csv_file = write_text(tmp_path / "faq.csv", "question,answer\n")
+    xlsx = make_xlsx(tmp_path / "faq.xlsx", {"FAQ": [["question", "answer"]]})
+    for path, kind in ((csv_file, "CSV"), (xlsx, "XLSX")):
+        with pytest.raises(IngestError) as e:
+            read_document(path)
+        assert e.value.message == f"no rows under the header in this {kind}"
+        assert "below the header" in e.value.hint
+    one_row = write_text(tmp_path / "ok.csv", "question,answer\nWhy?,Because.\n")
+    assert read_document(one_row).tables[0].rows == [["Why?", "Because."]]

@@ -95,7 +95,10 @@ def read_document(path: str | Path, limits: Limits | None = None,
         raise IngestError(f"could not read this {kind.upper()} ({type(e).__name__}"
                           f"{': ' + detail if detail else ''})",
                           "the file may be damaged: open it and save it again") from None
-    if not (doc.segments or doc.tables or doc.records):
+    if not (doc.segments or any(t.rows for t in doc.tables) or doc.records):
+        if doc.tables:  # a CSV or sheets with a header row and nothing under it
+            raise IngestError(f"no rows under the header in this {kind.upper()}",
+                              "add rows of content below the header row")
         raise IngestError(f"no text found in this {kind.upper()}",
                           _NO_TEXT_HINT.get(kind, "check the file has content"))
     doc.sha256 = sha256 or sha256_file(p)
