@@ -111,3 +111,15 @@ def test_errors(ctx: AppContext, tmp_path: Path) -> None:
         plan_split(ctx, "ds", 0.8, test=0.3)
     with pytest.raises(UsageError, match="weight-by"):
         plan_split(ctx, "ds", 0.8, weight_by="topic")
+
+
+def test_a_train_split_below_the_targets_minimum_is_warned_before_export(
+        ctx: AppContext, tmp_path: Path) -> None:
+    # 12 samples pass OpenAI's 10-example minimum as a dataset; a 0.7 split leaves train 8
+    import_file(ctx, write(tmp_path / "few.jsonl", 12), "few")
+    plan = plan_split(ctx, "few", 0.7)
+    assert plan.counts["train"] < 10
+    (warning,) = [w for w in plan.warnings if w.startswith("train gets")]
+    assert f"train gets {plan.counts['train']} examples" in warning
+    assert "needs at least 10" in warning and "raise --ratio" in warning
+    assert not [w for w in plan_split(ctx, "few", 0.9).warnings if w.startswith("train")]

@@ -78,8 +78,28 @@ def plan_split(ctx: AppContext, name: str, ratio: float, test: float = 0.0,
                          "add samples with `ftb build` or `ftb import` first")
     p = plan(((i, _group(src, kws, weight_by)) for i, src, kws, _ in keys), ratio, test,
              strategy, seed)
+    warnings = [*p.warnings, *_too_small(ds.provider, ds.model, p.counts)]
     return SplitPlan(ds.name, ratio, test, round(validation, 6), strategy, weight_by, seed,
-                     len(keys), p.counts, p.groups, p.warnings, assignments=p.assignments)
+                     len(keys), p.counts, p.groups, warnings, assignments=p.assignments)
+
+
+def _too_small(provider: str, model: str, counts: dict[str, int]) -> list[str]:
+    """The target's minimum number of examples applies to each exported file: a dataset
+    that passes validation as a whole can still export a train file below it."""
+    from ftbuilder.core.errors import NotFoundError
+    from ftbuilder.providers.registry import get_model
+
+    try:
+        spec = get_model(provider, model)
+    except NotFoundError:
+        return []
+    train = counts.get("train", 0)
+    if not spec.min_examples or train >= spec.min_examples:
+        return []
+    unverified = "" if spec.is_verified("min_examples") else " (limit UNVERIFIED)"
+    return [f"train gets {train} examples; {spec.id} needs at least {spec.min_examples} per "
+            f"training file{unverified}, so its export will fail: add samples or raise "
+            "--ratio"]
 
 
 def apply_split(ctx: AppContext, split_plan: SplitPlan) -> SplitPlan:
