@@ -182,25 +182,28 @@ def test_cancel_mid_build_keeps_samples_and_records_the_accounting(project, stub
     ctx.close()
 
 
-def _cancel_at(token, n):
+def _cancelled_build(ctx: AppContext, project: Path, stub: ChatStub, at: int) -> None:
+    """A create build of 40 that the user cancels once ``at`` samples are made."""
+    from ftbuilder.core.errors import Cancelled
+    from ftbuilder.core.progress import CancelToken
+
+    token = CancelToken()
+
     def progress(p):
-        if p.stage == "generate" and p.done >= n:
+        if p.stage == "generate" and p.done >= at:
             token.cancel()
-    return progress
+
+    stub.delay = 0.2
+    with pytest.raises(Cancelled):
+        build(ctx, _req(project, stub, size=40, concurrency=2), progress=progress,
+              cancel=token)
 
 
 def test_retry_after_a_cancel_finishes_the_build_to_its_size(project, stub):
     # Ctrl-C says "ftb retry NAME resumes": the retry runs what was unfinished, then keeps
     # going from the build's inputs until the dataset has the size asked, asking nothing twice
-    from ftbuilder.core.errors import Cancelled
-    from ftbuilder.core.progress import CancelToken
-
     ctx = _ctx(project)
-    token = CancelToken()
-    stub.delay = 0.2
-    with pytest.raises(Cancelled):
-        build(ctx, _req(project, stub, size=40, concurrency=2), progress=_cancel_at(token, 6),
-              cancel=token)
+    _cancelled_build(ctx, project, stub, at=6)
     had = ctx.store.get_dataset("gen").total_samples
     assert 6 <= had < 40
     stub.delay = 0
@@ -217,15 +220,8 @@ def test_retry_after_a_cancel_finishes_the_build_to_its_size(project, stub):
 def test_retry_with_its_inputs_gone_runs_only_the_recorded_items(project, stub):
     import shutil
 
-    from ftbuilder.core.errors import Cancelled
-    from ftbuilder.core.progress import CancelToken
-
     ctx = _ctx(project)
-    token = CancelToken()
-    stub.delay = 0.2
-    with pytest.raises(Cancelled):
-        build(ctx, _req(project, stub, size=40, concurrency=2), progress=_cancel_at(token, 4),
-              cancel=token)
+    _cancelled_build(ctx, project, stub, at=4)
     ds = ctx.store.get_dataset("gen")
     unfinished = ctx.store.work_counts(ds.id).get("pending", 0)
     shutil.rmtree(project / "input")
