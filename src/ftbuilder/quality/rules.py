@@ -31,7 +31,7 @@ no_user_message (warn)     OpenAI: no user message
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 Issue = tuple[str, str, str, str]
@@ -128,10 +128,8 @@ def check_openai(rec: dict[str, Any]) -> list[Issue]:
         return _check_openai_dpo(rec)
     out = _unknown_keys(rec, OPENAI_TOP, "top level") if len(rec) > 1 or "messages" not in rec \
         else []
-    msgs = rec.get("messages")
-    if not isinstance(msgs, list) or not msgs:
-        out.append(_e("missing_messages_list", "no non-empty 'messages' list",
-                      'write {"messages": [{"role": ..., "content": ...}, ...]}'))
+    msgs = _messages_list(rec, out)
+    if msgs is None:
         return out
     has = set()
     for j, m in enumerate(msgs, 1):
@@ -283,25 +281,42 @@ def check_gemini(rec: dict[str, Any]) -> list[Issue]:
     return out
 
 
-def check_mistral(rec: dict[str, Any]) -> list[Issue]:
-    """Mistral instruct: one system at most, last role assistant, 9-character call ids."""
-    out = _unknown_keys(rec, MISTRAL_TOP, "top level")
+def _messages_list(rec: dict[str, Any], out: list[Issue]) -> list[Any] | None:
+    """``rec["messages"]``, or None with missing_messages_list added to ``out``."""
     msgs = rec.get("messages")
     if not isinstance(msgs, list) or not msgs:
         out.append(_e("missing_messages_list", "no non-empty 'messages' list",
                       'write {"messages": [{"role": ..., "content": ...}, ...]}'))
-        return out
-    roles = []
+        return None
+    return msgs
+
+
+def _known_messages(msgs: list[Any], out: list[Issue], keys: frozenset[str],
+                    roles: frozenset[str], roles_fix: str
+                    ) -> Iterator[tuple[int, dict[str, Any], str]]:
+    """(1-based index, message, role) of each message that is an object with a known role;
+    the others, and unknown keys, are reported in ``out`` as the iteration reaches them."""
     for j, m in enumerate(msgs, 1):
         if not isinstance(m, dict):
             out.append(_e("bad_message", f"message {j} is not an object", "make it an object"))
             continue
-        out.extend(_unknown_keys(m, MISTRAL_MSG_KEYS, f"message {j}"))
+        out.extend(_unknown_keys(m, keys, f"message {j}"))
         role = _role(m)
-        if role not in MISTRAL_ROLES:
-            out.append(_e("unrecognized_role", f"message {j} has role {role!r}",
-                          "use system, user, assistant or tool"))
+        if role not in roles:
+            out.append(_e("unrecognized_role", f"message {j} has role {role!r}", roles_fix))
             continue
+        yield j, m, role
+
+
+def check_mistral(rec: dict[str, Any]) -> list[Issue]:
+    """Mistral instruct: one system at most, last role assistant, 9-character call ids."""
+    out = _unknown_keys(rec, MISTRAL_TOP, "top level")
+    msgs = _messages_list(rec, out)
+    if msgs is None:
+        return out
+    roles = []
+    for j, m, role in _known_messages(msgs, out, MISTRAL_MSG_KEYS, MISTRAL_ROLES,
+                                      "use system, user, assistant or tool"):
         roles.append(role)
         calls = m.get("tool_calls")
         out.extend(_content_issues(m, j, role == "assistant" and bool(calls)))
@@ -335,22 +350,12 @@ def check_mistral(rec: dict[str, Any]) -> list[Issue]:
 def check_llama3(rec: dict[str, Any]) -> list[Issue]:
     """Llama 3 / Together conversational: system or user first, then alternating."""
     out = _unknown_keys(rec, LLAMA_TOP, "top level")
-    msgs = rec.get("messages")
-    if not isinstance(msgs, list) or not msgs:
-        out.append(_e("missing_messages_list", "no non-empty 'messages' list",
-                      'write {"messages": [{"role": ..., "content": ...}, ...]}'))
+    msgs = _messages_list(rec, out)
+    if msgs is None:
         return out
     roles = []
-    for j, m in enumerate(msgs, 1):
-        if not isinstance(m, dict):
-            out.append(_e("bad_message", f"message {j} is not an object", "make it an object"))
-            continue
-        out.extend(_unknown_keys(m, LLAMA_MSG_KEYS, f"message {j}"))
-        role = _role(m)
-        if role not in LLAMA_ROLES:
-            out.append(_e("unrecognized_role", f"message {j} has role {role!r}",
-                          "use system, user, assistant or tool (ipython)"))
-            continue
+    for j, m, role in _known_messages(msgs, out, LLAMA_MSG_KEYS, LLAMA_ROLES,
+                                      "use system, user, assistant or tool (ipython)"):
         roles.append(role)
         out.extend(_content_issues(m, j, False))
         if "weight" in m and not _weight_ok(m["weight"]):
