@@ -144,10 +144,11 @@ class OpenAIClient(BackendClient):
     def _classify(self, exc: Exception) -> Failure | None:
         import openai
 
-        if isinstance(exc, openai.APITimeoutError) and not _refused(exc):
+        if isinstance(exc, openai.APITimeoutError):
+            refused = _refused(exc)  # aiohttp's refusal is mapped to a timeout
+            if refused is not None:
+                return Failure("connection", detail=str(refused))
             return Failure("timeout", detail=str(exc))
-        if isinstance(exc, openai.APITimeoutError):  # aiohttp's refusal, mapped as a timeout
-            return Failure("connection", detail=str(_refused(exc)))
         if isinstance(exc, openai.APIConnectionError):
             return Failure("connection", detail=str(exc))
         if isinstance(exc, openai.APIStatusError):
