@@ -10,6 +10,13 @@ from ftbuilder.tui.app import create_app
 from tui.helpers import SIZE, status_text
 
 
+async def _open_settings_tab(app, pilot, tab: str) -> None:
+    await pilot.press("9")
+    await pilot.pause()
+    app.screen.query_one("#tabs").active = tab
+    await pilot.pause()
+
+
 async def test_invalid_config_is_refused_valid_is_saved(app, project):
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("9")
@@ -37,10 +44,7 @@ async def test_invalid_config_is_refused_valid_is_saved(app, project):
 
 async def test_prompt_files_are_edited(app, project):
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("9")
-        await pilot.pause()
-        app.screen.query_one("#tabs").active = "tab-prompts"
-        await pilot.pause()
+        await _open_settings_tab(app, pilot, "tab-prompts")
         prompt = app.screen.query_one("#prompt", TextArea)
         assert prompt.text == "Write one helpful Q&A pair.\n"
         prompt.text = "Write a question a new customer would ask, and its answer.\n"
@@ -56,10 +60,7 @@ async def test_keys_are_masked(project):
                        environ={"OPENAI_API_KEY": secret})
     app = create_app(ctx)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("9")
-        await pilot.pause()
-        app.screen.query_one("#tabs").active = "tab-keys"
-        await pilot.pause()
+        await _open_settings_tab(app, pilot, "tab-keys")
         table = app.screen.query_one("#keys", DataTable)
         cells = {str(r[0]): str(r[1]) for r in
                  (table.get_row_at(i) for i in range(table.row_count))}
@@ -75,10 +76,7 @@ async def test_a_missing_free_prompt_is_created_and_system_prompts_are_edited(ap
 
     (project / "prompts" / "free_mode" / "prompt.txt").unlink()
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("9")
-        await pilot.pause()
-        app.screen.query_one("#tabs").active = "tab-prompts"
-        await pilot.pause()
+        await _open_settings_tab(app, pilot, "tab-prompts")
         prompt = app.screen.query_one("#prompt", TextArea)
         assert prompt.text == ""  # listed although missing, so it can be written here
         prompt.text = "Write a refund question and its answer.\n"
