@@ -186,10 +186,10 @@ def client_rate(url: str, concurrency: int, n: int = N) -> float:
 
 def runner_rate(url: str, concurrency: int, n: int = N) -> tuple[float, int]:
     """Samples per second and requests made: the agents' runner, create mode, fresh store."""
-    from ftbuilder.agents.chunking import Chunk
     from ftbuilder.agents.create import create_generator
     from ftbuilder.agents.runner import Job, RunOptions, run_job
     from ftbuilder.config import Settings, parse_config
+    from ftbuilder.ingest.chunking import Chunk
     from ftbuilder.store.db import Store
 
     repo = Path(__file__).resolve().parent.parent

@@ -20,6 +20,7 @@ FORBIDDEN = {
               "services", "cli", "tui"},
     "providers": {"ingest", "sources", "agents", "quality", "formats", "store", "services",
                   "cli", "tui"},
+    "extract": {"sources", "agents", "quality", "store", "services", "cli", "tui"},
     "agents": {"services", "cli", "tui"},
     "quality": {"services", "cli", "tui"},
     "services": {"cli", "tui"},

@@ -6,12 +6,12 @@ import json
 
 import pytest
 
-from ftbuilder.agents.chunking import Chunk
 from ftbuilder.agents.create import CHAT, COMPLETION, create_generator, style_of
 from ftbuilder.agents.free import FreeInstructionMissing, free_generator, free_instruction
 from ftbuilder.agents.hybrid import split_size
 from ftbuilder.agents.parsing import CONVERSATIONS_SCHEMA
 from ftbuilder.core.errors import ConfigError
+from ftbuilder.ingest.chunking import Chunk
 
 from .llm_fakes import ScriptedClient, conversations_json, project_settings
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import json
 
-from ftbuilder.agents.chunking import Chunk
 from ftbuilder.agents.hybrid import hybrid_generator
 from ftbuilder.core.types import Conversation, Message
+from ftbuilder.ingest.chunking import Chunk
 from ftbuilder.store.db import Store
 
 from .llm_fakes import ScriptedClient, project_settings

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 
-from ftbuilder.agents.chunking import chunk_document
 from ftbuilder.agents.identify_llm import (
     ORIGIN,
     SourceText,
@@ -14,6 +13,7 @@ from ftbuilder.agents.identify_llm import (
     verbatim_span,
 )
 from ftbuilder.core.types import Conversation, Document, Message, Segment
+from ftbuilder.ingest.chunking import chunk_document
 
 from .llm_fakes import ScriptedClient, project_settings
 

@@ -6,12 +6,12 @@ import json
 
 import pytest
 
-from ftbuilder.agents.chunking import Chunk
 from ftbuilder.agents.create import create_generator
 from ftbuilder.agents.runner import Job, RunOptions, run_job
 from ftbuilder.core.errors import Cancelled, ProviderError
 from ftbuilder.core.progress import CancelToken
 from ftbuilder.core.types import ModelSpec
+from ftbuilder.ingest.chunking import Chunk
 from ftbuilder.providers.ratelimit import RateLimiter
 from ftbuilder.providers.registry import AgentPrice, get_model
 from ftbuilder.store.db import Store

@@ -18,8 +18,6 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from ftbuilder.agents.chunking import Chunk, count_tokens
-from ftbuilder.agents.keywords import KeywordIndex
 from ftbuilder.agents.parsing import (
     CONVERSATIONS_SCHEMA,
     ParseResult,
@@ -29,6 +27,8 @@ from ftbuilder.agents.parsing import (
 from ftbuilder.agents.prompts import fill, load_lines, load_prompt, text_sha
 from ftbuilder.config import Settings
 from ftbuilder.core.types import Conversation, Message
+from ftbuilder.extract.keywords import KeywordIndex
+from ftbuilder.ingest.chunking import Chunk, count_tokens
 from ftbuilder.providers.base import LLMClient, LLMRequest
 
 CHAT, COMPLETION = "chat", "completion"

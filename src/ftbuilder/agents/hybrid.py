@@ -1,7 +1,7 @@
 """Hybrid mode: the conversations already in the documents plus generated ones.
 
 Of a requested size N, ``round(N * agent.hybrid.generation_ratio)`` samples are generated
-and the rest are identified (verbatim, by :mod:`ftbuilder.agents.identify`). When the
+and the rest are identified (verbatim, by :mod:`ftbuilder.extract.identify`). When the
 documents hold fewer conversations than their share, generation fills the difference, so
 the dataset still reaches N.
 
@@ -25,11 +25,11 @@ from dataclasses import dataclass, field, fields
 
 from ftbuilder.agents.accounting import DUPLICATE
 from ftbuilder.agents.create import Generator, Task, create_generator
-from ftbuilder.agents.identify import IdentifyOptions, identify_document
-from ftbuilder.agents.keywords import attach_keywords
 from ftbuilder.agents.parsing import ParseResult
 from ftbuilder.config import Settings
 from ftbuilder.core.types import Conversation, Document
+from ftbuilder.extract.identify import IdentifyOptions, identify_document
+from ftbuilder.extract.keywords import attach_keywords
 from ftbuilder.providers.base import LLMClient
 from ftbuilder.quality.dedup import NearDuplicateIndex, conversation_text
 from ftbuilder.store.db import Store

@@ -1,7 +1,7 @@
 """Identify mode's LLM fallback: the agent LLM reads the documents no pattern can read.
 
 Used only when ``agent.identify.llm_fallback`` (or ``ftb build --llm-fallback``) is on, and
-only for documents where :func:`~ftbuilder.agents.identify.identify_document` found nothing.
+only for documents where :func:`~ftbuilder.extract.identify.identify_document` found nothing.
 Each chunk of such a document is one task of the generation runner
 (:mod:`ftbuilder.agents.runner`: concurrency, response cache, resumable work items,
 accounting), asked once. Chat backends get ``prompts/system/identify_mode.txt`` with
@@ -27,11 +27,11 @@ from typing import Any
 
 from ftbuilder.agents.accounting import NOT_VERBATIM, TOO_SHORT
 from ftbuilder.agents.create import COMPLETION, COMPLETION_STOP, Generator, Task, style_of
-from ftbuilder.agents.identify import IdentifyOptions, usable
 from ftbuilder.agents.parsing import CONVERSATIONS_SCHEMA, ParseResult
 from ftbuilder.agents.prompts import fill, load_prompt
 from ftbuilder.config import Settings
 from ftbuilder.core.types import Conversation, Document, Message
+from ftbuilder.extract.identify import IdentifyOptions, usable
 from ftbuilder.ingest.locate import location_for_span
 from ftbuilder.providers.base import LLMClient, LLMRequest
 

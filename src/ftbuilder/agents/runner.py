@@ -41,13 +41,13 @@ from ftbuilder.agents.accounting import (
     PROVIDER_ERROR,
     RunStats,
 )
-from ftbuilder.agents.chunking import Chunk
-from ftbuilder.agents.chunking import count_tokens as count_tokens_text
 from ftbuilder.agents.create import CHAT, Generator, Task
 from ftbuilder.agents.parsing import EMPTY, INVALID_JSON
 from ftbuilder.core.errors import Cancelled, ProviderError
 from ftbuilder.core.progress import CancelToken, ProgressFn, report
 from ftbuilder.core.types import Conversation, ModelSpec
+from ftbuilder.ingest.chunking import Chunk
+from ftbuilder.ingest.chunking import count_tokens as count_tokens_text
 from ftbuilder.providers.base import LLMClient, LLMResponse
 from ftbuilder.providers.cache import CachedClient
 from ftbuilder.providers.ratelimit import RateLimiter

@@ -167,8 +167,8 @@ def run_identify(job: BuildJob) -> None:
     """Identify mode: ingest, extract existing conversations verbatim, keywords, save; then,
     with the LLM fallback on, ask the agent LLM about the documents where no pattern found a
     conversation (:func:`~ftbuilder.services.generate.run_identify_fallback`)."""
-    from ftbuilder.agents.identify import IdentifyOptions, identify_document
-    from ftbuilder.agents.keywords import attach_keywords
+    from ftbuilder.extract.identify import IdentifyOptions, identify_document
+    from ftbuilder.extract.keywords import attach_keywords
     from ftbuilder.services.ingest import ingest_paths
 
     ing = ingest_paths(job.ctx, list(job.req.input_paths), job.progress, job.cancel)

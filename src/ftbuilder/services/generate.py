@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ftbuilder.agents.accounting import NOT_VERBATIM, TOO_SHORT
-from ftbuilder.agents.chunking import Chunk, chunk_document, count_tokens
 from ftbuilder.agents.create import Generator, Task, create_generator
 from ftbuilder.agents.free import free_generator, free_instruction
 from ftbuilder.agents.hybrid import hybrid_generator, identified_for_hybrid, split_size
@@ -25,6 +24,7 @@ from ftbuilder.agents.runner import Job, RunOptions, RunStats, run_job
 from ftbuilder.core.errors import FtbError
 from ftbuilder.core.progress import CancelToken, Progress, ProgressFn
 from ftbuilder.core.types import Document
+from ftbuilder.ingest.chunking import Chunk, chunk_document, count_tokens
 from ftbuilder.providers.base import LLMClient
 from ftbuilder.providers.factory import make_client
 from ftbuilder.providers.ratelimit import RateLimits

@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from ftbuilder.agents.identify import IdentifyOptions, identify_document
 from ftbuilder.core.types import Conversation, Document, Segment
+from ftbuilder.extract.identify import IdentifyOptions, identify_document
 
 
 def norm(s: str) -> str:

@@ -7,8 +7,8 @@ import re
 import types
 from pathlib import Path
 
-from ftbuilder.agents.identify import identify_document
 from ftbuilder.core.types import Conversation, Document
+from ftbuilder.extract.identify import identify_document
 from ftbuilder.ingest import read_document
 
 

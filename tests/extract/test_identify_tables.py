@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from ftbuilder.agents.columns import match_columns
-from ftbuilder.agents.identify import IdentifyOptions, identify_document
 from ftbuilder.core.types import Document, Segment, Table
+from ftbuilder.extract.columns import match_columns
+from ftbuilder.extract.identify import IdentifyOptions, identify_document
 
 
 def sheet_doc(tables: list[Table], kind: str = "xlsx") -> Document:

@@ -6,8 +6,8 @@ import itertools
 
 import pytest
 
-from ftbuilder.agents.chunking import Chunk, chunk_document, count_tokens
 from ftbuilder.core.types import Document, Segment, Table
+from ftbuilder.ingest.chunking import Chunk, chunk_document, count_tokens
 
 
 def _para(i: int, words: int = 40) -> str:

@@ -2,9 +2,9 @@
 
 from pathlib import Path
 
-from ftbuilder.agents.blocks import blocks_of
-from ftbuilder.agents.identify import identify_document
 from ftbuilder.core.types import Segment
+from ftbuilder.extract.blocks import blocks_of
+from ftbuilder.extract.identify import identify_document
 from ftbuilder.ingest import read_document
 
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from ftbuilder.agents.blocks import blocks_of
-from ftbuilder.agents.identify import identify_document
-from ftbuilder.agents.rejoin import Vocabulary, logical_lines
 from ftbuilder.core.types import Document, Segment, Table
+from ftbuilder.extract.blocks import blocks_of
+from ftbuilder.extract.identify import identify_document
+from ftbuilder.extract.rejoin import Vocabulary, logical_lines
 
 
 def test_markdown_paragraph_segments_are_joined_with_their_blank_lines() -> None:

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ftbuilder.agents.labels import normalise_name, role_of
+from ftbuilder.extract.labels import normalise_name, role_of
 
 # Most specific first: the first name present wins.
 QUESTION_NAMES = ("question", "questions", "q", "faq question", "user question", "prompt",

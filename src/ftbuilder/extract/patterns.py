@@ -2,7 +2,7 @@
 
 Passes, in this order, each over the lines the earlier ones did not take:
 
-1. labelled turns (see :mod:`ftbuilder.agents.labels`): ``Q:``/``A:`` pairs and
+1. labelled turns (see :mod:`ftbuilder.extract.labels`): ``Q:``/``A:`` pairs and
    ``User:``/``Assistant:`` transcripts. Transcripts end at ``---``, a heading, or a
    paragraph without a label; blank lines split them too when the text also writes turns on
    consecutive lines (then blank lines are what separates conversations).
@@ -14,7 +14,7 @@ Passes, in this order, each over the lines the earlier ones did not take:
    or more of them, so a stray rhetorical question in prose does not become a sample.
 
 A message is the source text after the label, line breaks kept, wrapped lines re-joined
-(:mod:`ftbuilder.agents.rejoin`). A message ends at a blank line unless the next paragraph
+(:mod:`ftbuilder.extract.rejoin`). A message ends at a blank line unless the next paragraph
 is a list item or indented (question headings take their whole section).
 """
 
@@ -24,8 +24,8 @@ import itertools
 import re
 from dataclasses import dataclass, field
 
-from ftbuilder.agents.labels import PAIR, Label, parse_label
-from ftbuilder.agents.rejoin import FENCE_RE, Line
+from ftbuilder.extract.labels import PAIR, Label, parse_label
+from ftbuilder.extract.rejoin import FENCE_RE, Line
 
 _HEADING_RE = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
 _SEPARATOR_RE = re.compile(r"^\s*([-*_=])(\s*\1){2,}\s*$")

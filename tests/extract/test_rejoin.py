@@ -3,7 +3,7 @@ hard-wrapped prose, used to take minutes to hours and hung `ftb build --mode ide
 
 import pytest
 
-from ftbuilder.agents.rejoin import Vocabulary, join_pair, logical_lines
+from ftbuilder.extract.rejoin import Vocabulary, join_pair, logical_lines
 
 
 @pytest.mark.timeout(20)

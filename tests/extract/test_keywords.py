@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ftbuilder.agents.keywords import KeywordIndex, attach_keywords, tokens
 from ftbuilder.core.types import Conversation, Message
+from ftbuilder.extract.keywords import KeywordIndex, attach_keywords, tokens
 
 
 def conv(q: str, a: str) -> Conversation:

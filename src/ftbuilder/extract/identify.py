@@ -3,10 +3,10 @@
 Sources of conversations, per :class:`~ftbuilder.core.types.Document` part:
 
 * ``segments`` (text of pages, slides, lines): labelled Q/A and chat transcripts, numbered
-  Q&A, FAQ headings and FAQ question lines (:mod:`ftbuilder.agents.patterns`), with lines
-  wrapped by PDF extraction re-joined first (:mod:`ftbuilder.agents.rejoin`).
+  Q&A, FAQ headings and FAQ question lines (:mod:`ftbuilder.extract.patterns`), with lines
+  wrapped by PDF extraction re-joined first (:mod:`ftbuilder.extract.rejoin`).
 * ``tables`` (sheets, CSV): question/answer or role/content columns found by header on any
-  sheet (:mod:`ftbuilder.agents.columns`).
+  sheet (:mod:`ftbuilder.extract.columns`).
 * ``records`` (JSON/JSONL): existing chat datasets (OpenAI messages, ShareGPT, Alpaca...)
   parsed by :mod:`ftbuilder.formats`, and flat objects with question/answer keys.
 
@@ -27,12 +27,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from ftbuilder import formats
-from ftbuilder.agents.blocks import blocks_of
-from ftbuilder.agents.columns import match_columns, qa_turns, row_context, turn_groups
-from ftbuilder.agents.patterns import find_conversations
-from ftbuilder.agents.rejoin import Vocabulary, logical_lines
 from ftbuilder.core.errors import FormatError
 from ftbuilder.core.types import Conversation, Document, Message, Segment, Table
+from ftbuilder.extract.blocks import blocks_of
+from ftbuilder.extract.columns import match_columns, qa_turns, row_context, turn_groups
+from ftbuilder.extract.patterns import find_conversations
+from ftbuilder.extract.rejoin import Vocabulary, logical_lines
 
 ORIGIN = "identify"
 MIN_PLAIN_QUESTIONS = 2  # plain "...?" lines count as an FAQ only with company
