@@ -118,7 +118,7 @@ def test_model_must_be_one_of_the_providers(tmp_path):
 
 
 def test_a_provider_alone_takes_its_first_model(tmp_path):
-    from ftbuilder.providers.registry import default_model
+    from ftbuilder.targets.registry import default_model
 
     write(tmp_path / "config.yaml", "provider: mistral\n")
     s = load_settings(root=tmp_path, environ={})

@@ -1,4 +1,4 @@
-"""Layering (STYLE.md): imports point down only; nothing outside tui/ imports textual.
+"""Layering (docs/architecture.md): imports point down only; nothing outside tui/ imports textual.
 
 Checked on the source with the ast module, so a lazy import inside a function counts too.
 """
@@ -10,7 +10,7 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "ftbuilder"
 
 # package -> packages it must never import
 FORBIDDEN = {
-    "core": {"config", "tokens", "providers", "ingest", "sources", "agents", "quality",
+    "core": {"config", "targets", "tokens", "providers", "ingest", "sources", "agents", "quality",
              "formats", "store", "services", "cli", "tui"},
     "tokens": {"ingest", "sources", "agents", "quality", "formats", "store", "services", "cli",
                "tui"},
@@ -24,6 +24,8 @@ FORBIDDEN = {
     "agents": {"services", "cli", "tui"},
     "quality": {"services", "cli", "tui"},
     "services": {"cli", "tui"},
+    "targets": {"config", "tokens", "providers", "ingest", "sources", "agents", "quality",
+                "formats", "store", "services", "cli", "tui"},
     "cli": {"tui"},  # `ftb tui` imports the app lazily through a documented entry point only
 }
 

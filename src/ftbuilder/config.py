@@ -251,7 +251,7 @@ def parse_config(data: dict[str, Any] | None, source: str = "config.yaml") -> Fi
 def _check_target(config: FileConfig, model_given: bool, source: str) -> None:
     """``model`` must be a registry model of ``provider``; left out, it is the provider's
     first model (so ``provider: mistral`` alone is a valid target)."""
-    from ftbuilder.providers.registry import default_model, get_model, list_models
+    from ftbuilder.targets.registry import default_model, get_model, list_models
 
     if not model_given:
         config.model = default_model(config.provider).id

@@ -12,9 +12,10 @@ from ftbuilder.core.errors import Cancelled, ProviderError
 from ftbuilder.core.progress import CancelToken
 from ftbuilder.core.types import ModelSpec
 from ftbuilder.ingest.chunking import Chunk
+from ftbuilder.providers.prices import AgentPrice
 from ftbuilder.providers.ratelimit import RateLimiter
-from ftbuilder.providers.registry import AgentPrice, get_model
 from ftbuilder.store.db import Store
+from ftbuilder.targets.registry import get_model
 
 from .llm_fakes import ScriptedClient, conversations_json, project_settings, provider_error
 

@@ -89,7 +89,7 @@ def test_unreadable_file_is_partial_failure(cli, project):
 
 def test_provider_without_model_takes_its_first_registry_model(cli, project):
     copy_inputs(project)
-    from ftbuilder.providers.registry import default_model
+    from ftbuilder.targets.registry import default_model
 
     r = cli("build", "--name", "m", "--provider", "mistral", "--json")
     assert r.code == 0, r.err
@@ -261,7 +261,7 @@ def _rendered(**stats):
 
 
 def test_cost_line_says_local_only_for_a_local_model():
-    from ftbuilder.providers.registry import agent_price
+    from ftbuilder.providers.prices import agent_price
 
     paid = _rendered(target=6, existing=6, price=agent_price("openai", "gpt-4o-mini"))
     assert "$0.0000 (UNVERIFIED price)" in paid and "local model" not in paid

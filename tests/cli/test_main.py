@@ -117,7 +117,7 @@ def test_unexpected_exception_is_one_line_and_redacts_keys(cli, monkeypatch):
     def broken(provider=None):
         raise RuntimeError(f"upstream said no to key {secret}\nsecond line")
 
-    monkeypatch.setattr("ftbuilder.providers.registry.list_models", broken)
+    monkeypatch.setattr("ftbuilder.targets.registry.list_models", broken)
     r = cli("models")
     assert r.code == 1
     assert r.err.count("\n") == 1
@@ -132,7 +132,7 @@ def test_ftb_debug_adds_the_traceback(cli, monkeypatch):
     def broken(provider=None):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("ftbuilder.providers.registry.list_models", broken)
+    monkeypatch.setattr("ftbuilder.targets.registry.list_models", broken)
     r = cli("models")
     assert r.code == 1
     assert "Traceback" in r.err and "internal error: RuntimeError: boom" in r.err

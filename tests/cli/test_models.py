@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ftbuilder.providers.registry import get_model, list_models
+from ftbuilder.targets.registry import get_model, list_models
 
 
 def test_models_json_lists_every_registry_entry(cli):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ftbuilder.providers.registry import get_model
+from ftbuilder.targets.registry import get_model
 
 
 def chat(q, a, system=None):

@@ -21,7 +21,7 @@ def test_distribution_keys_and_values():
 def test_stats_and_validate_agree_on_p95():
     from ftbuilder.core.types import Conversation, Message
     from ftbuilder.formats.stats import DatasetStats
-    from ftbuilder.quality.rules_limits import distribution as validate_distribution
+    from ftbuilder.targets.limits import distribution as validate_distribution
 
     tokens = list(range(1, 101))
     st = DatasetStats()

@@ -1,4 +1,4 @@
-"""Record converters: exact shapes (PROVIDERS.md §1-§6), round trips, detection, errors."""
+"""Record converters: exact shapes (docs/providers.md §1-§6), round trips, detection, errors."""
 
 from __future__ import annotations
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from ftbuilder.core.types import ModelSpec
-from ftbuilder.providers.registry import get_model
 from ftbuilder.quality.validate import validate_jsonl
+from ftbuilder.targets.registry import get_model
 
 U = {"role": "user", "content": "What is the capital of France?"}
 A = {"role": "assistant", "content": "Paris."}

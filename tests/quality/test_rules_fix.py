@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from ftbuilder import tokens
 from ftbuilder.core.types import Conversation, Message
-from ftbuilder.providers.registry import get_model
 from ftbuilder.quality.rules_fix import truncate_messages
+from ftbuilder.targets.registry import get_model
 
 SPEC = get_model("openai", "gpt-3.5-turbo-0613")
 

@@ -11,10 +11,10 @@ from ftbuilder.config import load_settings
 from ftbuilder.core.errors import Cancelled, NotFoundError, UsageError
 from ftbuilder.core.progress import CancelToken
 from ftbuilder.core.types import Conversation, Message
-from ftbuilder.providers.registry import get_model
 from ftbuilder.services.context import AppContext
 from ftbuilder.services.validate import fix_dataset, validate_dataset, validate_file
 from ftbuilder.store.db import Store
+from ftbuilder.targets.registry import get_model
 
 MODEL = "gpt-3.5-turbo-0613"  # 4,096 tokens per example
 ANSWER = "The refund is processed within five business days. " * 3

@@ -6,7 +6,7 @@ import math
 
 from ftbuilder import tokens
 from ftbuilder.core.types import Conversation, Message
-from ftbuilder.providers.registry import get_model
+from ftbuilder.targets.registry import get_model
 
 SPEC = get_model("anthropic", "claude-3-haiku-20240307")
 

@@ -8,7 +8,7 @@ import pytest
 from ftbuilder import tokens
 from ftbuilder.core.types import Conversation, Message
 from ftbuilder.providers.embedded import gguf_path
-from ftbuilder.providers.registry import get_model
+from ftbuilder.targets.registry import get_model
 from ftbuilder.tokens.gemma import GemmaCounter, render, turns
 
 SPEC = get_model("google", "gemini-2.5-flash")

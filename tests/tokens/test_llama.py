@@ -1,10 +1,10 @@
-"""Llama 3 counts: the template of PROVIDERS.md §5, special tokens one id each."""
+"""Llama 3 counts: the template of docs/providers.md §5, special tokens one id each."""
 
 from __future__ import annotations
 
 from ftbuilder import tokens
 from ftbuilder.core.types import Conversation, Message
-from ftbuilder.providers.registry import get_model
+from ftbuilder.targets.registry import get_model
 from ftbuilder.tokens.llama import Llama3Counter, render
 from ftbuilder.tokens.openai import encoding
 

@@ -12,7 +12,7 @@ from mistral_common.tokens.tokenizers.mistral import MistralTokenizer
 from ftbuilder import tokens
 from ftbuilder.core.errors import NotFoundError
 from ftbuilder.core.types import Conversation, Message, ModelSpec
-from ftbuilder.providers.registry import get_model
+from ftbuilder.targets.registry import get_model
 from ftbuilder.tokens.mistral import MistralCounter
 
 CONV = [{"role": "system", "content": "Answer briefly."},

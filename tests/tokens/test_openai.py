@@ -6,7 +6,7 @@ import tiktoken
 
 from ftbuilder import tokens
 from ftbuilder.core.types import Conversation, Message
-from ftbuilder.providers.registry import get_model
+from ftbuilder.targets.registry import get_model
 from ftbuilder.tokens.openai import CookbookCounter, count_texts, encoding
 
 TEXTS = [

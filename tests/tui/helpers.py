@@ -10,8 +10,8 @@ from pathlib import Path
 import yaml
 
 from ftbuilder.core.types import Conversation, Message
-from ftbuilder.providers.registry import get_model
 from ftbuilder.services.context import AppContext
+from ftbuilder.targets.registry import get_model
 from ftbuilder.tokens import count_many
 from ftbuilder.tui.app import FtbApp
 from ftbuilder.tui.jobs import JOB_GROUP

@@ -50,8 +50,8 @@ from ftbuilder.ingest.chunking import Chunk
 from ftbuilder.ingest.chunking import count_tokens as count_tokens_text
 from ftbuilder.providers.base import LLMClient, LLMResponse
 from ftbuilder.providers.cache import CachedClient
+from ftbuilder.providers.prices import AgentPrice
 from ftbuilder.providers.ratelimit import RateLimiter
-from ftbuilder.providers.registry import AgentPrice
 from ftbuilder.store.db import Store
 
 _NORM_RE = re.compile(r"[\W_]+", re.UNICODE)

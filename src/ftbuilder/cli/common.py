@@ -207,7 +207,7 @@ class Session:
         if model is None:
             if provider == cfg.provider:
                 return provider, cfg.model
-            from ftbuilder.providers.registry import default_model, list_models
+            from ftbuilder.targets.registry import default_model, list_models
 
             if not list_models(provider):
                 raise UsageError(f"unknown provider '{provider}'",

@@ -98,7 +98,7 @@ def render_export(d: dict[str, Any]) -> str:
 def _provider_format(session: Session, name: str) -> str:
     """The export format matching the dataset's target provider."""
     from ftbuilder.core.errors import NotFoundError
-    from ftbuilder.providers.registry import get_model
+    from ftbuilder.targets.registry import get_model
 
     ds = session.ctx.store.get_dataset(name)
     try:

@@ -52,7 +52,7 @@ def spec_dict(spec: ModelSpec) -> dict[str, Any]:
 
 
 def run(session: Session, args: argparse.Namespace) -> int:
-    from ftbuilder.providers.registry import list_models
+    from ftbuilder.targets.registry import list_models
 
     specs = list_models(args.provider)
     if session.json:
@@ -73,5 +73,5 @@ def run(session: Session, args: argparse.Namespace) -> int:
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     p = add_command(sub, common, "models", "fine-tunable models and their limits", run,
-                    epilog="Limits live in providers/models.yaml, each with its source.")
+                    epilog="Limits live in targets/models.yaml, each with its source.")
     p.add_argument("--provider", choices=PROVIDERS, help="only this provider's models")

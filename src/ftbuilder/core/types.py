@@ -148,7 +148,7 @@ class TokenCount:
 
 @dataclass(slots=True)
 class ModelSpec:
-    """One fine-tunable model from the registry data file (providers/models.yaml).
+    """One fine-tunable model from the registry data file (targets/models.yaml).
 
     A limit that is None is unknown. ``unverified`` lists the fields whose numbers have no
     confirmed source: show them as UNVERIFIED, never as fact.

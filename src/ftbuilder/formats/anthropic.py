@@ -1,4 +1,4 @@
-"""Anthropic Claude fine-tuning JSONL on Amazon Bedrock (PROVIDERS.md §2).
+"""Anthropic Claude fine-tuning JSONL on Amazon Bedrock (docs/providers.md §2).
 
 ``{"system": "...", "messages": [{"role": "user", "content": "..."}, {"role": "assistant",
 ...}]}``: an optional top-level ``system`` string, then user/assistant messages with plain

@@ -1,4 +1,4 @@
-"""Gemini supervised tuning JSONL on Vertex AI (PROVIDERS.md §3).
+"""Gemini supervised tuning JSONL on Vertex AI (docs/providers.md §3).
 
 ``{"systemInstruction": {"role": "system", "parts": [{"text"}]}, "contents": [{"role":
 "user"|"model", "parts": [{"text"}]}]}``. ``systemInstruction`` is optional. Assistant maps

@@ -1,6 +1,6 @@
 """Meta Llama 3.x: chat ``messages`` plus the same conversation rendered with the chat template.
 
-Template (PROVIDERS.md §5, meta-llama/llama-models prompt_format.md)::
+Template (docs/providers.md §5, meta-llama/llama-models prompt_format.md)::
 
     <|begin_of_text|><|start_header_id|>{role}<|end_header_id|>\\n\\n{content}<|eot_id|>...
 

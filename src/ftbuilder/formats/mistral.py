@@ -1,4 +1,4 @@
-"""Mistral instruct fine-tuning JSONL (PROVIDERS.md §4).
+"""Mistral instruct fine-tuning JSONL (docs/providers.md §4).
 
 ``{"messages": [{"role": "system|user|assistant|tool", "content", ...}], "tools"?}``; an
 assistant message may carry ``weight`` (0 = not trained on) and ``tool_calls``; a tool message

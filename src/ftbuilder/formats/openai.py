@@ -1,4 +1,4 @@
-"""OpenAI chat fine-tuning JSONL (PROVIDERS.md §1), and its DPO preference lines.
+"""OpenAI chat fine-tuning JSONL (docs/providers.md §1), and its DPO preference lines.
 
 SFT: ``{"messages": [{"role", "content", ...}], "tools"?, "parallel_tool_calls"?}``.
 DPO: ``{"input": {"messages": [...]}, "preferred_output": [msg], "non_preferred_output": [msg]}``;

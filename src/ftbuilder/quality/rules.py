@@ -1,4 +1,4 @@
-"""Per-provider format rules for one training record (PROVIDERS.md §1-§5).
+"""Per-provider format rules for one training record (docs/providers.md §1-§5).
 
 Each checker takes one parsed JSON record and returns the problems found, each an
 :data:`Issue` ``(code, message, fix, severity)``, or an empty list. Codes are stable (the

@@ -29,7 +29,7 @@ from ftbuilder.core.errors import FormatError
 from ftbuilder.core.progress import CancelToken, ProgressFn, report
 from ftbuilder.core.types import Conversation, ModelSpec, Violation
 from ftbuilder.quality.rules import CHECKERS, ERROR, WARNING
-from ftbuilder.quality.rules_limits import cap_dataset_size, distribution, estimate_training
+from ftbuilder.targets.limits import cap_dataset_size, distribution, estimate_training
 from ftbuilder.tokens import BatchCounts
 
 __all__ = ["ValidationReport", "Validator", "cap_dataset_size", "record_for", "validate_jsonl",

@@ -394,7 +394,7 @@ def check_size(provider: str, model: str, size: int, ratio: float = 1.0,
     Raises:
         NotFoundError: the model is not in the registry for that provider.
     """
-    from ftbuilder.providers.registry import get_model
+    from ftbuilder.targets.registry import get_model
 
     spec = get_model(provider, model)
     share = ratio if split_enabled else 1.0

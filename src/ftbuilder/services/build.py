@@ -22,7 +22,6 @@ from ftbuilder.config import MODES
 from ftbuilder.core.errors import Cancelled, FtbError, UsageError
 from ftbuilder.core.progress import CancelToken, ProgressFn, report
 from ftbuilder.core.types import Conversation, DatasetInfo, Document, ModelSpec
-from ftbuilder.providers.registry import get_model
 from ftbuilder.services.context import AppContext
 from ftbuilder.services.generate import (
     check_llm_build,
@@ -32,6 +31,7 @@ from ftbuilder.services.generate import (
     run_hybrid,
     run_identify_fallback,
 )
+from ftbuilder.targets.registry import get_model
 
 RUN_KIND = "build"
 

@@ -20,9 +20,9 @@ from ftbuilder.core.types import Conversation, DatasetInfo, ModelSpec
 from ftbuilder.formats import IMPORT_FORMATS, detect_format, get_format
 from ftbuilder.formats.jsonl import check_path, count_lines, iter_records
 from ftbuilder.formats.stats import DatasetStats
-from ftbuilder.providers.registry import default_model, get_model
 from ftbuilder.quality.dedup import DEFAULT_THRESHOLD, NearDuplicateIndex, conversation_text
 from ftbuilder.services.context import AppContext
+from ftbuilder.targets.registry import default_model, get_model
 
 BATCH = 5000
 MAX_ERRORS = 100
@@ -308,7 +308,7 @@ def training_estimate(lengths: list[int], spec: ModelSpec | None) -> dict[str, A
         return None
     import numpy as np
 
-    from ftbuilder.quality.rules_limits import estimate_training
+    from ftbuilder.targets.limits import estimate_training
 
     est = estimate_training(np.asarray(lengths, dtype=np.int64), spec)
     return {"examples": len(lengths), **est, "token_counts": token_label(spec)}

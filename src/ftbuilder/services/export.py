@@ -39,9 +39,9 @@ from ftbuilder.formats import (
 from ftbuilder.formats import FORMATS as RECORD_FORMATS
 from ftbuilder.formats.csvmeta import MetadataWriter
 from ftbuilder.formats.stats import DatasetStats
-from ftbuilder.providers.registry import default_model, get_model
 from ftbuilder.services.context import AppContext
 from ftbuilder.services.datasets import token_label, training_estimate
+from ftbuilder.targets.registry import default_model, get_model
 
 SPLIT_FILES = {"train": "train.jsonl", "validation": "validation.jsonl", "test": "test.jsonl"}
 ALL_FILE = "dataset.jsonl"

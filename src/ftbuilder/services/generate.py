@@ -27,9 +27,10 @@ from ftbuilder.core.types import Document
 from ftbuilder.ingest.chunking import Chunk, chunk_document, count_tokens
 from ftbuilder.providers.base import LLMClient
 from ftbuilder.providers.factory import make_client
+from ftbuilder.providers.prices import agent_price
 from ftbuilder.providers.ratelimit import RateLimits
-from ftbuilder.providers.registry import agent_price, get_model
 from ftbuilder.services.context import AppContext
+from ftbuilder.targets.registry import get_model
 
 if TYPE_CHECKING:
     from ftbuilder.services.build import BuildJob, BuildResult

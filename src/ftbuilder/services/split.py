@@ -87,7 +87,7 @@ def _too_small(provider: str, model: str, counts: dict[str, int]) -> list[str]:
     """The target's minimum number of examples applies to each exported file: a dataset
     that passes validation as a whole can still export a train file below it."""
     from ftbuilder.core.errors import NotFoundError
-    from ftbuilder.providers.registry import get_model
+    from ftbuilder.targets.registry import get_model
 
     try:
         spec = get_model(provider, model)

@@ -19,9 +19,9 @@ import numpy as np
 from ftbuilder import tokens
 from ftbuilder.core.errors import NotFoundError, UsageError
 from ftbuilder.core.progress import CancelToken, ProgressFn, report
-from ftbuilder.quality.rules_limits import distribution
 from ftbuilder.services.context import AppContext
 from ftbuilder.services.validate import resolve_spec
+from ftbuilder.targets.limits import distribution
 
 JSONL_SUFFIXES = (".jsonl", ".ndjson", ".json")
 BLOCK = 20_000

@@ -17,11 +17,11 @@ from ftbuilder import tokens
 from ftbuilder.core.errors import NotFoundError, UsageError
 from ftbuilder.core.progress import CancelToken, ProgressFn, report
 from ftbuilder.core.types import Conversation, ModelSpec
-from ftbuilder.providers.registry import default_model, get_model, list_models
 from ftbuilder.quality.rules import ERROR, WARNING
 from ftbuilder.quality.rules_fix import truncate_messages
 from ftbuilder.quality.validate import ValidationReport, Validator, record_for, validate_jsonl
 from ftbuilder.services.context import AppContext
+from ftbuilder.targets.registry import default_model, get_model, list_models
 
 __all__ = ["FixResult", "ValidationReport", "fix_dataset", "resolve_spec", "validate_dataset",
            "validate_file"]

@@ -59,7 +59,7 @@ def _counter(tokenizer: str) -> Counter:
         return ClaudeEstimate()
     raise NotFoundError(f"unknown tokenizer '{tokenizer}' in the model registry",
                         "use o200k_base, cl100k_base, o200k_harmony, llama3, mistral:<model>, "
-                        "gemma or estimate in providers/models.yaml")
+                        "gemma or estimate in targets/models.yaml")
 
 
 def counter_for(spec: ModelSpec) -> Counter:

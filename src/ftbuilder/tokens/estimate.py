@@ -3,7 +3,7 @@
 Anthropic's own rule of thumb is about 3.5 English characters per token. The conversation is
 measured in the legacy prompt layout (``\\n\\nHuman: {user}\\n\\nAssistant: {assistant}``,
 system text first), so role markers are included: tokens = ceil(characters / 3.5). Exact
-counts need ``client.messages.count_tokens`` with a key (PROVIDERS.md §2); this module does
+counts need ``client.messages.count_tokens`` with a key (docs/providers.md §2); this module does
 not call the network.
 """
 

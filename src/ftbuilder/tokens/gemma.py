@@ -1,11 +1,11 @@
 """Gemini targets: an ESTIMATE from the Gemma 3 vocabulary of the embedded GGUF.
 
 Gemini has no public offline tokenizer; Gemma 3 uses the same SentencePiece vocabulary
-family as Gemini 2.x (PROVIDERS.md §3), so counting with it gives a close estimate. Only the
+family as Gemini 2.x (docs/providers.md §3), so counting with it gives a close estimate. Only the
 GGUF's vocabulary is loaded (``vocab_only=True``: no weights, ~0.3 s), lazily, once per
 process, shared by every call.
 
-Conversations are rendered with the Gemma chat template (PROVIDERS.md §6):
+Conversations are rendered with the Gemma chat template (docs/providers.md §6):
 ``<bos>`` then ``<start_of_turn>{user|model}\\n{text}<end_of_turn>\\n`` per turn; assistant
 becomes ``model``, tool results a ``user`` turn, and system text goes into the first user
 turn (followed by a blank line). Every turn starts with a special token, so counting turn by

@@ -1,4 +1,4 @@
-"""Llama 3.x targets: the exact chat template (PROVIDERS.md §5) counted with the llama3 BPE.
+"""Llama 3.x targets: the exact chat template (docs/providers.md §5) counted with the llama3 BPE.
 
     <|begin_of_text|>
     then per message: <|start_header_id|>{role}<|end_header_id|>\\n\\n{content}<|eot_id|>

@@ -9,7 +9,7 @@ refuses altogether falls back to an estimate (content tokens + 4 per message), c
 ``BatchCounts.inexact``.
 
 ``MistralTokenizer.from_model`` is deprecated and knows only dated names, so the registry's
-ids map to the shipped files here (versions per PROVIDERS.md §4). Loaded lazily, cached.
+ids map to the shipped files here (versions per docs/providers.md §4). Loaded lazily, cached.
 """
 
 from __future__ import annotations

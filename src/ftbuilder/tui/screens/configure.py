@@ -45,7 +45,7 @@ def fmt_limit(value: Any, verified: bool, unit: str = "") -> str:
 
 def limits_text(provider: str, model: str) -> str:
     """The registry's limits of a model, unverified numbers marked."""
-    from ftbuilder.providers.registry import get_model
+    from ftbuilder.targets.registry import get_model
 
     try:
         m = get_model(provider, model)
@@ -170,7 +170,7 @@ class ConfigureScreen(FtbScreen):
         self.validate_form()
 
     def _fill_models(self, provider: str, model: str | None) -> None:
-        from ftbuilder.providers.registry import list_models
+        from ftbuilder.targets.registry import list_models
 
         models = [m.id for m in list_models(provider)]
         sel = self.query_one("#model", Select)
@@ -217,8 +217,8 @@ class ConfigureScreen(FtbScreen):
 
     def validate_form(self):  # -> FileConfig | None
         """Validate the form; show the error or the size check. Returns the config if valid."""
-        from ftbuilder.providers.registry import get_model
         from ftbuilder.services.browse import check_size
+        from ftbuilder.targets.registry import get_model
 
         data = self.form_data()
         self.query_one("#limits", Static).update(limits_text(data["provider"], data["model"]))

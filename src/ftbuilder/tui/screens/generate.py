@@ -52,7 +52,7 @@ class _Forward(logging.Handler):
 def estimate_cost(provider: str, model: str, tokens: int) -> str:
     """Training cost of ``tokens`` for one epoch at the registry price (or why unknown)."""
     from ftbuilder.core.errors import FtbError
-    from ftbuilder.providers.registry import get_model
+    from ftbuilder.targets.registry import get_model
 
     try:
         spec = get_model(provider, model)

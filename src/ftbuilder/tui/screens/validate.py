@@ -159,7 +159,7 @@ class ValidateScreen(FtbScreen):
 
     @on(Select.Changed, "#provider")
     def _provider(self, event: Select.Changed) -> None:
-        from ftbuilder.providers.registry import list_models
+        from ftbuilder.targets.registry import list_models
 
         self.clear_report()
         models = list_models(event.value) if isinstance(event.value, str) else []

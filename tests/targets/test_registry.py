@@ -1,9 +1,9 @@
-"""The model registry data file: every model of PROVIDERS.md, with sources and verified flags."""
+"""The model registry data file: every model of docs/providers.md, with sources and flags."""
 
 import pytest
 
 from ftbuilder.core.errors import NotFoundError
-from ftbuilder.providers.registry import base_model_id, get_model, list_models, load_registry
+from ftbuilder.targets.registry import base_model_id, get_model, list_models, load_registry
 
 
 def test_every_provider_has_models():

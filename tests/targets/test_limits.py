@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ftbuilder.providers.registry import get_model
-from ftbuilder.quality.rules_limits import cap_dataset_size, epochs_for, estimate_training
+from ftbuilder.targets.limits import cap_dataset_size, epochs_for, estimate_training
+from ftbuilder.targets.registry import get_model
 
 
 def test_cap_dataset_size():

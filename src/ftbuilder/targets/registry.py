@@ -6,7 +6,7 @@ base model explicitly.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import fields
 from functools import lru_cache
 from pathlib import Path
 
@@ -65,38 +65,3 @@ def get_model(provider: str, model_id: str) -> ModelSpec:
 
 def default_model(provider: str) -> ModelSpec:
     return list_models(provider)[0]
-
-
-@dataclass(frozen=True, slots=True)
-class AgentPrice:
-    """USD per 1M tokens of an agent model (``agent_prices`` in models.yaml)."""
-
-    backend: str
-    model: str
-    input_per_1m: float
-    output_per_1m: float
-    verified: bool = False
-    source: str = ""
-
-
-@lru_cache(maxsize=1)
-def _agent_prices() -> tuple[AgentPrice, ...]:
-    data = yaml.safe_load(DATA_FILE.read_text(encoding="utf-8"))
-    return tuple(AgentPrice(**{**e, "model": str(e["model"])})
-                 for e in data.get("agent_prices") or [])
-
-
-def agent_price(backend: str, model: str) -> AgentPrice | None:
-    """The price of an agent model: exact id, else the longest prefix, else ``*``; or None."""
-    best: AgentPrice | None = None
-    for p in _agent_prices():
-        if p.backend != backend:
-            continue
-        if p.model == model:
-            return p
-        if p.model == "*":
-            best = best or p
-        elif model.startswith(p.model) and (best is None or best.model == "*"
-                                            or len(p.model) > len(best.model)):
-            best = p
-    return best

@@ -1,6 +1,6 @@
 """Set-level limits: dataset size cap, token distributions, epochs and training cost.
 
-Epochs and billing follow the OpenAI cookbook (Chat_finetuning_data_prep.ipynb, PROVIDERS.md
+Epochs and billing follow the OpenAI cookbook (Chat_finetuning_data_prep.ipynb, docs/providers.md
 §1): target 3 epochs; with n examples, if n*3 < 100 then min(25, 100 // n); if n*3 > 25,000
 then max(1, 25,000 // n). Billed tokens = Σ min(max tokens per example, tokens);
 charged = epochs × billed; cost = charged / 1M × the registry price.
