@@ -84,6 +84,22 @@ async def settle(pilot, timeout: float = 60.0) -> None:
         await pilot.pause()
 
 
+async def wait_until(pilot, condition, timeout: float = 30.0, what: str = "condition") -> None:
+    """Let the app run until ``condition()`` is true (no fixed sleeps: slow machines pass)."""
+    loop = asyncio.get_running_loop()
+    end = loop.time() + timeout
+    while not condition():
+        assert loop.time() < end, f"timed out waiting for {what}"
+        await pilot.pause(0.02)
+
+
+async def typed(pilot, timeout: float = 30.0) -> None:
+    """Wait until the screen's debounced reaction to typing has run, and its jobs finished."""
+    await wait_until(pilot, lambda: not getattr(pilot.app.screen, "input_pending", False),
+                     timeout, "the debounce timer")
+    await settle(pilot, timeout)
+
+
 async def type_into(pilot, selector: str, text: str) -> None:
     """Click a text field, clear it and type ``text`` key by key (as a user would)."""
     await pilot.click(selector)

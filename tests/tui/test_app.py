@@ -7,7 +7,7 @@ import sys
 
 from ftbuilder.tui import app as app_module
 from ftbuilder.tui.app import FtbApp, create_app
-from tui.helpers import SIZE
+from tui.helpers import SIZE, wait_until
 
 SCREENS = {"1": "HomeScreen", "2": "ConfigureScreen", "3": "FilesScreen", "4": "GenerateScreen",
            "5": "ReviewScreen", "6": "ValidateScreen", "7": "SplitScreen", "8": "ExportScreen",
@@ -64,10 +64,10 @@ async def test_nav_bar_click_and_command_palette(app):
         await pilot.press("ctrl+p")
         await pilot.pause()
         await pilot.press(*"go to export")
-        await pilot.pause(0.5)
+        await wait_until(pilot, lambda: app.screen.query_one("CommandList").option_count > 0,
+                         what="the palette's matches")
         await pilot.press("enter")
-        await pilot.pause(0.3)
-        assert app.current_mode == "export"
+        await wait_until(pilot, lambda: app.current_mode == "export", what="the export screen")
 
 
 async def test_escape_leaves_a_text_field_so_keys_navigate(app):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.widgets import DataTable
 
-from tui.helpers import SIZE, settle, status_text, type_into
+from tui.helpers import SIZE, settle, status_text, type_into, wait_until
 
 
 async def test_pick_all_and_read_shows_each_report(app, project):
@@ -56,7 +56,7 @@ async def test_other_folder_and_missing_folder(app, tmp_path):
         assert "not a folder" in status_text(app)
         await type_into(pilot, "#root", str(other))
         await pilot.press("enter")
-        await pilot.pause(0.3)
+        await wait_until(pilot, lambda: app.screen.query_one("#tree").has_focus, what="tree")
         await pilot.press("a")
         await pilot.pause()
         assert app.selected_files == [str((other / "notes.md").resolve())]

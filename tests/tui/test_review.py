@@ -6,7 +6,7 @@ import json
 
 from ftbuilder.services import browse
 from ftbuilder.tui.widgets.vtable import VirtualTable
-from tui.helpers import SIZE, settle, type_into
+from tui.helpers import SIZE, settle, type_into, typed
 
 
 async def open_review(pilot):
@@ -29,13 +29,13 @@ async def test_filters_narrow_the_rows(app, ctx_with_data):
     async with app.run_test(size=SIZE) as pilot:
         table = await open_review(pilot)
         await type_into(pilot, "#keyword", "manual")
-        await pilot.pause(0.4)  # typing is debounced
+        await typed(pilot)  # typing is debounced
         await settle(pilot)
         expected = browse.sample_ids(ctx_with_data, "support", browse.SampleFilter(
             keyword="manual"))
         assert table.keys == expected and len(expected) == 10
         await type_into(pilot, "#min_tokens", "40")
-        await pilot.pause(0.4)
+        await typed(pilot)
         await settle(pilot)
         expected = browse.sample_ids(ctx_with_data, "support", browse.SampleFilter(
             keyword="manual", min_tokens=40))

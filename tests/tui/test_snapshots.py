@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from tui.helpers import SIZE, settle
+from tui.helpers import SIZE, settle, typed
 
 
 def press_then_settle(*keys: str):
@@ -16,7 +16,7 @@ def press_then_settle(*keys: str):
         for key in keys:
             await pilot.press(key)
             await settle(pilot)
-        await pilot.pause(0.3)  # debounced previews
+        await typed(pilot)  # debounced previews
         await settle(pilot)
     return run_before
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.widgets import DataTable
 
-from tui.helpers import SIZE, settle, status_text, type_into
+from tui.helpers import SIZE, settle, status_text, type_into, typed
 
 
 def rows(table: DataTable) -> dict[str, list[str]]:
@@ -23,7 +23,7 @@ async def test_preview_updates_live_and_writes_nothing(app, ctx_with_data):
         assert r["faq.txt"][:3] == ["8", "2", "10"]  # weighted: each source at the ratio
         await type_into(pilot, "#ratio", "0.6")
         await type_into(pilot, "#test", "0.2")
-        await pilot.pause(0.4)
+        await typed(pilot)
         await settle(pilot)
         r = rows(app.screen.query_one("#groups", DataTable))
         assert r["total"][:4] == ["18", "6", "6", "30"]
@@ -38,7 +38,7 @@ async def test_bad_shares_are_explained(app):
         await pilot.press("7")
         await settle(pilot)
         await type_into(pilot, "#test", "0.5")
-        await pilot.pause(0.4)
+        await typed(pilot)
         assert "test in [0, 0.20)" in str(app.screen.query_one("#status").render())
         assert app.screen.query_one("#apply").disabled
 

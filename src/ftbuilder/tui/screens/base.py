@@ -8,12 +8,15 @@ from typing import TYPE_CHECKING, Any
 from textual.app import ComposeResult
 from textual.containers import Container
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Footer, Static
 
 from ftbuilder.core.errors import FtbError
 from ftbuilder.core.progress import CancelToken
 from ftbuilder.tui.jobs import error_line, start_job
 from ftbuilder.tui.widgets.nav import NavBar
+
+DEBOUNCE_S = 0.3
 
 if TYPE_CHECKING:
     from ftbuilder.services.context import AppContext
@@ -93,6 +96,25 @@ class FtbScreen(Screen[None]):
         except ImportError as e:
             self.fail(f"this needs the {name} service, which could not be loaded ({e})")
             return None
+
+    # --- typing is debounced ----------------------------------------------------------------
+    _debounce: Timer | None = None
+
+    def debounce(self, callback: Callable[[], Any], delay: float = DEBOUNCE_S) -> None:
+        """Call ``callback`` once typing pauses for ``delay`` seconds (restarted per key)."""
+        if self._debounce is not None:
+            self._debounce.stop()
+
+        def fire() -> None:
+            self._debounce = None
+            callback()
+
+        self._debounce = self.set_timer(delay, fire)
+
+    @property
+    def input_pending(self) -> bool:
+        """True while a debounced reaction to typing has not run yet (tests wait on it)."""
+        return self._debounce is not None
 
     def start(self, job: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> CancelToken:
         """Run a long service call in a worker (see jobs.start_job)."""

@@ -13,7 +13,6 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
-from textual.timer import Timer
 from textual.widgets import Input, Label, Select
 
 from ftbuilder.services import browse
@@ -53,7 +52,6 @@ class ReviewScreen(FtbScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self._debounce: Timer | None = None
         self._pending_jump: int | None = None
         self.loaded_name = ""
         self.total = 0
@@ -183,9 +181,7 @@ class ReviewScreen(FtbScreen):
 
     @on(Input.Changed)
     def _typed(self) -> None:
-        if self._debounce is not None:
-            self._debounce.stop()
-        self._debounce = self.set_timer(0.3, self.reload)
+        self.debounce(self.reload)
 
     @on(Input.Submitted)
     def _submitted(self) -> None:

@@ -10,7 +10,6 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.timer import Timer
 from textual.widgets import Button, DataTable, Input, Label, Select, Static
 
 from ftbuilder.core.types import SPLITS
@@ -62,7 +61,6 @@ class SplitScreen(FtbScreen):
     def __init__(self) -> None:
         super().__init__()
         self.plan: Any = None
-        self._debounce: Timer | None = None
 
     def compose_body(self) -> ComposeResult:
         with Horizontal(classes="filters"):
@@ -136,9 +134,7 @@ class SplitScreen(FtbScreen):
         control = getattr(event, "control", None)
         if control is not None and control.id == "dataset" and isinstance(event.value, str):
             self.ftb.dataset = event.value
-        if self._debounce is not None:
-            self._debounce.stop()
-        self._debounce = self.set_timer(0.3, self.action_preview)
+        self.debounce(self.action_preview)
 
     @on(Button.Pressed, "#preview")
     def action_preview(self) -> None:
