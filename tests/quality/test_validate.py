@@ -8,7 +8,8 @@ import numpy as np
 import tiktoken
 
 from ftbuilder.core.types import Conversation, Message
-from ftbuilder.quality.validate import record_for, validate_jsonl, validate_records
+from ftbuilder.formats import record_for
+from ftbuilder.quality.validate import validate_jsonl, validate_records
 from ftbuilder.targets.registry import get_model
 
 SPEC = get_model("openai", "gpt-3.5-turbo-0125")  # cl100k_base, price in the registry

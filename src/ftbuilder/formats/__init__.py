@@ -27,15 +27,18 @@ class Format:
     from_record: Callable[[Any], Conversation]
     exportable: bool
     description: str
+    # the record laid out without checks, for samples to_record refuses (the validator then
+    # says what is wrong); None: plain {"messages": [...]}
+    layout: Callable[[Conversation], dict[str, Any]] | None = None
 
 
 FORMATS: dict[str, Format] = {
     "openai": Format("openai", openai.to_record, openai.from_record, True,
                      "OpenAI chat JSONL (messages; DPO preference lines too)"),
     "anthropic": Format("anthropic", anthropic.to_record, anthropic.from_record, True,
-                        "Anthropic Claude on Bedrock (system + messages)"),
+                        "Anthropic Claude on Bedrock (system + messages)", anthropic.layout),
     "gemini": Format("gemini", gemini.to_record, gemini.from_record, True,
-                     "Gemini on Vertex AI (systemInstruction + contents)"),
+                     "Gemini on Vertex AI (systemInstruction + contents)", gemini.layout),
     "mistral": Format("mistral", mistral.to_record, mistral.from_record, True,
                       "Mistral instruct JSONL (messages)"),
     "llama3": Format("llama3", llama3.to_record, llama3.from_record, True,
@@ -94,6 +97,18 @@ def detect_format(obj: Any) -> str:
 def to_record(conv: Conversation, fmt: str) -> dict[str, Any]:
     """``conv`` as one record of ``fmt``; FormatError if the format cannot hold it."""
     return get_format(fmt).to_record(conv)
+
+
+def record_for(conv: Conversation, fmt: str) -> dict[str, Any]:
+    """The record ``conv`` exports to in ``fmt``; when the converter refuses the sample, the
+    format's unchecked layout of it, so the validator can say what is wrong."""
+    spec = get_format(fmt)
+    try:
+        return spec.to_record(conv)
+    except FormatError:
+        if spec.layout is not None:
+            return spec.layout(conv)
+        return {"messages": [m.to_dict() for m in conv.messages]}
 
 
 def from_record(obj: Any, fmt: str = "auto") -> Conversation:

@@ -37,6 +37,15 @@ def to_record(conv: Conversation) -> dict[str, Any]:
     return record
 
 
+def layout(conv: Conversation) -> dict[str, Any]:
+    """The record as this format lays it out, without checks (the validator then reports)."""
+    msgs = [m.to_dict() for m in conv.messages]
+    system = msgs.pop(0)["content"] if msgs and msgs[0].get("role") == "system" else None
+    rec: dict[str, Any] = {} if system is None else {"system": system}
+    rec["messages"] = [{"role": m.get("role"), "content": m.get("content")} for m in msgs]
+    return rec
+
+
 def from_record(obj: Any) -> Conversation:
     """Reads string content and lists of text blocks; ``system`` as a string or text blocks."""
     obj = require_dict(obj)

@@ -36,6 +36,17 @@ def to_record(conv: Conversation) -> dict[str, Any]:
     return record
 
 
+def layout(conv: Conversation) -> dict[str, Any]:
+    """The record as this format lays it out, without checks (the validator then reports)."""
+    msgs = [m.to_dict() for m in conv.messages]
+    system = msgs.pop(0)["content"] if msgs and msgs[0].get("role") == "system" else None
+    rec: dict[str, Any] = {} if system is None else {
+        "systemInstruction": {"role": "system", "parts": [{"text": system}]}}
+    rec["contents"] = [{"role": "model" if m.get("role") == "assistant" else m.get("role"),
+                        "parts": [{"text": m.get("content")}]} for m in msgs]
+    return rec
+
+
 def _parts_text(item: Any, where: str) -> str:
     item = require_dict(item, where)
     parts = item.get("parts")

@@ -12,7 +12,6 @@ epochs by its rule; billed tokens = Σ min(limit, tokens); cost = epochs × bill
 
 from __future__ import annotations
 
-import importlib
 import json
 import time
 from collections import Counter
@@ -25,14 +24,13 @@ from typing import Any
 import numpy as np
 
 from ftbuilder import tokens
-from ftbuilder.core.errors import FormatError
 from ftbuilder.core.progress import CancelToken, ProgressFn, report
-from ftbuilder.core.types import Conversation, ModelSpec, Violation
+from ftbuilder.core.types import ModelSpec, Violation
 from ftbuilder.quality.rules import CHECKERS, ERROR, WARNING
 from ftbuilder.targets.limits import cap_dataset_size, distribution, estimate_training
 from ftbuilder.tokens import BatchCounts
 
-__all__ = ["ValidationReport", "Validator", "cap_dataset_size", "record_for", "validate_jsonl",
+__all__ = ["ValidationReport", "Validator", "cap_dataset_size", "validate_jsonl",
            "validate_records"]
 
 BLOCK_FAST = 10_000  # records per batch for the quicktok counters
@@ -294,33 +292,6 @@ def _read_lines(path: Path, v: Validator, size: int, progress: ProgressFn | None
 
 def _line_key(v: Violation) -> int:
     return v.line
-
-
-def _raw_record(conv: Conversation, fmt: str) -> dict[str, Any]:
-    """The record as the format lays it out, without any checks (the rules then report)."""
-    msgs = [m.to_dict() for m in conv.messages]
-    if fmt not in ("anthropic", "gemini"):
-        return {"messages": msgs}
-    system = msgs.pop(0)["content"] if msgs and msgs[0].get("role") == "system" else None
-    if fmt == "anthropic":
-        rec: dict[str, Any] = {} if system is None else {"system": system}
-        rec["messages"] = [{"role": m.get("role"), "content": m.get("content")} for m in msgs]
-        return rec
-    rec = {} if system is None else {"systemInstruction": {"role": "system",
-                                                            "parts": [{"text": system}]}}
-    rec["contents"] = [{"role": "model" if m.get("role") == "assistant" else m.get("role"),
-                        "parts": [{"text": m.get("content")}]} for m in msgs]
-    return rec
-
-
-def record_for(conv: Conversation, fmt: str) -> dict[str, Any]:
-    """The provider record a stored sample exports to (the formats converter when it can
-    express the sample, else the raw layout so the rules say what is wrong)."""
-    try:
-        module = importlib.import_module(f"ftbuilder.formats.{fmt}")
-        return module.to_record(conv)
-    except (ImportError, AttributeError, FormatError):
-        return _raw_record(conv, fmt)
 
 
 def validate_records(records: Iterable[tuple[int, int | None, Any]], spec: ModelSpec,

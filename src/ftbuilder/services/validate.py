@@ -17,9 +17,10 @@ from ftbuilder import tokens
 from ftbuilder.core.errors import NotFoundError, UsageError
 from ftbuilder.core.progress import CancelToken, ProgressFn, report
 from ftbuilder.core.types import Conversation, ModelSpec
+from ftbuilder.formats import record_for
 from ftbuilder.quality.rules import ERROR, WARNING
 from ftbuilder.quality.rules_fix import truncate_messages
-from ftbuilder.quality.validate import ValidationReport, Validator, record_for, validate_jsonl
+from ftbuilder.quality.validate import ValidationReport, Validator, validate_jsonl
 from ftbuilder.services.context import AppContext
 from ftbuilder.targets.registry import default_model, get_model, list_models
 
