@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from ftbuilder.config import FileConfig, parse_config
+from ftbuilder.config import FileConfig, load_yaml, parse_config
 from ftbuilder.core.errors import ConfigError, NotFoundError, UsageError
 from ftbuilder.core.progress import CancelToken, ProgressFn
 from ftbuilder.core.types import DatasetInfo
@@ -290,16 +290,9 @@ def check_config_text(text: str) -> FileConfig:
     """Parse and validate config.yaml text.
 
     Raises:
-        ConfigError: not YAML, or a key/value that is not allowed (named in the message).
+        ConfigError: not YAML, YAML aliases, or a key/value that is not allowed (named).
     """
-    try:
-        data = yaml.safe_load(text) or {}
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark else ""
-        raise ConfigError(f"config.yaml is not valid YAML{where}",
-                          "fix the indentation or quoting there") from None
-    return parse_config(data, "config.yaml")
+    return parse_config(load_yaml(text) or {}, "config.yaml")
 
 
 def save_config_text(ctx: AppContext, text: str) -> FileConfig:
