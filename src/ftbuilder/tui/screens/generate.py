@@ -16,14 +16,13 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.markup import escape
 from textual.message import Message
 from textual.widgets import Button, DataTable, Label, ProgressBar, RichLog, Static
 
 from ftbuilder.services import browse
 from ftbuilder.tui.jobs import JobDone, JobFailed, JobProgress, fmt_eta
 from ftbuilder.tui.screens.base import FtbScreen
-from ftbuilder.tui.widgets.cells import cell, num
+from ftbuilder.tui.widgets.cells import cell, escape, num, safe
 from ftbuilder.tui.widgets.modals import AskScreen
 
 
@@ -224,7 +223,7 @@ class GenerateScreen(FtbScreen):
 
     # --- feedback ---------------------------------------------------------------------------
     def log_line(self, text: str) -> None:
-        self.query_one("#log", RichLog).write(text)
+        self.query_one("#log", RichLog).write(safe(text, "\t"))
 
     @on(LogLine)
     def _log(self, event: LogLine) -> None:
