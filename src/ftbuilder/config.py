@@ -109,6 +109,7 @@ class SystemConfig(_Strict):
     timeout: float = Field(60, gt=0)
     concurrency: int = Field(4, ge=1)
     base_url: str = ""
+    max_cost_usd: float = Field(5.0, ge=0)  # an LLM build estimated above this is asked first
     rpm: int = Field(0, ge=0)  # agent LLM requests per minute, per backend; 0 = no limit
     tpm: int = Field(0, ge=0)  # agent LLM tokens per minute, per backend; 0 = no limit
     # per-backend overrides of rpm/tpm, e.g. {openai: {rpm: 500, tpm: 200000}}

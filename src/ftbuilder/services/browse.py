@@ -157,7 +157,7 @@ def writer_status(ctx: AppContext) -> WriterStatus:
 
 
 def resume_build(ctx: AppContext, name: str, progress: ProgressFn | None = None,
-                 cancel: CancelToken | None = None):  # -> BuildResult
+                 cancel: CancelToken | None = None, confirmed: bool = False):  # -> BuildResult
     """Finish dataset ``name``'s interrupted build (cancelled, killed or failed).
 
     LLM modes: services.build.retry (failed items run again, then the same build continues
@@ -178,7 +178,7 @@ def resume_build(ctx: AppContext, name: str, progress: ProgressFn | None = None,
         raise NotFoundError(f"dataset '{name}' has no build to resume",
                             "start one from Generate (g)")
     if _dataset(ctx, name).config.get("generation"):
-        return retry(ctx, name, progress, cancel)
+        return retry(ctx, name, progress, cancel, confirmed)
     return build(ctx, req, progress, cancel)
 
 
