@@ -287,11 +287,7 @@ def config_text(ctx: AppContext) -> str:
 
 
 def check_config_text(text: str) -> FileConfig:
-    """Parse and validate config.yaml text.
-
-    Raises:
-        ConfigError: not YAML, YAML aliases, or a key/value that is not allowed (named).
-    """
+    """Parse and validate config.yaml text (ConfigError: not YAML, aliases, a bad key/value)."""
     return parse_config(load_yaml(text) or {}, "config.yaml")
 
 
