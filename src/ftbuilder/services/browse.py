@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from ftbuilder.config import FileConfig, parse_config
+from ftbuilder.config import FileConfig, load_yaml, parse_config
 from ftbuilder.core.errors import ConfigError, NotFoundError, UsageError
 from ftbuilder.core.progress import CancelToken, ProgressFn
 from ftbuilder.core.types import DatasetInfo
@@ -157,7 +157,7 @@ def writer_status(ctx: AppContext) -> WriterStatus:
 
 
 def resume_build(ctx: AppContext, name: str, progress: ProgressFn | None = None,
-                 cancel: CancelToken | None = None):  # -> BuildResult
+                 cancel: CancelToken | None = None, confirmed: bool = False):  # -> BuildResult
     """Finish dataset ``name``'s interrupted build (cancelled, killed or failed).
 
     LLM modes: services.build.retry (failed items run again, then the same build continues
@@ -178,7 +178,7 @@ def resume_build(ctx: AppContext, name: str, progress: ProgressFn | None = None,
         raise NotFoundError(f"dataset '{name}' has no build to resume",
                             "start one from Generate (g)")
     if _dataset(ctx, name).config.get("generation"):
-        return retry(ctx, name, progress, cancel)
+        return retry(ctx, name, progress, cancel, confirmed)
     return build(ctx, req, progress, cancel)
 
 
@@ -287,19 +287,8 @@ def config_text(ctx: AppContext) -> str:
 
 
 def check_config_text(text: str) -> FileConfig:
-    """Parse and validate config.yaml text.
-
-    Raises:
-        ConfigError: not YAML, or a key/value that is not allowed (named in the message).
-    """
-    try:
-        data = yaml.safe_load(text) or {}
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark else ""
-        raise ConfigError(f"config.yaml is not valid YAML{where}",
-                          "fix the indentation or quoting there") from None
-    return parse_config(data, "config.yaml")
+    """Parse and validate config.yaml text (ConfigError: not YAML, aliases, a bad key/value)."""
+    return parse_config(load_yaml(text) or {}, "config.yaml")
 
 
 def save_config_text(ctx: AppContext, text: str) -> FileConfig:

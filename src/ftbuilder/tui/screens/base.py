@@ -9,11 +9,12 @@ from textual.app import ComposeResult
 from textual.containers import Container
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Static
+from textual.widgets import Footer
 
 from ftbuilder.core.errors import FtbError
 from ftbuilder.core.progress import CancelToken
 from ftbuilder.tui.jobs import error_line, start_job
+from ftbuilder.tui.widgets.cells import SafeStatic
 from ftbuilder.tui.widgets.nav import NavBar
 
 DEBOUNCE_S = 0.3
@@ -33,7 +34,7 @@ class FtbScreen(Screen[None]):
         yield NavBar(self.MODE)
         with Container(id="body"):
             yield from self.compose_body()
-        yield Static("", id="status", markup=False)  # names and errors as they are
+        yield SafeStatic("", id="status", markup=False)  # names and errors, sanitized
         yield Footer()
 
     def compose_body(self) -> ComposeResult:
@@ -67,7 +68,7 @@ class FtbScreen(Screen[None]):
     # --- feedback ---------------------------------------------------------------------------
     def status(self, text: str, kind: str = "") -> None:
         """One line above the footer; kind: '', 'ok', 'warn' or 'error' (colours)."""
-        bar = self.query_one("#status", Static)
+        bar = self.query_one("#status", SafeStatic)
         bar.update(text)
         bar.set_classes(kind)
 

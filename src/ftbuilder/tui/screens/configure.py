@@ -11,7 +11,6 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.markup import escape
 from textual.widgets import (
     Button,
     Input,
@@ -27,6 +26,7 @@ from textual.widgets import (
 from ftbuilder.config import PROVIDERS, parse_config
 from ftbuilder.core.errors import FtbError
 from ftbuilder.tui.screens.base import FtbScreen
+from ftbuilder.tui.widgets.cells import escape
 
 MODES = {  # one line each that fits the form at 120 columns
     "identify": "find the conversations in your files (no LLM)",

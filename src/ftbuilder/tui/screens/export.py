@@ -19,7 +19,6 @@ from textual.widgets import (
     ProgressBar,
     Select,
     SelectionList,
-    Static,
     Switch,
 )
 
@@ -27,7 +26,7 @@ from ftbuilder.services import browse
 from ftbuilder.tui.jobs import JobDone, JobFailed, JobProgress, fmt_eta
 from ftbuilder.tui.screens.base import FtbScreen
 from ftbuilder.tui.screens.files import human_size
-from ftbuilder.tui.widgets.cells import cell, num, plain
+from ftbuilder.tui.widgets.cells import SafeStatic, cell, num, plain
 
 # The export formats the TUI offers; "target" = the dataset's provider format.
 FALLBACK_FORMATS = [("target provider format", "target"), ("ShareGPT", "sharegpt"),
@@ -108,7 +107,7 @@ class ExportScreen(FtbScreen):
             with Vertical(id="exp-right"):
                 yield Label("Files written", classes="section")
                 yield DataTable(id="written", zebra_stripes=True, cursor_type="row")
-                yield Static(id="exp-note", classes="note", markup=False)
+                yield SafeStatic(id="exp-note", classes="note", markup=False)
 
     def on_mount(self) -> None:
         c = self.ctx.settings.config
@@ -205,7 +204,7 @@ class ExportScreen(FtbScreen):
                 sel.add_option((label, value, i == 0))
             return
         if event.job == "why":
-            self.query_one("#exp-note", Static).update(
+            self.query_one("#exp-note", SafeStatic).update(
                 "\n".join(["Why it failed:", *event.result, "", *self.notes]))
             return
         self.add_files(event.result)
@@ -260,7 +259,7 @@ class ExportScreen(FtbScreen):
                 f"{k} {v}" for k, v in result.skip_reasons.items()))
         notes += result.warnings
         self.notes.extend(notes)
-        self.query_one("#exp-note", Static).update("\n".join(self.notes))
+        self.query_one("#exp-note", SafeStatic).update("\n".join(self.notes))
         self.all_ok = self.all_ok and result.ok
 
     @on(JobFailed)

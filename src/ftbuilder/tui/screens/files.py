@@ -14,11 +14,11 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, DataTable, DirectoryTree, Input, Label, ProgressBar, Static
+from textual.widgets import Button, DataTable, DirectoryTree, Input, Label, ProgressBar
 
 from ftbuilder.tui.jobs import JobDone, JobFailed, JobProgress, fmt_eta
 from ftbuilder.tui.screens.base import FtbScreen
-from ftbuilder.tui.widgets.cells import cell, num
+from ftbuilder.tui.widgets.cells import SafeStatic, cell, num, safe
 
 COUNTS = ("pages", "sheets", "slides")
 
@@ -42,6 +42,9 @@ class ProjectTree(DirectoryTree):
         if node is self.root:
             label = self.root_label
         return super().reset_node(node, label, data)
+
+    def process_label(self, label):  # type: ignore[no-untyped-def]
+        return super().process_label(Text(safe(label)) if isinstance(label, str) else label)
 
     def filter_paths(self, paths):  # type: ignore[no-untyped-def]
         return [p for p in paths if not p.name.startswith(".")]
@@ -72,7 +75,7 @@ class FilesScreen(FtbScreen):
             with Vertical(id="files-right"):
                 yield Label("Picked files", classes="section")
                 yield DataTable(id="picked", cursor_type="row", zebra_stripes=True)
-                yield Static("", id="detail", markup=False)
+                yield SafeStatic("", id="detail", markup=False)
                 yield ProgressBar(id="progress", show_eta=False)
                 with Horizontal(classes="row"):
                     yield Button("Pick all (a)", id="add_all")
@@ -138,7 +141,7 @@ class FilesScreen(FtbScreen):
     @on(DataTable.RowHighlighted, "#picked")
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
         rep = self.reports.get(str(Path(str(event.row_key.value)).resolve()))
-        detail = self.query_one("#detail", Static)
+        detail = self.query_one("#detail", SafeStatic)
         if rep is None:
             detail.update("")
         elif rep.status == "error":

@@ -16,15 +16,14 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.markup import escape
 from textual.message import Message
 from textual.widgets import Button, DataTable, Label, ProgressBar, RichLog, Static
 
 from ftbuilder.services import browse
 from ftbuilder.tui.jobs import JobDone, JobFailed, JobProgress, fmt_eta
 from ftbuilder.tui.screens.base import FtbScreen
-from ftbuilder.tui.widgets.cells import cell, num
-from ftbuilder.tui.widgets.modals import AskScreen
+from ftbuilder.tui.widgets.cells import cell, escape, num, safe
+from ftbuilder.tui.widgets.modals import AskScreen, ConfirmScreen
 
 
 class LogLine(Message):
@@ -191,7 +190,30 @@ class GenerateScreen(FtbScreen):
                           size=None if c.mode == "identify" else c.dataset_size)
         if instruction and "instruction" in {f.name for f in fields(BuildRequest)}:
             req_fields["instruction"] = instruction
-        self._begin("build", build, self.ctx, BuildRequest(**req_fields))
+        budget = self.service("budget")
+        est = budget and self.call_service(budget.estimate, self.ctx, c.mode, c.dataset_size)
+        self.ask_cost(est, lambda yes: self._begin(
+            "build", build, self.ctx, BuildRequest(**req_fields, confirmed=yes)))
+
+    def ask_cost(self, est, go) -> None:  # type: ignore[no-untyped-def]
+        """``go(False)`` when the estimate (services.budget) is within system.max_cost_usd;
+        else a dialog with the figures, and ``go(True)`` if the user confirms."""
+        if est is None or not est.over:
+            go(False)
+            return
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                go(True)
+            else:
+                self.status("Not started: over system.max_cost_usd (raise it in Configure "
+                            "or config.yaml, or lower the dataset size).", "warn")
+
+        text = est.text()
+        self.app.push_screen(ConfirmScreen(
+            f"{text[0].upper()}{text[1:]}.\n{est.calls:,} calls × ({est.prompt_tokens:,} prompt "
+            f"+ {est.output_tokens:,} reply tokens), {est.samples:,} samples.\nStart it anyway?",
+            yes="Start"), answer)
 
     @on(Button.Pressed, "#start")
     def _start_pressed(self) -> None:
@@ -208,7 +230,10 @@ class GenerateScreen(FtbScreen):
         if browse.dataset_or_none(self.ctx, name) is None:
             self.fail(f"nothing to resume: there is no dataset '{name}' yet (g starts a run)")
             return
-        self._begin("resume", browse.resume_build, self.ctx, name)
+        budget = self.service("budget")
+        est = budget and self.call_service(budget.estimate_retry, self.ctx, name)
+        self.ask_cost(est, lambda yes: self._begin("resume", browse.resume_build, self.ctx, name,
+                                                   confirmed=yes))
 
     @on(Button.Pressed, "#resume")
     def _resume_pressed(self) -> None:
@@ -224,7 +249,7 @@ class GenerateScreen(FtbScreen):
 
     # --- feedback ---------------------------------------------------------------------------
     def log_line(self, text: str) -> None:
-        self.query_one("#log", RichLog).write(text)
+        self.query_one("#log", RichLog).write(safe(text, "\t"))
 
     @on(LogLine)
     def _log(self, event: LogLine) -> None:

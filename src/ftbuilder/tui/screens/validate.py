@@ -12,7 +12,6 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.markup import escape
 from textual.widgets import Button, DataTable, Label, Select, Static
 
 from ftbuilder.config import PROVIDERS
@@ -20,7 +19,7 @@ from ftbuilder.services import browse
 from ftbuilder.tui.jobs import JobDone, JobFailed, JobProgress
 from ftbuilder.tui.screens.base import FtbScreen
 from ftbuilder.tui.screens.files import human_size
-from ftbuilder.tui.widgets.cells import cell, num, plain
+from ftbuilder.tui.widgets.cells import cell, escape, num, plain
 from ftbuilder.tui.widgets.charts import histogram_rows
 from ftbuilder.tui.widgets.modals import ConfirmScreen
 
