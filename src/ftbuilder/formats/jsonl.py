@@ -16,7 +16,7 @@ from typing import IO, Any
 
 from ftbuilder.core.clean import strip_nul
 from ftbuilder.core.errors import FormatError, NotFoundError, UsageError
-from ftbuilder.core.files import check_regular, open_regular
+from ftbuilder.core.files import open_regular
 
 _WS = b" \t\r\n"
 TOO_DEEP = "nested too deeply to read"
@@ -30,7 +30,8 @@ def check_path(path: Path) -> None:
     if path.is_dir():
         raise UsageError(f"{path} is a folder", "give one .jsonl or .json file")
     try:
-        check_regular(path, UsageError)
+        with _open(path):  # regular, and readable by this user
+            pass
     except OSError as e:
         raise UsageError(f"cannot read {path}: {e.strerror or e}",
                          "check the file's permissions") from None

@@ -1,14 +1,15 @@
 """Expanding the files and folders a user named into the files to read: the one folder walk.
 
-Rules (docs/ingest.md):
+Rules:
 
 * A path named on the command line is taken as given, even a symlink (the user asked for
   it); a folder is searched recursively, in sorted order.
 * Inside a folder, a symlink is followed only when its target lies inside one of the folders
   the user named (by real path: a symlinked folder's contents must stay inside that folder's
   real path); one that points outside is skipped with a warning, so a link to /etc/shadow is
-  never read. A link back to a folder already visited (a loop) and a broken link are
-  skipped with a warning too; the walk goes on.
+  never read. A link back to a parent folder or a file link loop (a loop), a link to a
+  folder already walked and a broken link are skipped with a warning too (the real path of
+  every folder visited is remembered); the walk goes on.
 * FIFOs, devices and sockets are never opened: skipped with a warning.
 * A subfolder that cannot be listed (permission denied) is skipped and reported as a
   failure (the run exits 1, as for an unreadable file).
@@ -31,6 +32,7 @@ from ftbuilder.ingest.base import file_type
 OUTSIDE = "skipped: symlink to outside the input folder"
 LOOP = "skipped: symlink loop"
 BROKEN = "skipped: broken symlink (its target does not exist)"
+TWICE = "skipped: symlink to a folder already included"
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,8 +120,9 @@ class _Walker:
         if stat.S_ISDIR(st.st_mode):
             key = real(entry.path)
             if key in self.visited:
-                if is_link:
-                    self.skip(entry.path, LOOP + " (folder already visited)")
+                if is_link:  # a link to one of its own parent folders is a loop
+                    here = real(os.path.dirname(entry.path))
+                    self.skip(entry.path, LOOP if _inside(here, [key]) else TWICE)
                 return None
             self.visited.add(key)
             return entry.path
