@@ -8,6 +8,7 @@ with :func:`ftbuilder.tokens.count_many` before samples are stored.
 from __future__ import annotations
 
 import errno
+import os
 import sqlite3
 import time
 from dataclasses import asdict, dataclass, field
@@ -200,8 +201,8 @@ def import_file(ctx: AppContext, path: str | Path, name: str, fmt: str = "auto",
     known layout) is skipped and reported (1-based line + reason); the rest is imported,
     in batches committed as they go, so a cancel keeps what was stored. A failed import
     (a full disk, a broken JSON array) is undone: the dataset it created is deleted, the
-    samples it added to an existing one are removed. A new dataset that ends up with no
-    sample is not kept (``created`` is then False).
+    samples it added to an existing one are removed. A new dataset whose every record was
+    skipped is not kept (``created`` is then False).
 
     Raises:
         NotFoundError: the file, or the target model, does not exist.
@@ -221,6 +222,7 @@ def import_file(ctx: AppContext, path: str | Path, name: str, fmt: str = "auto",
         raise UsageError("the dataset name is empty", "pass --name NAME")
     path = Path(path)
     check_path(path)
+    _check_space(ctx, path)
     total = count_lines(path)
     ds, created = _dataset_for_import(ctx, name, provider, model)
     result = ImportResult(ds.name, str(path), ds.provider, ds.model, created, fmt,
@@ -272,7 +274,8 @@ def import_file(ctx: AppContext, path: str | Path, name: str, fmt: str = "auto",
         if err is e:
             raise
         raise err from None
-    if created and result.added == 0:  # nothing imported: no empty dataset is left
+    if created and result.added == 0 and result.skipped:
+        # every record failed: no empty dataset is left (an empty file still makes one)
         ctx.store.delete_dataset(ds.name)
         result.created = False
         result.seconds = round(time.monotonic() - started, 3)
@@ -310,22 +313,41 @@ def _disk_full(e: Exception) -> bool:
 
 
 def _undo_import(ctx: AppContext, ds: DatasetInfo, created: bool, added_ids: list[int],
-                 run_id: int, result: ImportResult, err: Exception) -> None:
+                 run_id: int, result: ImportResult, err: FtbError | Exception) -> None:
     """Remove what a failed import stored: the dataset it created, or the samples it added
-    to an existing one. A failure of the undo itself (the disk is still full) is told in
-    the error's hint rather than hiding the first error."""
+    to an existing one. If that fails too (a disk at 100%: SQLite cannot even write the
+    removal), the error's hint says what is left to delete."""
     try:
-        if created:
-            ctx.store.delete_dataset(ds.name)
-            return
         if added_ids:
             ctx.store.delete_samples(ds.id, added_ids)
-        ctx.store.finish_run(run_id, "failed", _run_stats(result), str(err))
+        if created:
+            ctx.store.delete_dataset(ds.name)
+        else:
+            ctx.store.finish_run(run_id, "failed", _run_stats(result), str(err))
     except Exception:
         if isinstance(err, FtbError):
-            left = f"'{ds.name}'" if created else f"{len(added_ids)} samples in '{ds.name}'"
-            err.hint = (f"{err.hint}; the partial import ({left}) could not be removed: "
-                        f"delete {'it' if created else 'them'} once the problem is fixed")
+            left = (f"'{ds.name}'" if created
+                    else f"{len(added_ids)} samples added to '{ds.name}'")
+            err.message = err.message.replace(" and was undone", "")
+            err.hint = (f"{err.hint}; what it stored ({left}) could not be removed: delete "
+                        f"{'it' if created else 'them'} once there is space")
+
+
+def _check_space(ctx: AppContext, path: Path) -> None:
+    """Refuse an import that cannot fit: the store's disk has less free space than the file
+    (samples take at least their JSON size), before anything is created."""
+    if ctx.store.path == ":memory:":
+        return
+    try:
+        st = os.statvfs(Path(ctx.store.path).parent)
+        size = path.stat().st_size
+    except OSError:
+        return
+    free = st.f_bavail * st.f_frsize
+    if size > free:
+        raise FtbError(f"disk full: {path.name} ({size:,} bytes) does not fit in the "
+                       f"{free:,} bytes free on the disk of the store",
+                       "free some space on that disk, or point --db at another disk")
 
 
 def _run_stats(r: ImportResult) -> dict[str, Any]:
