@@ -3,8 +3,8 @@
 A FIFO, a character or block device (``/dev/zero``) or a socket would block ``open()`` or
 never reach end of file, and a ``/proc``-like file reports size 0 whatever it holds. So a
 path is checked before it is opened, the check is repeated on the open descriptor (the path
-may have been swapped in between), and :func:`read_limited` never reads more than the limit
-plus one byte.
+may have been swapped in between); readers then read at most the size limit plus one byte
+(``ftbuilder.ingest.base.read_bytes``).
 """
 
 from __future__ import annotations
@@ -64,17 +64,3 @@ def open_regular(path: str | Path, error: type[FtbError]) -> BinaryIO:
     except BaseException:
         os.close(fd)
         raise
-
-
-def read_limited(path: str | Path, max_bytes: int, error: type[FtbError]) -> bytes:
-    """The bytes of a regular file, reading at most ``max_bytes + 1`` of them.
-
-    Raises ``error`` (not a regular file, or more than ``max_bytes`` bytes, whatever size
-    the file reports) and OSError (unreadable).
-    """
-    with open_regular(path, error) as f:
-        data = f.read(max_bytes + 1)
-    if len(data) > max_bytes:
-        raise error(f"{Path(path).name}: larger than the limit of {max_bytes:,} bytes",
-                    "split the file, or raise ingest.max_file_mb in config.yaml")
-    return data
