@@ -92,7 +92,7 @@ def test_an_oversized_config_file_is_refused(tmp_path):
 
 @pytest.mark.fault
 def test_the_settings_editor_refuses_aliases_too():
-    from ftbuilder.services.browse import check_config_text
+    from ftbuilder.services.settings import check_config_text
 
     with pytest.raises(ConfigError, match="aliases"):
         check_config_text(alias_bomb(8))

@@ -16,6 +16,7 @@ from dotenv import dotenv_values
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from ftbuilder.core.errors import ConfigError, MissingKeyError, NotFoundError
+from ftbuilder.core.files import write_text_atomic
 from ftbuilder.core.text import MAX_LINE, MAX_VALUE, bounded
 
 PROVIDERS = ("openai", "anthropic", "google", "mistral", "llama")
@@ -365,9 +366,48 @@ def _read_config(path: Path) -> str:
         raise ConfigError(f"{path} is not UTF-8 text", "save it as UTF-8") from None
 
 
-def save_config(settings: Settings, config: FileConfig) -> None:
-    """Write ``config`` to the settings' config.yaml (validated first)."""
+def _merge(node: Any, values: dict[str, Any]) -> None:
+    """Set ``values`` into a round-trip YAML mapping, touching only the values that differ
+    (so the comments and layout around them stay as the user wrote them)."""
+    for key, value in values.items():
+        if isinstance(value, dict) and isinstance(node.get(key), dict):
+            _merge(node[key], value)
+        elif key not in node or node[key] != value:
+            node[key] = value
+
+
+def save_config(settings: Settings, config: FileConfig) -> Path:
+    """Write ``config`` to the settings' config.yaml: validated first; an existing file keeps
+    its comments and layout (only changed values are rewritten, ruamel.yaml round trip);
+    written through a temporary file and a rename. Returns the path.
+
+    Raises:
+        ConfigError: ``config`` is not valid (nothing is written).
+    """
+    import io
+
+    from ruamel.yaml import YAML
+
     path = settings.config_path or settings.root / "config.yaml"
-    parse_config(config.model_dump(), "config")
-    path.write_text(yaml.safe_dump(config.model_dump(), sort_keys=False), encoding="utf-8")
+    values = config.model_dump()
+    parse_config(values, "config")
+    rt = YAML()
+    rt.preserve_quotes = True
+    rt.width = 4096
+    doc: Any = None
+    if path.is_file():
+        try:
+            doc = rt.load(path.read_text(encoding="utf-8"))
+        except Exception:  # not YAML any more: rewritten plainly below
+            doc = None
+    if isinstance(doc, dict):
+        _merge(doc, values)
+        buf = io.StringIO()
+        rt.dump(doc, buf)
+        text = buf.getvalue()
+    else:
+        text = yaml.safe_dump(values, sort_keys=False)
+    write_text_atomic(path, text)
     settings.config = config
+    settings.config_path = path
+    return path

@@ -126,3 +126,20 @@ def check(est: BuildEstimate | None) -> None:
     if est is not None and est.over:
         raise BudgetExceeded(est.text(), "confirm with --yes (the app asks), or raise "
                                          "system.max_cost_usd in config.yaml", est)
+
+
+def epoch_cost_text(provider: str, model: str, tokens: int) -> str:
+    """Training cost of ``tokens`` for one epoch at the target's registry price, in words
+    (or why it is unknown); an unverified price says so."""
+    from ftbuilder.core.errors import FtbError
+    from ftbuilder.targets.registry import get_model
+
+    try:
+        spec = get_model(provider, model)
+    except FtbError:
+        return "unknown model"
+    if spec.price_per_1m_training_tokens is None:
+        return "no price in the registry"
+    cost = tokens / 1_000_000 * spec.price_per_1m_training_tokens
+    tag = "" if spec.is_verified("price_per_1m_training_tokens") else " (price UNVERIFIED)"
+    return f"${cost:,.2f} per epoch{tag}"

@@ -19,7 +19,8 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Button, DataTable, Label, ProgressBar, RichLog, Static
 
-from ftbuilder.services import browse
+from ftbuilder.services import browse, budget
+from ftbuilder.services import settings as edit
 from ftbuilder.tui.jobs import JobDone, JobFailed, JobProgress, fmt_eta
 from ftbuilder.tui.screens.base import FtbScreen
 from ftbuilder.tui.widgets.cells import cell, escape, num, safe
@@ -46,22 +47,6 @@ class _Forward(logging.Handler):
         except Exception:  # a log line must never break the run
             return
         self.screen.post_message(LogLine(text, record.levelno))
-
-
-def estimate_cost(provider: str, model: str, tokens: int) -> str:
-    """Training cost of ``tokens`` for one epoch at the registry price (or why unknown)."""
-    from ftbuilder.core.errors import FtbError
-    from ftbuilder.targets.registry import get_model
-
-    try:
-        spec = get_model(provider, model)
-    except FtbError:
-        return "unknown model"
-    if spec.price_per_1m_training_tokens is None:
-        return "no price in the registry"
-    cost = tokens / 1_000_000 * spec.price_per_1m_training_tokens
-    tag = "" if spec.is_verified("price_per_1m_training_tokens") else " (price UNVERIFIED)"
-    return f"${cost:,.2f} per epoch{tag}"
 
 
 class GenerateScreen(FtbScreen):
@@ -168,8 +153,8 @@ class GenerateScreen(FtbScreen):
         if self.cancel_token is not None:
             return
         c = self.ctx.settings.config
-        if c.mode == "free" and c.agent.free.use_prompt_file and not browse.read_prompt(
-                self.ctx, str(browse.FREE_PROMPT)).strip():
+        if c.mode == "free" and c.agent.free.use_prompt_file and not edit.read_prompt(
+                self.ctx, str(edit.FREE_PROMPT)).strip():
             def got(text: str | None) -> None:
                 if text:
                     self._start_build(instruction=text)
@@ -269,7 +254,7 @@ class GenerateScreen(FtbScreen):
             f"tokens so far   {tokens:,}   (dataset total {all_tokens:,})",
             f"rate            {samples / elapsed:.1f} samples/s   items {done}/{total or '?'}",
             f"elapsed / ETA   {fmt_eta(elapsed)} / {fmt_eta(eta)}",
-            f"estimated cost  training {estimate_cost(provider, model, all_tokens)}",
+            f"estimated cost  training {budget.epoch_cost_text(provider, model, all_tokens)}",
         ])
 
     @on(JobProgress)
