@@ -10,7 +10,7 @@ import logging
 import time
 from dataclasses import fields
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from textual import on
 from textual.app import ComposeResult
@@ -19,9 +19,10 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Button, DataTable, Label, ProgressBar, RichLog, Static
 
+from ftbuilder.core.progress import Progress
 from ftbuilder.services import browse, budget
 from ftbuilder.services import settings as edit
-from ftbuilder.tui.jobs import JobDone, JobFailed, JobProgress, fmt_eta
+from ftbuilder.tui.jobs import fmt_eta
 from ftbuilder.tui.screens.base import FtbScreen
 from ftbuilder.tui.widgets.cells import cell, escape, num, safe
 from ftbuilder.tui.widgets.modals import AskScreen, ConfirmScreen
@@ -56,10 +57,11 @@ class GenerateScreen(FtbScreen):
         Binding("g", "start", "Generate"),
         Binding("r", "resume", "Resume"),
     ]
+    RUN_BUTTONS = ("#start", "#resume")
+    HIDE_PROGRESS = False  # the last run's figures stay on screen
 
     def __init__(self) -> None:
         super().__init__()
-        self.cancel_token = None
         self.started = 0.0
         self.before = 0
         self.before_tokens = 0
@@ -139,14 +141,8 @@ class GenerateScreen(FtbScreen):
         if logging.getLogger("ftbuilder").level in (logging.NOTSET,) or \
                 logging.getLogger("ftbuilder").level > logging.INFO:
             logging.getLogger("ftbuilder").setLevel(logging.INFO)
-        self.query_one("#start", Button).disabled = True
-        self.query_one("#resume", Button).disabled = True
-        self.query_one("#cancel", Button).disabled = False
-        bar = self.query_one("#progress", ProgressBar)
-        bar.display = True
-        bar.update(total=None, progress=0)
         self.log_line(f"{job} {name}: started")
-        self.cancel_token = self.start(job, fn, *args, **kwargs)
+        self.start_cancellable(job, fn, *args, **kwargs)
         self.status(f"Running {job} into {name}…")
 
     def action_start(self) -> None:
@@ -224,13 +220,10 @@ class GenerateScreen(FtbScreen):
     def _resume_pressed(self) -> None:
         self.action_resume()
 
-    @on(Button.Pressed, "#cancel")
-    def action_cancel(self) -> None:
-        if self.cancel_token is not None:
-            self.cancel_token.cancel()
-            self.log_line("cancel requested: stopping (calls in flight are cut off and asked "
-                          "again on resume; samples saved are kept)…")
-            self.status("Cancelling… samples made so far are kept.", "warn")
+    def cancelling(self) -> None:
+        self.log_line("cancel requested: stopping (calls in flight are cut off and asked "
+                      "again on resume; samples saved are kept)…")
+        self.status("Cancelling… samples made so far are kept.", "warn")
 
     # --- feedback ---------------------------------------------------------------------------
     def log_line(self, text: str) -> None:
@@ -257,10 +250,7 @@ class GenerateScreen(FtbScreen):
             f"estimated cost  training {budget.epoch_cost_text(provider, model, all_tokens)}",
         ])
 
-    @on(JobProgress)
-    def _progress(self, event: JobProgress) -> None:
-        p = event.progress
-        self.query_one("#progress", ProgressBar).update(total=p.total or None, progress=p.done)
+    def show_progress(self, job: str, p: Progress) -> None:
         self._last = (p.done, p.total, p.eta)
         self.query_one("#figures", Static).update(escape(self.figures()))
         line = f"{p.stage}: {p.message}".strip(": ")
@@ -268,11 +258,8 @@ class GenerateScreen(FtbScreen):
             self._last_line = line
             self.log_line(f"[{p.done}/{p.total or '?'}] {line}")
 
-    @on(JobDone)
-    def _done(self, event: JobDone) -> None:
-        r = event.result
-        data = r.to_dict() if hasattr(r, "to_dict") else {}
-        self._finish()
+    def job_done(self, job: str, result: Any) -> None:
+        data = result.to_dict() if hasattr(result, "to_dict") else {}
         self.query_one("#figures", Static).update(escape(self.figures()))
         added = data.get("samples_added", "?")
         dup = data.get("duplicates", 0)
@@ -295,26 +282,19 @@ class GenerateScreen(FtbScreen):
         self.status(f"Done: {added} sample(s) added to {self.name_running}{note}. "
                     "Press 5 to review, 6 to validate.", "warn" if failed else "ok")
 
-    @on(JobFailed)
-    def _failed(self, event: JobFailed) -> None:
-        self._finish()
+    def job_failed(self, job: str, error: str, cancelled: bool) -> None:
         self.query_one("#figures", Static).update(escape(self.figures()))
-        prefix = "cancelled" if event.cancelled else "failed"
-        text = event.error
-        self.log_line(text if text.lower().startswith(prefix) else f"{prefix}: {text}")
+        prefix = "cancelled" if cancelled else "failed"
+        self.log_line(error if error.lower().startswith(prefix) else f"{prefix}: {error}")
         self.finished = True
         self.refresh_data()
-        if event.cancelled:
+        if cancelled:
             self.status("Cancelled; samples made so far are kept. r resumes.", "warn")
         else:
-            self.fail(event.error)
+            self.fail(error)
 
-    def _finish(self) -> None:
-        self.cancel_token = None
+    def job_ended(self, job: str) -> None:
         if self._handler is not None:
             logging.getLogger("ftbuilder").removeHandler(self._handler)
             self._handler = None
-        self.query_one("#start", Button).disabled = False
-        self.query_one("#resume", Button).disabled = False
-        self.query_one("#cancel", Button).disabled = True
 
