@@ -1,0 +1,79 @@
+"""Files written atomically, and the OS errors a user can cause as typed errors.
+
+A file is written under a hidden temporary name in its own folder (``.NAME.tmp``), flushed
+to disk and renamed over the target, so a reader sees the old file or the new one, never a
+part. On any failure, a full disk included, the temporary file is removed before the error
+goes up.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+from pathlib import Path
+
+from ftbuilder.core.errors import FtbError, StorageError
+
+DISK_FULL = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
+NOT_WRITABLE = frozenset({errno.EACCES, errno.EPERM, errno.EROFS})
+FULL_HINT = "free some space on that disk (or write somewhere else) and run again"
+
+
+def os_error(e: OSError, what: str, hint: str) -> FtbError:
+    """``e``, met while writing ``what`` (e.g. "export file /x/train.jsonl"), as a typed
+    error: a full disk, a folder that cannot be written, or another OS error with ``hint``."""
+    why = e.strerror or type(e).__name__
+    if e.errno in DISK_FULL:
+        return StorageError(f"the disk is full: cannot write {what} ({why})", FULL_HINT,
+                            kind="disk_full")
+    if e.errno in NOT_WRITABLE:
+        return StorageError(f"cannot write {what} ({why})", hint, kind="read_only")
+    return StorageError(f"cannot write {what} ({why})", hint, kind="io")
+
+
+def tmp_path(path: Path) -> Path:
+    """The temporary name a file is written under before it is renamed into place."""
+    return path.with_name(f".{path.name}.tmp")
+
+
+def remove_quietly(*paths: Path) -> None:
+    """Remove files if they exist; a failure to remove is not raised over the first error."""
+    for p in paths:
+        with contextlib.suppress(OSError):
+            p.unlink(missing_ok=True)
+
+
+def fsync_dir(folder: Path) -> None:
+    """Make a rename in ``folder`` durable (best effort: not every system allows it)."""
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def write_atomic(path: Path, data: str | bytes, what: str = "",
+                 hint: str = "write to a folder you can write") -> None:
+    """Write ``data`` (str as UTF-8) to ``path`` atomically.
+
+    Raises:
+        StorageError: the disk is full or the folder cannot be written (the temporary file is
+            removed; ``path`` is as it was).
+    """
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    tmp = tmp_path(path)
+    try:
+        with open(tmp, "wb") as f:
+            f.write(raw)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except OSError as e:
+        remove_quietly(tmp)
+        raise os_error(e, what or str(path), hint) from None
+    except BaseException:
+        remove_quietly(tmp)
+        raise
+    fsync_dir(path.parent)
