@@ -20,6 +20,7 @@ from ftbuilder.store.guard import (
     GuardedConnection,
     busy_timeout,
     create_private,
+    enable_wal,
     storage_error,
 )
 from ftbuilder.store.migrations import migrate
@@ -69,8 +70,7 @@ class Store(RunsMixin):
             self.db.ftb_path, self.db.ftb_timeout = self.path, self.timeout
             self.db.execute("PRAGMA foreign_keys = ON")
             if self.path != ":memory:":
-                if self.db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-                    self.db.execute("PRAGMA journal_mode = WAL")
+                enable_wal(self.db, self.timeout)
                 self.db.execute("PRAGMA synchronous = NORMAL")
             migrate(self.db)
         except sqlite3.Error as e:

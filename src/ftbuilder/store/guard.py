@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -83,6 +84,25 @@ def create_private(path: str) -> None:
     # OSError: it exists (perhaps made by another process just now), or SQLite will say why
     with contextlib.suppress(OSError):
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+
+def enable_wal(db: sqlite3.Connection, timeout: float) -> None:
+    """Put the store in WAL mode. Switching needs every other connection gone and SQLite
+    answers "locked" at once instead of waiting (processes opening a new store together),
+    so this waits here, up to ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            mode = db.execute("PRAGMA journal_mode").fetchone()[0]
+            if mode != "wal":  # the old mode comes back when it could not switch
+                mode = db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        except StorageError as e:
+            if e.kind != "locked" or time.monotonic() > deadline:
+                raise
+            mode = ""
+        if mode == "wal" or (mode and time.monotonic() > deadline):
+            return  # (a store left in another mode still works, with less concurrency)
+        time.sleep(0.02)
 
 
 class GuardedCursor(sqlite3.Cursor):
