@@ -26,13 +26,24 @@ LOCK_HINT = "let the other ftb command (or the app) finish, then run again; " \
             "FTB_BUSY_TIMEOUT=SECONDS waits longer"
 
 
+def _disk_full(path: str) -> bool:
+    """Whether the disk holding ``path`` has (next to) no space left: SQLite reports a full
+    disk met while growing its -shm file as a plain I/O error."""
+    try:
+        st = os.statvfs(os.path.dirname(os.path.abspath(path)))
+    except (OSError, ValueError):
+        return False
+    return st.f_bavail * st.f_frsize < 64 * 1024
+
+
 def storage_error(e: sqlite3.Error, path: str, waited: float | None = None) -> FtbError | None:
     """The typed error for ``e`` met on the store at ``path``; None when it is not one a
     user can cause (a bug, or a constraint the caller handles)."""
     name = getattr(e, "sqlite_errorname", "") or ""
     base = "_".join(name.split("_")[:2])  # SQLITE_IOERR_WRITE -> SQLITE_IOERR
     detail = str(e)
-    if base == "SQLITE_FULL" or "disk is full" in detail:
+    if base == "SQLITE_FULL" or "disk is full" in detail or (
+            base == "SQLITE_IOERR" and _disk_full(path)):
         return StorageError(f"the disk holding the store {path} is full ({detail})",
                             FULL_HINT + " (the write that failed was rolled back)",
                             kind="disk_full")
