@@ -15,6 +15,7 @@ from dotenv import dotenv_values
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from ftbuilder.core.errors import ConfigError, MissingKeyError, NotFoundError
+from ftbuilder.core.files import write_atomic
 
 PROVIDERS = ("openai", "anthropic", "google", "mistral", "llama")
 MODES = ("create", "identify", "hybrid", "free")
@@ -305,5 +306,6 @@ def save_config(settings: Settings, config: FileConfig) -> None:
     """Write ``config`` to the settings' config.yaml (validated first)."""
     path = settings.config_path or settings.root / "config.yaml"
     parse_config(config.model_dump(), "config")
-    path.write_text(yaml.safe_dump(config.model_dump(), sort_keys=False), encoding="utf-8")
+    write_atomic(path, yaml.safe_dump(config.model_dump(), sort_keys=False),
+                 f"the config file {path}", "make config.yaml writable")
     settings.config = config

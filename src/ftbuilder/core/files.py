@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import stat
 from pathlib import Path
 
 from ftbuilder.core.errors import FtbError, StorageError
@@ -56,19 +57,23 @@ def fsync_dir(folder: Path) -> None:
 
 def write_atomic(path: Path, data: str | bytes, what: str = "",
                  hint: str = "write to a folder you can write") -> None:
-    """Write ``data`` (str as UTF-8) to ``path`` atomically.
+    """Write ``data`` (str as UTF-8) to ``path`` atomically (a symlink's target is written;
+    an existing file keeps its permissions).
 
     Raises:
         StorageError: the disk is full or the folder cannot be written (the temporary file is
             removed; ``path`` is as it was).
     """
     raw = data.encode("utf-8") if isinstance(data, str) else data
+    path = Path(os.path.realpath(path))  # through a symlink: the file it points to changes
     tmp = tmp_path(path)
     try:
         with open(tmp, "wb") as f:
             f.write(raw)
             f.flush()
             os.fsync(f.fileno())
+        with contextlib.suppress(FileNotFoundError):  # an existing file keeps its mode
+            os.chmod(tmp, stat.S_IMODE(os.stat(path).st_mode))
         os.replace(tmp, path)
     except OSError as e:
         remove_quietly(tmp)

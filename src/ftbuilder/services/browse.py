@@ -20,6 +20,7 @@ import yaml
 
 from ftbuilder.config import FileConfig, parse_config
 from ftbuilder.core.errors import ConfigError, NotFoundError, UsageError
+from ftbuilder.core.files import write_atomic
 from ftbuilder.core.progress import CancelToken, ProgressFn
 from ftbuilder.core.types import DatasetInfo
 from ftbuilder.services.context import AppContext
@@ -310,7 +311,7 @@ def save_config_text(ctx: AppContext, text: str) -> FileConfig:
     """
     config = check_config_text(text)
     path = ctx.settings.config_path or ctx.settings.root / "config.yaml"
-    path.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+    write_atomic(path, text if text.endswith("\n") else text + "\n", f"the config file {path}")
     ctx.settings.config = config
     ctx.settings.config_path = path
     return config
@@ -352,7 +353,7 @@ def write_prompt(ctx: AppContext, rel: str, text: str) -> Path:
     """
     path = _prompt_path(ctx, rel)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+    write_atomic(path, text, f"the prompt file {path}")
     return path
 
 
@@ -495,7 +496,7 @@ def save_config_keeping_comments(ctx: AppContext, config: FileConfig) -> Path:
         changes = {k: v for k, v in new.items() if old.get(k) != v}
         edited = _edit_lines(text, changes) if old else None
         if edited is not None and _flatten(check_config_text(edited).model_dump()) == new:
-            path.write_text(edited, encoding="utf-8")
+            write_atomic(path, edited, f"the config file {path}")
             ctx.settings.config = config
             return path
     save_config(ctx.settings, config)
