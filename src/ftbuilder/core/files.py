@@ -16,7 +16,7 @@ from pathlib import Path
 
 from ftbuilder.core.errors import FtbError, StorageError
 
-DISK_FULL = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
+DISK_FULL = frozenset({errno.ENOSPC, errno.EDQUOT})
 NOT_WRITABLE = frozenset({errno.EACCES, errno.EPERM, errno.EROFS})
 FULL_HINT = "free some space on that disk (or write somewhere else) and run again"
 
