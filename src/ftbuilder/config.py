@@ -16,7 +16,7 @@ from dotenv import dotenv_values
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from ftbuilder.core.errors import ConfigError, MissingKeyError, NotFoundError
-from ftbuilder.core.files import write_text_atomic
+from ftbuilder.core.files import write_atomic
 from ftbuilder.core.text import MAX_LINE, MAX_VALUE, bounded
 
 PROVIDERS = ("openai", "anthropic", "google", "mistral", "llama")
@@ -407,7 +407,7 @@ def save_config(settings: Settings, config: FileConfig) -> Path:
         text = buf.getvalue()
     else:
         text = yaml.safe_dump(values, sort_keys=False)
-    write_text_atomic(path, text)
+    write_atomic(path, text, f"the config file {path}", "make config.yaml writable")
     settings.config = config
     settings.config_path = path
     return path

@@ -1,21 +1,32 @@
-"""Opening input files safely: regular files only, reads bounded by a size limit.
+"""Files: opening inputs safely, writing outputs atomically, OS errors as typed errors.
 
-A FIFO, a character or block device (``/dev/zero``) or a socket would block ``open()`` or
-never reach end of file, and a ``/proc``-like file reports size 0 whatever it holds. So a
-path is checked before it is opened, the check is repeated on the open descriptor (the path
-may have been swapped in between); readers then read at most the size limit plus one byte
-(``ftbuilder.ingest.base.read_bytes``).
+Reading: a FIFO, a character or block device (``/dev/zero``) or a socket would block
+``open()`` or never reach end of file, and a ``/proc``-like file reports size 0 whatever it
+holds. So a path is checked before it is opened, the check is repeated on the open
+descriptor (the path may have been swapped in between); readers then read at most the size
+limit plus one byte (``ftbuilder.ingest.base.read_bytes``).
+
+Writing: a file is written under a hidden temporary name in its own folder
+(``.NAME.tmp``), flushed to disk and renamed over the target, so a reader sees the old file or the new one, never a
+part. On any failure, a full disk included, the temporary file is removed before the error
+goes up.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
 import stat
-import tempfile
 from pathlib import Path
 from typing import BinaryIO
 
-from ftbuilder.core.errors import FtbError
+from ftbuilder.core.errors import FtbError, StorageError
+
+DISK_FULL = frozenset({errno.ENOSPC, errno.EDQUOT})
+NOT_WRITABLE = frozenset({errno.EACCES, errno.EPERM, errno.EROFS})
+FULL_HINT = "free some space on that disk (or write somewhere else) and run again"
+
 
 NOT_REGULAR_HINT = ("only regular files are read: copy the data into a file first "
                     "(cat SOURCE > FILE)")
@@ -67,23 +78,64 @@ def open_regular(path: str | Path, error: type[FtbError]) -> BinaryIO:
         raise
 
 
-def write_text_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file in the same folder and a rename,
-    so a crash or a full disk never leaves a half-written file (the temporary is removed)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+def os_error(e: OSError, what: str, hint: str) -> FtbError:
+    """``e``, met while writing ``what`` (e.g. "export file /x/train.jsonl"), as a typed
+    error: a full disk, a folder that cannot be written, or another OS error with ``hint``."""
+    why = e.strerror or type(e).__name__
+    if e.errno in DISK_FULL:
+        return StorageError(f"the disk is full: cannot write {what} ({why})", FULL_HINT,
+                            kind="disk_full")
+    if e.errno in NOT_WRITABLE:
+        return StorageError(f"cannot write {what} ({why})", hint, kind="read_only")
+    return StorageError(f"cannot write {what} ({why})", hint, kind="io")
+
+
+def tmp_path(path: Path) -> Path:
+    """The temporary name a file is written under before it is renamed into place."""
+    return path.with_name(f".{path.name}.tmp")
+
+
+def remove_quietly(*paths: Path) -> None:
+    """Remove files if they exist; a failure to remove is not raised over the first error."""
+    for p in paths:
+        with contextlib.suppress(OSError):
+            p.unlink(missing_ok=True)
+
+
+def fsync_dir(folder: Path) -> None:
+    """Make a rename in ``folder`` durable (best effort: not every system allows it)."""
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def write_atomic(path: Path, data: str | bytes, what: str = "",
+                 hint: str = "write to a folder you can write") -> None:
+    """Write ``data`` (str as UTF-8) to ``path`` atomically (a symlink's target is written;
+    an existing file keeps its permissions).
+
+    Raises:
+        StorageError: the disk is full or the folder cannot be written (the temporary file is
+            removed; ``path`` is as it was).
+    """
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    path = Path(os.path.realpath(path))  # through a symlink: the file it points to changes
+    tmp = tmp_path(path)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
+        with open(tmp, "wb") as f:
+            f.write(raw)
             f.flush()
             os.fsync(f.fileno())
-        if path.exists():
-            os.chmod(tmp, path.stat().st_mode & 0o7777)
-        else:  # as open() would have made it (mkstemp makes 0600)
-            mask = os.umask(0)
-            os.umask(mask)
-            os.chmod(tmp, 0o666 & ~mask)
+        with contextlib.suppress(FileNotFoundError):  # an existing file keeps its mode
+            os.chmod(tmp, stat.S_IMODE(os.stat(path).st_mode))
         os.replace(tmp, path)
+    except OSError as e:
+        remove_quietly(tmp)
+        raise os_error(e, what or str(path), hint) from None
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        remove_quietly(tmp)
         raise
+    fsync_dir(path.parent)

@@ -17,7 +17,7 @@ import yaml
 
 from ftbuilder.config import FileConfig, load_yaml, parse_config, save_config
 from ftbuilder.core.errors import UsageError
-from ftbuilder.core.files import write_text_atomic
+from ftbuilder.core.files import write_atomic
 from ftbuilder.core.types import ModelSpec
 from ftbuilder.services.context import AppContext
 from ftbuilder.targets.limits import SizeCheck, size_check
@@ -52,7 +52,7 @@ def save_config_text(ctx: AppContext, text: str) -> FileConfig:
     """
     config = check_config_text(text)
     path = _config_path(ctx)
-    write_text_atomic(path, text if text.endswith("\n") else text + "\n")
+    write_atomic(path, text if text.endswith("\n") else text + "\n", f"the config file {path}")
     ctx.settings.config = config
     ctx.settings.config_path = path
     return config
@@ -140,7 +140,8 @@ def write_prompt(ctx: AppContext, rel: str, text: str) -> Path:
         UsageError: ``rel`` points outside prompts/.
     """
     path = prompt_path(ctx, rel)
-    write_text_atomic(path, text)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(path, text, f"the prompt file {path}")
     return path
 
 

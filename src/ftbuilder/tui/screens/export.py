@@ -161,7 +161,8 @@ class ExportScreen(FtbScreen):
         dest = Path(self.query_one("#dest", Input).value.strip() or "output_datasets")
         if not dest.is_absolute():
             dest = self.ctx.settings.root / dest
-        if self.service("export") is None:
+        export = self.service("export")
+        if export is None:
             return
         self.query_one("#written", DataTable).clear()
         self.notes: list[str] = []
@@ -169,7 +170,7 @@ class ExportScreen(FtbScreen):
         self.all_ok = True
         self._queue = list(fmts)
         self._several = len(fmts) > 1
-        self._args = (name, dest / name, self.query_one("#csv", Switch).value,
+        self._args = (name, dest / export.folder_name(name), self.query_one("#csv", Switch).value,
                       self.query_one("#stats", Switch).value)
         self._export_next()
 

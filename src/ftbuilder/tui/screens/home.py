@@ -76,7 +76,8 @@ class HomeScreen(FtbScreen):
             result = run["error"] or ", ".join(f"{k} {v}" for k, v in list(stats.items())[:3]
                                                if isinstance(v, int | float | str))
             tone = {"done": "ok", "ok": "ok", "finished": "ok", "failed": "error",
-                    "cancelled": "warn", "running": "warn"}.get(run["status"], "")
+                    "cancelled": "warn", "running": "warn",
+                    "interrupted": "warn"}.get(run["status"], "")
             runs.add_row(num(run["id"]), cell(run["dataset"] or ""), cell(run["kind"]),
                          cell(run["status"], tone),
                          cell((run["started_at"] or "").replace("T", " ").rstrip("Z")),
