@@ -7,9 +7,9 @@ descriptor (the path may have been swapped in between); readers then read at mos
 limit plus one byte (``ftbuilder.ingest.base.read_bytes``).
 
 Writing: a file is written under a hidden temporary name in its own folder
-(``.NAME.tmp``), flushed to disk and renamed over the target, so a reader sees the old file or the new one, never a
-part. On any failure, a full disk included, the temporary file is removed before the error
-goes up.
+(``.NAME.tmp``), flushed to disk and renamed over the target, so a reader sees the old file
+or the new one, never a part. On any failure, a full disk included, the temporary file is
+removed before the error goes up.
 """
 
 from __future__ import annotations
