@@ -34,7 +34,12 @@ def _first_char(path: Path) -> bytes:
 
 
 def count_lines(path: str | Path) -> int:
-    """Number of lines (for progress totals); cheap: counts newlines block by block."""
+    """Number of lines (for progress totals); cheap: counts newlines block by block.
+    A ``.parquet`` file: its number of rows."""
+    if str(path).lower().endswith(".parquet"):
+        from ftbuilder.formats.parquet import num_rows
+
+        return num_rows(path)
     n = 0
     last = b"\n"
     with Path(path).open("rb") as f:
@@ -57,6 +62,11 @@ def iter_records(path: str | Path) -> Iterator[tuple[int, Any, str]]:
     """
     path = Path(path)
     check_path(path)
+    if path.suffix.lower() == ".parquet":  # rows as records (formats.parquet)
+        from ftbuilder.formats.parquet import iter_rows
+
+        yield from iter_rows(path)
+        return
     if _first_char(path) == b"[":
         yield from _iter_array(path)
         return

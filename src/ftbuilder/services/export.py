@@ -15,6 +15,11 @@ export leaves the previous files as they were. JSONL files of these names left b
 export and not written this time are removed. With ``fmt="csv"`` only metadata.csv and
 stats.json are written. Each JSONL file is then checked with the validator
 (``services.validate.validate_file``) against the provider whose format it is.
+
+Formats whose ``ext`` is ``parquet`` write ``train.parquet``... instead of the JSONL files;
+formats with an entry in ``formats.trainers.EXTRAS`` also write the files it returns
+(dataset_info.json and llamafactory.yaml, axolotl.yaml, the README.md dataset card),
+committed with the rest.
 """
 
 from __future__ import annotations
@@ -47,6 +52,7 @@ SPLIT_FILES = {"train": "train.jsonl", "validation": "validation.jsonl", "test":
 ALL_FILE = "dataset.jsonl"
 UNSPLIT_FILE = "unsplit.jsonl"
 OUR_JSONL = (*SPLIT_FILES.values(), ALL_FILE, UNSPLIT_FILE)
+OUR_PARQUET = tuple(n.replace(".jsonl", ".parquet") for n in OUR_JSONL)
 TRAINING_FILES = ("train.jsonl", ALL_FILE)
 TRAINING_ONLY_CODES = ("too_few_examples",)
 MAX_REASONS = 10
@@ -97,6 +103,7 @@ class ExportResult:
     files: list[ExportFile] = field(default_factory=list)
     metadata_csv: str | None = None
     stats_json: str | None = None
+    extra_files: list[str] = field(default_factory=list)
     examples: int = 0
     skipped: int = 0
     skip_reasons: dict[str, int] = field(default_factory=dict)
@@ -118,6 +125,12 @@ class _Outputs:
 
     def open(self, name: str, newline: str | None = None) -> IO[str]:
         fh = self.handles.get(name)
+        if fh is None and name.endswith(".parquet"):
+            from ftbuilder.formats.parquet import ParquetSink
+
+            fh = ParquetSink(self.out_dir / f".{name}.tmp")  # type: ignore[assignment]
+            self.handles[name] = fh  # type: ignore[assignment]
+            self.counts[name] = 0
         if fh is None:
             fh = (self.out_dir / f".{name}.tmp").open("w", encoding="utf-8", newline=newline,
                                                        buffering=1 << 20)
@@ -174,6 +187,28 @@ def _validate(ctx: AppContext, f: ExportFile, fmt: str, ds: DatasetInfo,
     f.ok = not errors
 
 
+def split_of(fname: str) -> str:
+    """The split a written file holds: train.jsonl -> train; dataset.* (unsplit) -> train."""
+    stem = fname.rsplit(".", 1)[0]
+    return "train" if stem == "dataset" else stem
+
+
+def _write_extras(outputs: _Outputs, ds: DatasetInfo, fmt: str, acc: DatasetStats,
+                  spec_label: str) -> None:
+    """The files a trainer needs beside the records (formats.trainers.EXTRAS), if any."""
+    from ftbuilder.formats.trainers import EXTRAS
+
+    hook = EXTRAS.get(fmt)
+    if hook is None:
+        return
+    files = {split_of(n): (n, c) for n, c in outputs.counts.items()
+             if n.endswith((".jsonl", ".parquet")) and c}
+    stats = {"provider": ds.provider, "model": ds.model, "token_counts": spec_label,
+             **acc.to_dict()}
+    for name, text in hook(ds.name, outputs.out_dir, files, stats).items():
+        outputs.open(name).write(text)
+
+
 def export_dataset(ctx: AppContext, name: str, fmt: str, out_dir: str | Path,
                    include_csv: bool = True, include_stats: bool = True,
                    progress: ProgressFn | None = None,
@@ -181,7 +216,7 @@ def export_dataset(ctx: AppContext, name: str, fmt: str, out_dir: str | Path,
     """Write dataset ``name`` in ``fmt`` into ``out_dir`` (layout in the module docstring).
 
     Args:
-        fmt: openai, anthropic, gemini, mistral, llama3, generic, csv (metadata only), or
+        fmt: a name of ``FORMATS`` (openai ... parquet), csv (metadata only), or
             ``target`` (the format of the dataset's provider).
 
     Returns an :class:`ExportResult` listing each file with its example count and
@@ -215,6 +250,7 @@ def export_dataset(ctx: AppContext, name: str, fmt: str, out_dir: str | Path,
         result.warnings.append(f"{split_counts[None]} samples have no split (added after it): "
                                f"written to {UNSPLIT_FILE}; run `ftb split` again to place them")
     convert = get_format(fmt).to_record if fmt != "csv" else None
+    ext = get_format(fmt).ext if fmt != "csv" else "jsonl"
     outputs = _Outputs(out)
     acc = DatasetStats()
     try:
@@ -225,7 +261,8 @@ def export_dataset(ctx: AppContext, name: str, fmt: str, out_dir: str | Path,
                 meta.write(conv)
             if convert is not None:
                 try:
-                    line = json.dumps(convert(conv), ensure_ascii=False)
+                    rec = convert(conv)
+                    line = json.dumps(rec, ensure_ascii=False) if ext == "jsonl" else ""
                 except FormatError as e:
                     result.skipped += 1
                     reason = e.message
@@ -234,7 +271,11 @@ def export_dataset(ctx: AppContext, name: str, fmt: str, out_dir: str | Path,
                 else:
                     target = (SPLIT_FILES.get(conv.split or "", UNSPLIT_FILE) if is_split
                               else ALL_FILE)
-                    outputs.open(target).write(line + "\n")
+                    if ext != "jsonl":
+                        target = target.replace(".jsonl", f".{ext}")
+                        outputs.open(target).add(rec)  # type: ignore[attr-defined]
+                    else:
+                        outputs.open(target).write(line + "\n")
                     outputs.counts[target] += 1
             if n % STEP == 0:
                 if cancel is not None:
@@ -247,9 +288,11 @@ def export_dataset(ctx: AppContext, name: str, fmt: str, out_dir: str | Path,
                                                                   time.gmtime()),
                      "token_counts": token_label(spec), **acc.to_dict(),
                      "training": training_estimate(acc.tokens, spec),
-                     "files": {k: v for k, v in outputs.counts.items() if k.endswith(".jsonl")},
+                     "files": {k: v for k, v in outputs.counts.items()
+                               if k.endswith((".jsonl", ".parquet"))},
                      "skipped": result.skipped, "skip_reasons": result.skip_reasons}
             json.dump(stats, outputs.open("stats.json"), ensure_ascii=False, indent=2)
+        _write_extras(outputs, ds, fmt, acc, spec_label=token_label(_target_spec(ds)))
         outputs.commit()
     except BaseException:
         outputs.abort()
@@ -257,18 +300,26 @@ def export_dataset(ctx: AppContext, name: str, fmt: str, out_dir: str | Path,
     report(progress, "export", ds.total_samples, ds.total_samples, started=started)
     written = set(outputs.handles)
     if convert is not None:
-        for stale in OUR_JSONL:
+        for stale in (*OUR_JSONL, *OUR_PARQUET):
             if stale not in written:
                 (out / stale).unlink(missing_ok=True)
-    names = [f for f in OUR_JSONL if f in written]
+    names = [f for f in (*OUR_JSONL, *OUR_PARQUET) if f in written]
     for i, fname in enumerate(names):
         report(progress, "validate", i, len(names), fname, started=started)
         f = ExportFile(fname, str(out / fname), outputs.counts[fname],
                        (out / fname).stat().st_size)
-        _validate(ctx, f, fmt, ds, cancel)
+        if fname.endswith(".jsonl"):
+            _validate(ctx, f, fmt, ds, cancel)
+        else:
+            f.note = f"no provider rules for the {fmt} format"
         result.files.append(f)
     result.metadata_csv = str(out / "metadata.csv") if include_csv else None
     result.stats_json = str(out / "stats.json") if include_stats else None
+    from ftbuilder.formats.trainers import EXTRAS
+
+    extra = EXTRAS.get(fmt)
+    result.extra_files = [str(out / n) for n in written if extra is not None and
+                          n not in (*OUR_JSONL, *OUR_PARQUET, "metadata.csv", "stats.json")]
     result.examples = sum(f.examples for f in result.files)
     result.ok = result.skipped == 0 and all(f.validation != "failed" for f in result.files)
     result.seconds = round(time.monotonic() - started, 3)

@@ -51,6 +51,8 @@ def limits_text(provider: str, model: str) -> str:
         m = get_model(provider, model)
     except FtbError as e:
         return f"[$error]{escape(str(e))}[/]"
+    resolved = [f"[$text-muted]model {escape(model)} -> {escape(m.id)}[/]"] if model != m.id \
+        else []
     v = m.is_verified
     price = (f"${m.price_per_1m_training_tokens:g} per 1M training tokens"
              if m.price_per_1m_training_tokens is not None else None)
@@ -70,7 +72,7 @@ def limits_text(provider: str, model: str) -> str:
         ("registry entry", "[$success]verified[/]" if m.verified else
          "[$warning]not verified[/]"),
     ]
-    out = [f"[b]{escape(m.provider)} / {escape(m.id)}[/b]"]
+    out = [f"[b]{escape(m.provider)} / {escape(m.id)}[/b]", *resolved]
     out += [f"  {k:<24} {val}" for k, val in rows]
     if m.notes:
         out.append(f"  [$text-muted]{escape(m.notes)}[/]")
