@@ -201,8 +201,10 @@ def _write_extras(outputs: _Outputs, ds: DatasetInfo, fmt: str, acc: DatasetStat
     hook = EXTRAS.get(fmt)
     if hook is None:
         return
-    files = {split_of(n): (n, c) for n, c in outputs.counts.items()
-             if n.endswith((".jsonl", ".parquet")) and c}
+    order = ("train", "validation", "test", "unsplit")
+    files = dict(sorted(((split_of(n), (n, c)) for n, c in outputs.counts.items()
+                         if n.endswith((".jsonl", ".parquet")) and c),
+                        key=lambda item: order.index(item[0]) if item[0] in order else 9))
     stats = {"provider": ds.provider, "model": ds.model, "token_counts": spec_label,
              **acc.to_dict()}
     for name, text in hook(ds.name, outputs.out_dir, files, stats).items():
