@@ -1,3 +1,4 @@
+# ruff: noqa: E501 (the official templates are quoted verbatim)
 """Rendered-text formats are byte-exact with the official chat templates (issue 10).
 
 The references are the official Jinja templates rendered with jinja2 the way Hugging Face's

@@ -67,7 +67,7 @@ def stored(ctx, split: str) -> list[list[dict]]:
 
 
 def test_every_format_writes_every_split_and_nothing_is_skipped(exported):
-    _, tmp, results = exported
+    results = exported[2]
     for fmt, r in results.items():
         assert r.ok and r.skipped == 0, (fmt, r.skip_reasons)
         ext = FORMATS[fmt].ext
