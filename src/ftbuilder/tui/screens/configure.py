@@ -174,9 +174,14 @@ class ConfigureScreen(FtbScreen):
     def _fill_models(self, provider: str, model: str | None) -> None:
         from ftbuilder.targets.registry import list_models
 
-        models = [m.id for m in list_models(provider)]
+        specs = list_models(provider)
+        models = [m.id for m in specs]
+        # Snapshots, then the aliases the provider documents (picked as typed, resolved in
+        # the limits panel: "model gpt-4o-mini -> gpt-4o-mini-2024-07-18").
+        aliases = [(f"{a} -> {m.id}", a) for m in specs for a in m.aliases]
         sel = self.query_one("#model", Select)
-        sel.set_options([(m, m) for m in models])
+        sel.set_options([(m, m) for m in models] + aliases)
+        models += [a for _, a in aliases]
         if model in models:
             sel.value = model
         elif models:
