@@ -79,3 +79,7 @@ def llamafactory_to_record(conv: Conversation) -> dict[str, Any]:
     if system is not None:
         record["system"] = system
     return record
+
+
+# The Llama target's record (registry format "together"), as the validator looks it up.
+to_record = together_to_record
