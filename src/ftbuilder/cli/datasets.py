@@ -18,8 +18,7 @@ from ftbuilder.cli.common import (
 )
 from ftbuilder.config import PROVIDERS
 from ftbuilder.core.errors import Cancelled
-
-IMPORT_FORMATS = ("auto", "openai", "anthropic", "gemini", "mistral", "sharegpt", "alpaca")
+from ftbuilder.formats import IMPORT_FORMATS
 
 
 def run_import(session: Session, args: argparse.Namespace) -> int:
@@ -90,10 +89,12 @@ def run_backup(session: Session, args: argparse.Namespace) -> int:
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    p = add_command(sub, common, "import", "import an existing dataset file (JSONL/JSON)",
+    p = add_command(sub, common, "import", "import an existing dataset file (JSONL/JSON/Parquet)",
                     run_import, epilog="Importing into an existing name adds to it; exact "
-                                       "duplicates are dropped.\nExit 1 when some records "
-                                       "were skipped (each is reported with its line).")
+                                       "duplicates are dropped.\nText records (ChatML, "
+                                       "Llama 3, Harmony) are parsed back into messages.\n"
+                                       "Exit 1 when some records were skipped (each is "
+                                       "reported with its line).")
     p.add_argument("file", metavar="FILE", type=Path, help="the dataset file")
     p.add_argument("--name", required=True, help="dataset to create or add to")
     p.add_argument("--format", default="auto", choices=IMPORT_FORMATS,

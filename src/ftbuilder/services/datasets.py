@@ -88,6 +88,8 @@ def _dataset_for_import(ctx: AppContext, name: str, provider: str | None,
                         model: str | None) -> tuple[DatasetInfo, bool]:
     found = ctx.store.find_dataset(name)
     if found is not None:
+        if model and (provider or found.provider) == found.provider:
+            model = get_model(found.provider, model).id  # an alias names the same snapshot
         if (provider and provider != found.provider) or (model and model != found.model):
             raise UsageError(f"dataset '{name}' targets {found.provider} {found.model}",
                              "importing adds to it with that target: omit --provider/--model "
