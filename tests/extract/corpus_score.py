@@ -18,6 +18,7 @@ Precision = matched found pairs / found pairs; recall = matched truth pairs / tr
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from collections import Counter
@@ -63,7 +64,7 @@ def answer_f1(a: str, b: str) -> float:
 
 def pairs_of(conv: Conversation) -> list[tuple[str, str]]:
     msgs = [m for m in conv.messages if m.role != "system"]
-    return [(str(a.content), str(b.content)) for a, b in zip(msgs, msgs[1:], strict=False)
+    return [(str(a.content), str(b.content)) for a, b in itertools.pairwise(msgs)
             if a.role == "user" and b.role == "assistant"]
 
 

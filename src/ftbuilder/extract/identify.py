@@ -31,6 +31,7 @@ from ftbuilder.core.errors import FormatError
 from ftbuilder.core.types import Conversation, Document, Message, Segment, Table
 from ftbuilder.extract.blocks import blocks_of
 from ftbuilder.extract.columns import match_columns, qa_turns, row_context, turn_groups
+from ftbuilder.extract.markup import normalise
 from ftbuilder.extract.patterns import find_conversations
 from ftbuilder.extract.rejoin import Vocabulary, logical_lines
 
@@ -57,10 +58,12 @@ class IdentifyOptions:
 
 
 def _conv(doc: Document, turns: list[tuple[str, str]], location: str, pattern: str,
-          context: str, opts: IdentifyOptions) -> Conversation:
+          context: str, opts: IdentifyOptions, extra: dict[str, Any] | None = None
+          ) -> Conversation:
     meta: dict[str, Any] = {"origin": ORIGIN, "pattern": pattern}
     if context and opts.include_context:
         meta["context"] = context
+    meta.update(extra or {})
     return Conversation([Message(r, c) for r, c in turns], source_file=doc.path,
                         location=location, meta=meta)
 
@@ -80,12 +83,13 @@ def _scan(doc: Document, segments: list[Segment], opts: IdentifyOptions,
     vocab = Vocabulary.of("\n".join(s.text for s in segments))
     out: list[Conversation] = []
     for block in blocks_of(segments):
-        for f in find_conversations(logical_lines(block.text, vocab), opts.include_context):
+        text = "\n".join(normalise(block.lines))
+        for f in find_conversations(logical_lines(text, vocab), opts.include_context):
             loc = block.location(f.start, f.end)
             if where:
                 first, last = f.start + 1, f.end + 1
                 loc = where + (f", line {first}" if first == last else f", lines {first}-{last}")
-            out.append(_conv(doc, f.turns, loc, f.pattern, f.context, opts))
+            out.append(_conv(doc, f.turns, loc, f.pattern, f.context, opts, f.meta))
     return out
 
 
