@@ -30,7 +30,13 @@ from ftbuilder import formats
 from ftbuilder.core.errors import FormatError
 from ftbuilder.core.types import Conversation, Document, Message, Segment, Table
 from ftbuilder.extract.blocks import blocks_of
-from ftbuilder.extract.columns import match_columns, qa_turns, row_context, turn_groups
+from ftbuilder.extract.columns import (
+    match_columns,
+    qa_column_pairs,
+    qa_turns,
+    row_context,
+    turn_groups,
+)
 from ftbuilder.extract.markup import normalise
 from ftbuilder.extract.patterns import find_conversations
 from ftbuilder.extract.rejoin import Vocabulary, logical_lines
@@ -105,6 +111,16 @@ def _row_location(doc: Document, table: Table, first: int, last: int | None = No
     return rows if kind in ("csv", "tsv") else f"{table.name} {rows}"  # DOCX: "table 1 row 3"
 
 
+def _letter(i: int) -> str:
+    """The spreadsheet letter of column index ``i`` (0 -> A, 26 -> AA)."""
+    out = ""
+    i += 1
+    while i:
+        i, r = divmod(i - 1, 26)
+        out = chr(65 + r) + out
+    return out
+
+
 def _from_tables(doc: Document, opts: IdentifyOptions) -> list[Conversation]:
     out: list[Conversation] = []
     for table in doc.tables:
@@ -112,12 +128,19 @@ def _from_tables(doc: Document, opts: IdentifyOptions) -> list[Conversation]:
         if cols is None:
             continue
         if cols.kind == "qa":
+            layouts = qa_column_pairs(table.header) or [cols]
             for i, row in enumerate(table.rows):
-                turns = qa_turns(row, cols)
-                if turns:
+                for k, pair in enumerate(layouts):
+                    turns = qa_turns(row, pair)
+                    if not turns:
+                        continue
                     loc = _row_location(doc, table, table.first_row + i)
-                    ctx = row_context(table.header, row, cols)
-                    out.append(_conv(doc, turns, loc, "table", ctx, opts))
+                    if len(layouts) > 1:
+                        loc += f", columns {_letter(pair.question)}-{_letter(pair.answer)}"
+                    ctx = row_context(table.header, row, cols) if k == 0 else ""
+                    out.append(_conv(doc, turns, loc, "table", ctx, opts,
+                                     {"columns": [table.header[pair.question],
+                                                  table.header[pair.answer]]}))
         else:
             for a, b, turns in turn_groups(table.rows, cols):
                 loc = _row_location(doc, table, table.first_row + a, table.first_row + b)
