@@ -20,7 +20,8 @@ MB = 1024 * 1024
 EXTENSIONS: dict[str, str] = {
     ".pdf": "pdf", ".docx": "docx", ".xlsx": "xlsx", ".xlsm": "xlsx", ".pptx": "pptx",
     ".csv": "csv", ".tsv": "csv", ".txt": "txt", ".text": "txt", ".md": "md",
-    ".markdown": "md", ".rst": "rst", ".adoc": "adoc", ".asciidoc": "adoc", ".html": "html", ".htm": "html", ".json": "json", ".jsonl": "jsonl",
+    ".markdown": "md", ".rst": "rst", ".adoc": "adoc", ".asciidoc": "adoc", ".html": "html",
+    ".htm": "html", ".json": "json", ".jsonl": "jsonl",
     ".ndjson": "jsonl",
 }
 TEXT_TYPES = frozenset({"txt", "md", "rst", "adoc", "csv", "html", "json", "jsonl"})
