@@ -22,6 +22,7 @@ returns is checked against the source text and kept only if it is there verbatim
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -44,6 +45,7 @@ from ftbuilder.extract.rejoin import Vocabulary, logical_lines
 ORIGIN = "identify"
 MIN_PLAIN_QUESTIONS = 2  # plain "...?" lines count as an FAQ only with company
 _ROW_LOC_RE = re.compile(r"\brow \d+$")
+_PAGE_RE = re.compile(r"\bpage (\d+)")
 _SHEET_TYPES = {"xlsx", "xlsm", "xls", "ods"}
 
 
@@ -63,6 +65,23 @@ class IdentifyOptions:
                    cfg.system_prompt.strip(), cfg.agent.identify.llm_fallback)
 
 
+def citation(doc: Document, location: str, heading: str, meta: dict[str, Any]
+             ) -> dict[str, Any]:
+    """Where a conversation is: file name, location, and the page, heading path, speaker
+    and first timestamp when the document gives them (shown in Review, exported in
+    metadata.csv)."""
+    cite: dict[str, Any] = {"file": os.path.basename(doc.path), "location": location}
+    if m := _PAGE_RE.search(location):
+        cite["page"] = int(m.group(1))
+    if heading:
+        cite["heading"] = heading
+    if meta.get("speaker"):
+        cite["speaker"] = meta["speaker"]
+    if meta.get("timestamps"):
+        cite["timestamp"] = meta["timestamps"][0]
+    return cite
+
+
 def _conv(doc: Document, turns: list[tuple[str, str]], location: str, pattern: str,
           context: str, opts: IdentifyOptions, extra: dict[str, Any] | None = None
           ) -> Conversation:
@@ -70,6 +89,8 @@ def _conv(doc: Document, turns: list[tuple[str, str]], location: str, pattern: s
     if context and opts.include_context:
         meta["context"] = context
     meta.update(extra or {})
+    meta["citation"] = citation(doc, location, context if pattern.startswith(
+        ("faq", "numbered", "definition", "interview", "kb", "qa", "transcript")) else "", meta)
     return Conversation([Message(r, c) for r, c in turns], source_file=doc.path,
                         location=location, meta=meta)
 

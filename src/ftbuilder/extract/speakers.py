@@ -79,11 +79,16 @@ def _label(line: str) -> tuple[str, str, str] | None:
     return None
 
 
+def _bare(ts: str) -> str:
+    """A timestamp without brackets or Markdown escapes (``\\[04:01\\]`` -> ``04:01``)."""
+    return ts.strip().strip("[]()\\").strip("[]()\\")
+
+
 def _clean(text: str, turn: _Turn) -> str:
     """``text`` without a leading timestamp or stage directions (kept on ``turn``)."""
     m = _TS_RE.match(text)
     if m and m.end() < len(text):
-        turn.timestamps.append(m.group(0).strip().strip("\\"))
+        turn.timestamps.append(_bare(m.group(0)))
         text = text[m.end():]
     for d in _STAGE_RE.findall(text):
         turn.stage.append(d.strip())
@@ -101,7 +106,7 @@ def _turns(sc: Scan) -> list[list[_Turn]]:
             name, ts, rest = lab
             cur = _Turn(name, i, i + 1)
             if ts:
-                cur.timestamps.append(ts.strip("[]()\\"))
+                cur.timestamps.append(_bare(ts))
             cur.parts.append(_clean(rest, cur))
             runs[-1].append(cur)
             continue
