@@ -3,6 +3,10 @@
 ``prompts/system/<name>.txt`` holds the instructions of each mode. Templates use ``{name}``
 placeholders filled by :func:`fill` (plain replacement: JSON braces in a prompt are safe).
 Editing a file changes the next request, and so its cache key: the next run uses the new text.
+
+The project's folder wins; a prompt it does not have is read from the copy installed with
+the package (``ftbuilder/defaults/prompts``), so ``ftb`` works from any folder, with or
+without FTB_ROOT.
 """
 
 from __future__ import annotations
@@ -13,10 +17,14 @@ from pathlib import Path
 from ftbuilder.core.errors import ConfigError
 
 SYSTEM_DIR = "system"
+PACKAGED_DIR = Path(__file__).resolve().parent.parent / "defaults" / "prompts"
 
 
 def prompt_path(prompts_dir: Path, name: str) -> Path:
-    return prompts_dir / SYSTEM_DIR / f"{name}.txt"
+    """The project's prompt file, else the packaged one when only that exists."""
+    path = prompts_dir / SYSTEM_DIR / f"{name}.txt"
+    packaged = PACKAGED_DIR / SYSTEM_DIR / f"{name}.txt"
+    return packaged if not path.exists() and packaged.exists() else path
 
 
 def load_prompt(prompts_dir: Path, name: str) -> str:
