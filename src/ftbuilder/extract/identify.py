@@ -104,10 +104,23 @@ def _text_segments(doc: Document) -> list[Segment]:
     return list(doc.segments)
 
 
+def _broken_word(text: str) -> bool:
+    """Whether a line of ``text`` ends in "letter-" (a word a line break may have split)."""
+    i = text.find("-\n")
+    while i > 0:
+        if text[i - 1].isalpha():
+            return True
+        i = text.find("-\n", i + 2)
+    return False
+
+
 def _scan(doc: Document, segments: list[Segment], opts: IdentifyOptions,
           where: str = "") -> list[Conversation]:
     """Conversations written in ``segments``; ``where`` replaces the location prefix."""
-    vocab = Vocabulary.of("\n".join(s.text for s in segments))
+    whole = "\n".join(s.text for s in segments)
+    # The vocabulary is the evidence for soft hyphens at line ends: without a line ending
+    # in "letters-" it would never be read (and it costs a scan of the whole text).
+    vocab = Vocabulary.of(whole) if _broken_word(whole) else None
     out: list[Conversation] = []
     for block in blocks_of(segments):
         text = "\n".join(normalise(block.lines))

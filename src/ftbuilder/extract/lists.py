@@ -36,7 +36,8 @@ def _is_question(text: str) -> bool:
 def _item_key(sc: Scan, i: int) -> tuple[int, str, str] | None:
     if sc.kinds[i] != TEXT or sc.taken[i]:
         return None
-    m = _ITEM_RE.match(sc.lines[i].text)
+    head = sc.lines[i].text.lstrip()[:5]
+    m = _ITEM_RE.match(sc.lines[i].text) if ("." in head or ")" in head) else None
     if not m:
         return None
     kind = "num" if m.group(2).isdigit() else ("upper" if m.group(2).isupper() else "lower")
@@ -103,7 +104,7 @@ def _term_at(sc: Scan, i: int) -> tuple[str, str, int] | None:
         return None
     s = sc.lines[i].text
     n = len(sc.lines)
-    m = _ADOC_TERM_RE.match(s)
+    m = _ADOC_TERM_RE.match(s) if ("::" in s or ";;" in s) else None
     if m and not s[:1].isspace() and "://" not in m.group(1):
         return m.group(1).strip(), (m.group(3) or "").strip(), i + 1
     if s[:1].isspace() or _ITEM_RE.match(s) or i + 1 >= n or sc.kinds[i + 1] != TEXT:

@@ -22,6 +22,8 @@ from __future__ import annotations
 import re
 
 _ADORN_RE = re.compile(r"^([=\-~^\"'*+#:._`])\1{2,}\s*$")
+_ADORN_START = frozenset("=-~^\"'*+#:._`")
+_SPECIAL = frozenset("<=:{[`~#")  # first characters of the lines this pass rewrites
 _ATX_RE = re.compile(r"^\s{0,3}#{1,6}\s")
 _ADOC_TITLE_RE = re.compile(r"^(={1,6})\s+(\S.*?)\s*$")
 _ADOC_ATTR_RE = re.compile(r"^:[\w!][\w-]*!?:(\s.*)?$")
@@ -123,9 +125,17 @@ def normalise(lines: list[str]) -> list[str]:
     if any("<!--" in ln for ln in out):
         out = _comments(out)
     in_fence = False
+    adorned = False
     i = 0
-    while i < len(out):
+    n = len(out)
+    while i < n:
         s = out[i]
+        c = s[:1]
+        if c in _ADORN_START:
+            adorned = True
+        if c not in _SPECIAL and not (c in " \t" and s.lstrip()[:1] in _SPECIAL):
+            i += 1  # most lines are prose: nothing to rewrite
+            continue
         st = s.strip()
         if st.startswith(("```", "~~~")):
             in_fence = not in_fence
@@ -144,19 +154,19 @@ def normalise(lines: list[str]) -> list[str]:
                 i += 1
             elif _TAG_ONLY_RE.match(s):
                 out[i] = ""
-        elif m := _ADOC_TITLE_RE.match(s):
+        elif st[0] == "=" and (m := _ADOC_TITLE_RE.match(s)):
             out[i] = "#" * len(m.group(1)) + " " + m.group(2)
-        elif _ADOC_ATTR_RE.match(st) and i and (not out[i - 1].strip()
-                                                or out[i - 1].startswith("#")
-                                                or _ADOC_ATTR_RE.match(out[i - 1].strip())):
+        elif st[0] == ":" and _ADOC_ATTR_RE.match(st) and i and (
+                not out[i - 1].strip() or out[i - 1].startswith("#")
+                or _ADOC_ATTR_RE.match(out[i - 1].strip())):
             out[i] = ""
-        elif _TOC_RE.match(st):
+        elif st[0] in "{[" and _TOC_RE.match(st):
             out[i] = ""
             if i and out[i - 1].lstrip().startswith(("* ", "- ", "1. ")):
                 out[i - 1] = ""  # "* Table of Contents" above a kramdown {:toc}
-        if out[i].startswith("#"):
+        if out[i].startswith("#") and "{" in out[i]:
             out[i] = _ATTR_TAIL_RE.sub("", out[i])
         i += 1
-    if any(_ADORN_RE.match(ln.strip()) for ln in out if ln.strip()):
+    if adorned and any(ln[:1] in _ADORN_START and _ADORN_RE.match(ln.strip()) for ln in out):
         _underlined(out)
     return out

@@ -37,6 +37,12 @@ _NOTE_RE = re.compile(
     re.IGNORECASE)
 
 
+def _maybe_note(text: str) -> bool:
+    """A cheap test before the footnote pattern: most lines are prose."""
+    head = text.lstrip()[:3].lower()
+    return head[:1] in ("[", ".") or head in ("see", "rel", "fur")
+
+
 @dataclass(slots=True)
 class Found:
     """One conversation found: (role, content) turns over raw lines ``start``..``end``."""
@@ -69,7 +75,7 @@ class Scan:
                 kind = CODE
             elif not ln.text.strip():
                 kind = BLANK
-            elif _NOTE_RE.match(ln.text):
+            elif _maybe_note(ln.text) and _NOTE_RE.match(ln.text):
                 kind = NOTE
             elif _SEPARATOR_RE.match(ln.text):
                 kind = SEP

@@ -86,7 +86,9 @@ def _section_title(sc: Scan, i: int) -> tuple[str, int] | None:
     """(normalised title, level) when line ``i`` opens a section, else None."""
     if sc.kinds[i] == HEADING:
         return normalise_name(sc.titles[i]), sc.levels[i]
-    if sc.kinds[i] == TEXT and (m := _LABEL_LINE_RE.match(sc.lines[i].text)):
+    text = sc.lines[i].text.rstrip()
+    if (sc.kinds[i] == TEXT and len(text) <= 40 and text.endswith((":", "**", "__"))
+            and (m := _LABEL_LINE_RE.match(text))):
         name = normalise_name(m.group(2))
         if name in PROBLEM_NAMES or name in ANSWER_NAMES:
             return name, BOLD_LEVEL + 1

@@ -69,6 +69,9 @@ class _Turn:
 def _label(line: str) -> tuple[str, str, str] | None:
     """(speaker, timestamp, rest of the line) for a speaker label line, else None."""
     s = line.strip()
+    if not s or (":" not in s[:64] and s[0] not in "*_") or not (s[0].isupper()
+                                                                 or s[0] in "*_[(0123456789"):
+        return None  # cheap test first: most lines are prose
     for rx in _LABEL_RES:
         m = rx.match(s)
         if m:

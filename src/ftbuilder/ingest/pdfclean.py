@@ -70,11 +70,13 @@ def _soft(left: str, right: str, words: set[str], hyphenated: set[str]) -> bool:
 
 def join_hyphens(pages: list[list[str]]) -> list[list[str]]:
     """Soft hyphens at line ends removed by moving the word's end up (see the rules)."""
-    text = "\n".join(ln.rstrip() for lines in pages for ln in lines)
+    flat = [ln for lines in pages for ln in lines]
+    if not any(ln.rstrip().endswith("-") for ln in flat):
+        return pages
+    text = "\n".join(ln.rstrip() for ln in flat)
     low = _BROKEN_RE.sub(" ", text.lower())  # the halves of broken words are no evidence
     words = set(_WORD_RE.findall(low))
     hyphenated = set(_HYPHENATED_RE.findall(low))
-    flat = [ln for lines in pages for ln in lines]
     sizes = [len(lines) for lines in pages]
     for i in range(len(flat) - 1):
         m = _HYPHEN_END_RE.search(flat[i].rstrip())
@@ -95,7 +97,7 @@ def join_hyphens(pages: list[list[str]]) -> list[list[str]]:
 
 
 def single_spaces(line: str) -> str:
-    return _SPACES_RE.sub(" ", line)
+    return _SPACES_RE.sub(" ", line) if "  " in line else line
 
 
 class FontLines:
@@ -106,27 +108,38 @@ class FontLines:
         self.chars: Counter[float] = Counter()
         self._text: list[str] = []
         self._fonts: set[tuple[float, bool]] = set()
+        self._known: dict[tuple[int, float, float], tuple[float, bool]] = {}
 
     def visit(self, text: str, cm: object, tm: list[float], font: object, size: float) -> None:
-        try:
-            scale = abs(float(tm[3])) or 1.0
-            eff = round(float(size) * scale, 1)
-            name = str((font or {}).get("/BaseFont", "")) if isinstance(font, dict) else ""
-        except (TypeError, ValueError, IndexError):
+        if not text:
             return
-        bold = "bold" in name.lower() or "black" in name.lower()
+        key = (id(font), size, tm[3] if tm else 1)
+        found = self._known.get(key)
+        if found is None:
+            try:
+                eff = round(float(size) * (abs(float(tm[3])) or 1.0), 1)
+                name = str(font.get("/BaseFont", "")) if isinstance(font, dict) else ""
+            except (TypeError, ValueError, IndexError):
+                return
+            found = self._known[key] = (eff, "bold" in name.lower() or "black" in name.lower())
+        if "\n" not in text:
+            self._text.append(text)
+            self._fonts.add(found)
+            self.chars[found[0]] += len(text)
+            return
         for k, piece in enumerate(text.split("\n")):
             if k:
                 self._close()
             if piece.strip():
                 self._text.append(piece)
-                self._fonts.add((eff, bold))
-                self.chars[eff] += len(piece.strip())
+                self._fonts.add(found)
+                self.chars[found[0]] += len(piece)
 
     def _close(self) -> None:
-        line = " ".join("".join(self._text).split())
-        if line and len(self._fonts) == 1:
-            self.lines[line] = next(iter(self._fonts))
+        if len(self._fonts) == 1:  # a line set in one font: a heading candidate
+            line = " ".join("".join(self._text).split())
+            if line and len(line) <= 160:
+                self.lines[line] = next(iter(self._fonts))
         self._text, self._fonts = [], set()
 
     def body(self) -> float:
