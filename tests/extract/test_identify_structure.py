@@ -151,3 +151,20 @@ def test_answers_stop_at_footnotes_see_also_and_never_take_the_next_question() -
     assert pairs(convs) == [
         [("user", "What is X?"), ("assistant", "X is a tool [1].")],
         [("user", "How do I install X?"), ("assistant", "Run the installer.")]]
+
+
+def test_a_closing_code_fence_is_no_title_underline() -> None:
+    text = ("### Why is X slow?\n\nLook:\n\n```\nfunc (t T3) Open() *os.File\n```\n\n"
+            "### Why is Y fast?\n\nIt caches.\n")
+    assert questions(extract(text)) == ["Why is X slow?", "Why is Y fast?"]
+
+
+def test_statement_sections_under_a_troubleshooting_title() -> None:
+    text = ("# Common Issues\n\n## Running the tool\n\n### Missing command line tools\n\n"
+            "Install them with the system updater.\n\n### Local changes prevent an update\n\n"
+            "Stash them first.\n\n## After an upgrade of the system\n\nRun the doctor.\n")
+    assert pairs(extract(text)) == [
+        [("user", "Missing command line tools"),
+         ("assistant", "Install them with the system updater.")],
+        [("user", "Local changes prevent an update"), ("assistant", "Stash them first.")],
+        [("user", "After an upgrade of the system"), ("assistant", "Run the doctor.")]]

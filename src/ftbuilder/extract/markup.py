@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import re
 
-_ADORN_RE = re.compile(r"^([=\-~^\"'*+#:._`])\1{2,}\s*$")
-_ADORN_START = frozenset("=-~^\"'*+#:._`")
+_ADORN_RE = re.compile(r"^([=\-~^\"'*+#:._])\1{2,}\s*$")
+_ADORN_START = frozenset("=-~^\"'*+#:._")
 _SPECIAL = frozenset("<=:{[`~#")  # first characters of the lines this pass rewrites
 _ATX_RE = re.compile(r"^\s{0,3}#{1,6}\s")
 _ADOC_TITLE_RE = re.compile(r"^(={1,6})\s+(\S.*?)\s*$")
@@ -87,8 +87,19 @@ def _underlined(out: list[str]) -> None:
     styles: list[tuple[str, bool]] = []
     n = len(out)
     i = 0
+    fence = ""
     while i < n:
         s = out[i]
+        st = s.strip()
+        if fence:  # inside a fenced code block: nothing there is a title
+            fence = "" if st.startswith(fence) else fence
+            i += 1
+            continue
+        if st.startswith(("```", "~~~")) and (i == 0 or not out[i - 1].strip()
+                                              or st.startswith("```")):
+            fence = st[:3]  # an opening fence (a "~~~" under a title is an underline)
+            i += 1
+            continue
         over = _ADORN_RE.match(s.strip()) if s.strip() else None
         # overline + title + underline
         if (over and i + 2 < n and _is_title_line(out[i + 1].strip())

@@ -37,6 +37,9 @@ _LABEL_LINE_RE = re.compile(r"^\s*(\*\*|__)?([A-Za-z][A-Za-z /]{1,30}?)(\*\*|__)
                             r"(\*\*|__)?\s*$")
 _QUESTION_SHARE = 0.5
 MIN_STATEMENT_WORDS = 3
+_FAQ_TITLE_RE = re.compile(
+    r"\b(faqs?|frequently asked|troubleshoot\w*|common (issues|problems|errors|questions)|"
+    r"known (issues|problems)|q ?& ?a|questions and answers)\b", re.IGNORECASE)
 
 
 def _is_question(title: str) -> bool:
@@ -51,25 +54,38 @@ def _statement(title: str) -> bool:
 
 
 def question_levels(sc: Scan) -> set[int]:
-    """Heading levels where statements count as questions (most headings are questions)."""
+    """Heading levels where statements count as questions: most headings of the level are
+    questions, or the level sits under a FAQ / troubleshooting title ("Common Issues") and
+    most of its headings are statements (three words or more)."""
     total: Counter[int] = Counter()
     asked: Counter[int] = Counter()
+    stated: Counter[int] = Counter()
+    faq_level = 99
     for i, kind in enumerate(sc.kinds):
         if kind == HEADING and not sc.taken[i]:
-            if normalise_name(sc.titles[i]) in _NOT_QUESTIONS:
+            title, level = sc.titles[i], sc.levels[i]
+            if _FAQ_TITLE_RE.search(title):
+                faq_level = min(faq_level, level)
+            if normalise_name(title) in _NOT_QUESTIONS:
                 continue
-            total[sc.levels[i]] += 1
-            asked[sc.levels[i]] += _is_question(sc.titles[i])
+            total[level] += 1
+            asked[level] += _is_question(title)
+            stated[level] += _is_question(title) or _statement(title)
     return {lv for lv, n in total.items()
-            if asked[lv] >= 2 and asked[lv] >= _QUESTION_SHARE * n}
+            if (asked[lv] >= 2 and asked[lv] >= _QUESTION_SHARE * n)
+            or (lv > faq_level and stated[lv] >= 2 and stated[lv] >= _QUESTION_SHARE * n)}
 
 
 def headings(sc: Scan) -> list[Found]:
-    """Question headings and their statement siblings (see the module rules)."""
+    """Question headings and their statement siblings (see the module rules). Deeper
+    levels first: a question under a section that is itself a question level is its own
+    pair, not part of the section's answer."""
     levels = question_levels(sc)
     out = []
-    for i, kind in enumerate(sc.kinds):
-        if kind != HEADING or sc.taken[i]:
+    order = sorted((i for i, kind in enumerate(sc.kinds) if kind == HEADING),
+                   key=lambda i: (-sc.levels[i], i))
+    for i in order:
+        if sc.taken[i]:
             continue
         title = sc.titles[i]
         if not (_is_question(title) or (sc.levels[i] in levels and _statement(title))):
