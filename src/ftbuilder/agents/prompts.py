@@ -4,9 +4,9 @@
 placeholders filled by :func:`fill` (plain replacement: JSON braces in a prompt are safe).
 Editing a file changes the next request, and so its cache key: the next run uses the new text.
 
-The project's folder wins; a prompt it does not have is read from the copy installed with
-the package (``ftbuilder/defaults/prompts``), so ``ftb`` works from any folder, with or
-without FTB_ROOT.
+The project's folder wins; where there is no project prompts folder (``ftb`` run from any
+other folder, without FTB_ROOT) the copy installed with the package is read
+(``ftbuilder/defaults/prompts``).
 """
 
 from __future__ import annotations
@@ -21,10 +21,12 @@ PACKAGED_DIR = Path(__file__).resolve().parent.parent / "defaults" / "prompts"
 
 
 def prompt_path(prompts_dir: Path, name: str) -> Path:
-    """The project's prompt file, else the packaged one when only that exists."""
-    path = prompts_dir / SYSTEM_DIR / f"{name}.txt"
+    """The project's prompt file; the packaged one when there is no project prompts folder
+    at all (``ftb`` run outside a project). A project folder missing one file is an error
+    the user should see (:func:`load_prompt`), not silently replaced."""
+    system = prompts_dir / SYSTEM_DIR
     packaged = PACKAGED_DIR / SYSTEM_DIR / f"{name}.txt"
-    return packaged if not path.exists() and packaged.exists() else path
+    return packaged if not system.is_dir() and packaged.exists() else system / f"{name}.txt"
 
 
 def load_prompt(prompts_dir: Path, name: str) -> str:
