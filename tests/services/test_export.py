@@ -64,7 +64,7 @@ def test_unsplit_dataset_exports_dataset_jsonl_with_exact_content(ctx: AppContex
     rows = list(csv.reader((out / "metadata.csv").open(encoding="utf-8", newline="")))
     assert tuple(rows[0]) == COLUMNS and len(rows) == N + 1
     assert rows[1] == [str(samples[0].id), "Fact 0 about pears, please. ☺",
-                       str(samples[0].token_count), "", "fruit.jsonl", ""]
+                       str(samples[0].token_count), "", "fruit.jsonl", "", "line 1", ""]
     stats = json.loads((out / "stats.json").read_text(encoding="utf-8"))
     assert {"dataset", "provider", "model", "format", "exported_at", "samples", "splits",
             "tokens", "messages_per_sample", "roles", "sources", "keywords", "files",

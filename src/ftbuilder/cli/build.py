@@ -43,6 +43,10 @@ def render_build(data: dict[str, Any]) -> str:
         rows = [[display_path(p), f.get("status"), *([f.get("found")] if with_found else []),
                  f.get("added"), f.get("error", "")] for p, f in files.items()]
         parts.append(table(cols, rows, max_width=80))
+        warned = [f"  {display_path(p)}: {w}" for p, f in files.items()
+                  for w in f.get("warnings") or []]
+        if warned:
+            parts.append("skipped while reading:\n" + "\n".join(warned))
     methods = stats.get("token_method") or {}
     if methods:
         parts.append("token counts: " + "; ".join(f"{n:,} by {m}" for m, n in methods.items()))

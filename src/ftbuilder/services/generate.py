@@ -46,7 +46,7 @@ def _documents(job: BuildJob) -> list[Document]:
 
     ing = ingest_paths(job.ctx, list(job.req.input_paths), job.progress, job.cancel)
     for rep in ing.reports:
-        job.file(rep.path, rep.status, rep.error)
+        job.file(rep.path, rep.status, rep.error).warnings = list(rep.warnings)
     return ing.documents
 
 
