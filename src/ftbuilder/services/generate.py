@@ -85,7 +85,8 @@ def _options(ctx: AppContext, client: LLMClient, spec: Any, concurrency: int | N
                         {b: (r.rpm, r.tpm) for b, r in system.rate_limits.items()})
     return RunOptions(concurrency=concurrency or system.concurrency,
                       max_retries=system.max_retries, limiter=limits.for_backend(client.backend),
-                      spec=spec, price=agent_price(client.backend, client.model))
+                      spec=spec, price=agent_price(client.backend, client.model),
+                      redact=ctx.settings.redact)
 
 
 def _remember(job: BuildJob, target: int, instruction: str = "") -> dict[str, Any]:
