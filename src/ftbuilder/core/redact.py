@@ -20,7 +20,7 @@ WINDOW = 12  # a shared run this long of a key's characters counts as the key
 MIN_KEY = 4  # shorter values are not redacted (they would blank ordinary words)
 MARK = "***"
 # characters a key is made of (and that extend a partial match to the whole token)
-_TOKEN_CHAR = re.compile(r"[A-Za-z0-9_\-.~+/=]")
+_TOKEN_CHAR = re.compile(r"[A-Za-z0-9_\-+/=]")
 
 _registered: set[str] = set()
 _lock = threading.Lock()
@@ -37,10 +37,14 @@ def _windows(secrets: list[str]) -> set[str]:
             for i in range(len(s) - WINDOW + 1)}
 
 
+_REACH = 256  # how far a partial match is widened to its token, each way (keys are shorter)
+
+
 def _expand(text: str, start: int, end: int) -> tuple[int, int]:
-    while start > 0 and _TOKEN_CHAR.match(text[start - 1]):
+    low, high = max(0, start - _REACH), min(len(text), end + _REACH)
+    while start > low and _TOKEN_CHAR.match(text[start - 1]):
         start -= 1
-    while end < len(text) and _TOKEN_CHAR.match(text[end]):
+    while end < high and _TOKEN_CHAR.match(text[end]):
         end += 1
     return start, end
 
@@ -58,17 +62,18 @@ def redact(text: str, secrets: Iterable[str | None], mark: str = MARK) -> str:
     for w in _windows(keys):
         i = text.find(w)
         while i != -1:
-            spans.append(_expand(text, i, i + WINDOW))
+            spans.append((i, i + WINDOW))
             i = text.find(w, i + 1)
     if not spans:
         return text
     spans.sort()
-    merged = [spans[0]]
+    merged = [_expand(text, *spans[0])]
     for s, e in spans[1:]:
         if s <= merged[-1][1]:
             merged[-1] = (merged[-1][0], max(merged[-1][1], e))
         else:
-            merged.append((s, e))
+            merged.append(_expand(text, s, e))
+    merged = [_expand(text, s, e) for s, e in merged]
     parts, last = [], 0
     for s, e in merged:
         parts += [text[last:s], mark]
