@@ -55,3 +55,7 @@ def test_log_records_of_ftbuilder_loggers_are_redacted(caplog):
     assert "key *** and piece ***" in text and "server said ***" in text
     for i in range(len(KEY) - 11):
         assert KEY[i:i + 12] not in text
+
+
+def test_a_lowercased_piece_is_caught_too():
+    assert r.redact(f"keywords: {KEY[8:30].lower()}, refunds", [KEY]) == "keywords: ***, refunds"

@@ -439,8 +439,11 @@ class _Run:
             raise ProviderError(self.fatal.message, self.fatal.hint, kind=self.fatal.kind,
                                 status=self.fatal.status)
         if self.fatal is not None:
-            raise ProviderError(f"stopped after {self.bad_backend} failed calls in a row: "
-                                f"{self.fatal.message}", self.fatal.hint)
+            by = ", ".join(f"{k} {n}" for k, n in self.stats.failed_by.most_common())
+            raise ProviderError(f"stopped after {self.bad_backend} failed calls in a row "
+                                f"({self.stats.items_failed} work items failed: {by}): "
+                                f"{self.fatal.message}", self.fatal.hint,
+                                kind=self.fatal.kind, status=self.fatal.status)
         return self.stats
 
 

@@ -51,19 +51,24 @@ def _expand(text: str, start: int, end: int) -> tuple[int, int]:
 
 def redact(text: str, secrets: Iterable[str | None], mark: str = MARK) -> str:
     """``text`` with each of ``secrets`` replaced by ``mark``, and each token that shares
-    ``WINDOW`` or more consecutive characters with one of them replaced whole."""
+    ``WINDOW`` or more consecutive characters with one of them (in any case) replaced whole."""
     keys = clean_secrets(secrets)
     if not keys or not text:
         return text
     for k in keys:
         if k in text:
             text = text.replace(k, mark)
+    # pieces are matched without regard to case (a key lowercased on the way, as keywords
+    # are, is still the key), unless lowercasing changes the text's length
+    folded = text.lower()
+    haystack, windows = (folded, {w.lower() for w in _windows(keys)}) \
+        if len(folded) == len(text) else (text, _windows(keys))
     spans: list[tuple[int, int]] = []
-    for w in _windows(keys):
-        i = text.find(w)
+    for w in windows:
+        i = haystack.find(w)
         while i != -1:
             spans.append((i, i + WINDOW))
-            i = text.find(w, i + 1)
+            i = haystack.find(w, i + 1)
     if not spans:
         return text
     spans.sort()
