@@ -9,6 +9,7 @@ every ``trickle`` seconds, or cut after ``cut`` bytes with a TCP reset (SO_LINGE
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import ssl
@@ -127,10 +128,8 @@ class HostileServer:
         except (OSError, ValueError):
             pass
         finally:
-            try:
+            with contextlib.suppress(OSError):
                 conn.close()
-            except OSError:
-                pass
 
     def _reply(self, conn: socket.socket, act: Act) -> bool:
         length = len(act.body) if act.content_length is None else act.content_length
