@@ -1,4 +1,4 @@
-"""Keys out of every text ftb shows, stores or logs (docs: README "Keys and redaction").
+"""Keys out of every text ftb shows, stores or logs (README "Environment variables").
 
 :func:`redact` replaces each key value in a text, and also any token-like run that shares
 ``WINDOW`` (12) or more consecutive characters with a key: a key cut short by some other
