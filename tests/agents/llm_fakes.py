@@ -20,8 +20,8 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from ftbuilder.backends.base import LLMClient, LLMRequest, LLMResponse
 from ftbuilder.core.errors import ProviderError
-from ftbuilder.providers.base import LLMClient, LLMRequest, LLMResponse
 
 
 def request_id(parts: Any) -> str:

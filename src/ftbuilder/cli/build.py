@@ -20,7 +20,7 @@ from ftbuilder.cli.common import (
     table,
     to_jsonable,
 )
-from ftbuilder.config import MODES, PROVIDERS
+from ftbuilder.config import BACKENDS, MODES, PROVIDERS
 from ftbuilder.core.errors import Cancelled
 
 
@@ -153,7 +153,7 @@ def _say_agent(session: Session, agent: dict[str, Any], mode: str = "",
     """One note on stderr naming the model that writes the samples (and that it is the
     embedded local model when no key is configured), once the build can start: a missing
     key or free-mode instruction is the only thing said."""
-    from ftbuilder.providers.factory import describe_agent
+    from ftbuilder.services.agent import describe_agent
     from ftbuilder.services.generate import check_llm_build
 
     check_llm_build(session.ctx, mode, agent, instruction)
@@ -255,7 +255,7 @@ def _partial(data: dict[str, Any]) -> bool:
 
 
 def run_retry(session: Session, args: argparse.Namespace) -> int:
-    from ftbuilder.services.build import retry
+    from ftbuilder.services.resume import resume
 
     ds = session.ctx.store.find_dataset(args.name)
     agent = ((ds.config if ds else {}).get("generation") or {}).get("agent")
@@ -263,8 +263,8 @@ def run_retry(session: Session, args: argparse.Namespace) -> int:
         _say_agent(session, agent)
     with session.running() as cancel:
         result = _run_counting(
-            session, args.name, lambda: retry(session.ctx, args.name, progress=session.progress,
-                                              cancel=cancel, confirmed=args.yes))
+            session, args.name, lambda: resume(session.ctx, args.name, progress=session.progress,
+                                               cancel=cancel, confirmed=args.yes))
     data = to_jsonable(result)
     session.emit(result, lambda: render_build(data))
     return _exit(session, data)
@@ -293,7 +293,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("--model", help="target model id (default: config, or the provider's first)")
     p.add_argument("--size", type=positive_int, metavar="N",
                    help="samples to generate (create/hybrid/free; default: config dataset_size)")
-    p.add_argument("--agent-provider", choices=PROVIDERS,
+    p.add_argument("--agent-provider", choices=BACKENDS,
                    help="LLM backend that writes samples (default: config system.agentic_llm; "
                         "llama = embedded local model)")
     p.add_argument("--agent-model", metavar="M", help="model of that backend, or a GGUF path")

@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 
 from agents.llm_fakes import ChatStub
-from ftbuilder.providers.base import LLMRequest
-from ftbuilder.providers.cache import CachedClient, cache_key
-from ftbuilder.providers.openai_client import OpenAIClient
+from ftbuilder.backends.base import LLMRequest
+from ftbuilder.backends.cache import CachedClient, cache_key
+from ftbuilder.backends.openai_client import OpenAIClient
 from ftbuilder.store.db import Store
 
 

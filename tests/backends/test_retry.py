@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-from ftbuilder.providers.common import status_failure
-from ftbuilder.providers.retry import ClientStats, Failure, RetryPolicy, parse_retry_after
+from ftbuilder.backends.common import status_failure
+from ftbuilder.backends.retry import ClientStats, Failure, RetryPolicy, parse_retry_after
 
 
 @pytest.mark.parametrize(("headers", "expected"), [

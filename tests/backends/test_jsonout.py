@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ftbuilder.providers.jsonout import extract_json, matches_schema, parse_structured
+from ftbuilder.backends.jsonout import extract_json, matches_schema, parse_structured
 
 SCHEMA = {"type": "object", "required": ["q", "a"],
           "properties": {"q": {"type": "string"}, "a": {"type": "string"},

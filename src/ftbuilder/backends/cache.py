@@ -5,7 +5,7 @@ URL when it is not the backend's own endpoint: two local servers may serve diffe
 under one name): the same prompt with the same parameters to the same model is answered
 once, ever. Storage is anything with
 ``cache_get(key)`` and ``cache_put(...)`` (the store's ``llm_cache`` table in practice;
-providers do not import the store). Identical requests in flight at the same time share one
+backends do not import the store). Identical requests in flight at the same time share one
 call.
 
 ``write_through=False`` keeps new replies in :attr:`CachedClient.unsaved` (still answered
@@ -21,7 +21,7 @@ import hashlib
 import json
 from typing import Protocol
 
-from ftbuilder.providers.base import LLMClient, LLMRequest, LLMResponse
+from ftbuilder.backends.base import LLMClient, LLMRequest, LLMResponse
 
 # (key, backend, model, response text, prompt tokens, completion tokens): cache_put's arguments
 CacheRow = tuple[str, str, str, str, int, int]

@@ -7,11 +7,11 @@ from __future__ import annotations
 import time
 
 import pytest
+
+from ftbuilder.backends.base import LLMRequest
+from ftbuilder.core.errors import ProviderError
 from llm_stubs import BACKENDS, KEY, Backend, Reply, Seen, StubServer
 from llm_stubs.hostile import Act, HostileServer, Request, self_signed
-
-from ftbuilder.core.errors import ProviderError
-from ftbuilder.providers.base import LLMRequest
 
 ASK = LLMRequest(messages=[{"role": "user", "content": "What is a GGUF?"}], max_tokens=64)
 LONG_KEY = "sk-canary-Zq8X3vT1mN5pL7wR9yB2cD4fG6hJ0kK1aS3dF5gH7"  # 51 characters

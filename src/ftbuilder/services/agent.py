@@ -1,4 +1,4 @@
-"""Build the agent's LLM client from the settings, and say in words what it is.
+"""Use case: the agent's LLM client, built from the settings, and said in words.
 
 The agent (the model that writes samples: ``system.agentic_llm`` / ``agentic_model``) is a
 separate setting from the target (the dataset's ``provider`` / ``model``). With the default
@@ -11,19 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from ftbuilder.config import KEY_VARS, PROVIDERS, Settings
-from ftbuilder.core.errors import ConfigError, MissingKeyError, UsageError
-from ftbuilder.providers.base import LLMClient
+from ftbuilder.backends import registry
+from ftbuilder.backends.base import LLMClient
+from ftbuilder.backends.registry import ClientOptions
+from ftbuilder.config import Settings
+from ftbuilder.core.errors import ConfigError, FtbError, MissingKeyError
 
 EMBEDDED_SHORT = "gemma-3-270m"
-
-# Agent models used when system.agentic_model is empty (writers, not fine-tuning targets).
-DEFAULT_AGENT_MODELS = {
-    "openai": "gpt-4o-mini",
-    "anthropic": "claude-haiku-4-5",
-    "google": "gemini-2.5-flash",
-    "mistral": "mistral-small-latest",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +32,7 @@ class AgentChoice:
 
     @property
     def key_var(self) -> str:
-        return KEY_VARS[self.provider]
+        return registry.get_backend(self.provider).key_var
 
 
 def resolve_agent(settings: Settings, provider: str | None = None, model: str | None = None,
@@ -50,9 +44,7 @@ def resolve_agent(settings: Settings, provider: str | None = None, model: str | 
     """
     sysconf = settings.config.system
     provider = provider or sysconf.agentic_llm
-    if provider not in PROVIDERS:
-        raise UsageError(f"unknown agent provider '{provider}'",
-                         "use one of: " + ", ".join(PROVIDERS))
+    backend = registry.get_backend(provider)  # UsageError naming the known ones
     same = provider == sysconf.agentic_llm
     model = model or (sysconf.agentic_model if same else "") or ""
     base_url = base_url or settings.base_url_for(provider)
@@ -60,7 +52,7 @@ def resolve_agent(settings: Settings, provider: str | None = None, model: str | 
         if base_url:
             return AgentChoice("llama", model or "local", base_url, False, False)
         return AgentChoice("llama", model or EMBEDDED_SHORT, None, not model, True)
-    return AgentChoice(provider, model or DEFAULT_AGENT_MODELS[provider], base_url, False, False)
+    return AgentChoice(provider, model or backend.default_model, base_url, False, False)
 
 
 def _other_gguf(settings: Settings) -> str:
@@ -114,41 +106,18 @@ def make_client(settings: Settings, provider: str | None = None, model: str | No
         UsageError: an unknown provider.
     """
     choice = resolve_agent(settings, provider, model, base_url)
+    backend = registry.get_backend(choice.provider)
     sysconf = settings.config.system
-    common = {"timeout": sysconf.timeout, "max_retries": sysconf.max_retries,
-              "redact": settings.redact, "key_var": choice.key_var}
-    if choice.in_process:
-        from ftbuilder.providers.embedded import EMBEDDED_NAME, gguf_path
-        from ftbuilder.providers.llama_client import LlamaClient
-
-        if choice.embedded:
-            other = _other_gguf(settings)
-            path = gguf_path(override=other)
-            # another GGUF is another model: its own name (shown, and in the cache key)
-            return LlamaClient(path, name=path.name if other else EMBEDDED_NAME, **common)
-        return LlamaClient(Path(choice.model).expanduser(), **common)
-    if choice.provider in ("openai", "llama"):
-        from ftbuilder.providers.openai_client import OpenAIClient
-
-        # A local OpenAI-compatible server usually needs no key; the public API does.
-        required = not choice.base_url
+    key = None
+    if not choice.in_process:
+        # A local OpenAI-compatible server usually needs no key; the public APIs do.
+        required = not (choice.base_url and backend.key_optional_with_base_url)
         key = checked_key(settings.key_for(choice.provider, required=required),
                           choice.key_var, required)
-        return OpenAIClient(choice.model, backend=choice.provider, api_key=key,
-                            base_url=choice.base_url,
-                            completion_style=choice.provider == "llama", **common)
-    key = checked_key(settings.key_for(choice.provider), choice.key_var)
-    if choice.provider == "anthropic":
-        from ftbuilder.providers.anthropic_client import AnthropicClient
-
-        return AnthropicClient(choice.model, api_key=key, base_url=choice.base_url, **common)
-    if choice.provider == "google":
-        from ftbuilder.providers.google_client import GoogleClient
-
-        return GoogleClient(choice.model, api_key=key, base_url=choice.base_url, **common)
-    from ftbuilder.providers.mistral_client import MistralClient
-
-    return MistralClient(choice.model, api_key=key, base_url=choice.base_url, **common)
+    options = ClientOptions(choice.model, key, choice.base_url, sysconf.timeout,
+                            sysconf.max_retries, choice.key_var, settings.redact,
+                            gguf_override=_other_gguf(settings), embedded=choice.embedded)
+    return registry.create_client(choice.provider, options)
 
 
 def describe_agent(settings: Settings, provider: str | None = None, model: str | None = None,
@@ -159,12 +128,13 @@ def describe_agent(settings: Settings, provider: str | None = None, model: str |
     """
     try:
         c = resolve_agent(settings, provider, model, base_url)
-    except UsageError as e:
+    except FtbError as e:
         return str(e)
     if c.embedded:
         other = _other_gguf(settings)
         name = f"{Path(other).name} (FTB_GGUF_PATH)" if other else EMBEDDED_SHORT
-        if not any(settings.has_key(p) for p in KEY_VARS if p != "llama"):
+        if not any(settings.has_key(b) for b in registry.names()
+                   if not registry.get_backend(b).local):
             note = "" if other else " (small base model; set a key and system.agentic_llm " \
                                     "for better samples)"
             return f"no key configured: running on the embedded local model {name}{note}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 
-from ftbuilder.providers.ratelimit import RateLimiter, RateLimits
+from ftbuilder.backends.ratelimit import RateLimiter, RateLimits
 
 
 def _timeline(limiter: RateLimiter, calls: int, tokens: int = 0) -> list[float]:

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from ftbuilder.backends.base import LLMRequest
+from ftbuilder.backends.llama_client import LlamaClient, load_model, transcript
 from ftbuilder.core.errors import FtbError, ProviderError
-from ftbuilder.providers.base import LLMRequest
-from ftbuilder.providers.llama_client import LlamaClient, load_model, transcript
 
 pytestmark = pytest.mark.slow
 
@@ -112,8 +112,8 @@ def test_loading_the_model_prints_nothing_on_the_terminal(embedded_gguf: Path) -
     import subprocess
     import sys
 
-    code = ("from ftbuilder.providers.llama_client import LlamaClient\n"
-            "from ftbuilder.providers.base import LLMRequest\n"
+    code = ("from ftbuilder.backends.llama_client import LlamaClient\n"
+            "from ftbuilder.backends.base import LLMRequest\n"
             f"c = LlamaClient({str(embedded_gguf)!r}, n_ctx=512)\n"
             "print(c.generate(LLMRequest(prompt='Question:', max_tokens=3)).model)\n")
     env = {k: v for k, v in os.environ.items() if k != "FTB_DEBUG"}

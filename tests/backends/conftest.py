@@ -21,13 +21,6 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def embedded_gguf() -> Path:
-    from ftbuilder.providers.embedded import gguf_path
-
-    return gguf_path()
-
-
-@pytest.fixture(scope="session")
 def llama_server(embedded_gguf: Path) -> Iterator[str]:
     """`python -m llama_cpp.server` serving the embedded model; yields its base URL (…/v1)."""
     port = free_port()

@@ -9,9 +9,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ftbuilder.providers.base import LLMRequest, LLMResponse
-from ftbuilder.providers.common import BackendClient, chat_messages, reading_reply, status_failure
-from ftbuilder.providers.retry import Failure
+from ftbuilder.backends.base import LLMRequest, LLMResponse
+from ftbuilder.backends.common import BackendClient, chat_messages, reading_reply, status_failure
+from ftbuilder.backends.registry import ClientOptions
+from ftbuilder.backends.retry import Failure
 
 MISTRAL_URL = "https://api.mistral.ai"
 
@@ -100,3 +101,9 @@ class MistralClient(BackendClient):
         if isinstance(exc, httpx2.TransportError):
             return Failure("connection", detail=str(exc) or type(exc).__name__)
         return None
+
+
+def create(o: ClientOptions) -> MistralClient:
+    """The Mistral backend (chat completions through mistralai)."""
+    return MistralClient(o.model, api_key=o.api_key, base_url=o.base_url,
+                         **o.common())  # type: ignore[arg-type]

@@ -10,8 +10,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ftbuilder.providers.base import LLMRequest, LLMResponse
-from ftbuilder.providers.common import (
+from ftbuilder.backends.base import LLMRequest, LLMResponse
+from ftbuilder.backends.common import (
     BackendClient,
     NotJSONReply,
     chat_messages,
@@ -19,7 +19,8 @@ from ftbuilder.providers.common import (
     status_failure,
     with_cause,
 )
-from ftbuilder.providers.retry import Failure
+from ftbuilder.backends.registry import ClientOptions
+from ftbuilder.backends.retry import Failure
 
 TOOL_NAME = "emit_output"
 
@@ -101,3 +102,9 @@ class AnthropicClient(BackendClient):
         if isinstance(exc, anthropic.AnthropicError):
             return Failure("other", detail=str(exc))
         return None
+
+
+def create(o: ClientOptions) -> AnthropicClient:
+    """The Anthropic backend (Messages API)."""
+    return AnthropicClient(o.model, api_key=o.api_key, base_url=o.base_url,
+                           **o.common())  # type: ignore[arg-type]

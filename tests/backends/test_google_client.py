@@ -5,11 +5,10 @@ from __future__ import annotations
 import json
 import time
 
+from ftbuilder.backends.base import LLMRequest
+from ftbuilder.backends.google_client import GoogleClient
 from llm_stubs import KEY, Reply, StubServer
 from llm_stubs.protocols import GoogleProtocol
-
-from ftbuilder.providers.base import LLMRequest
-from ftbuilder.providers.google_client import GoogleClient
 
 CHAT = [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello"},
         {"role": "user", "content": "Bye"}]

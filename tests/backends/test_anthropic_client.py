@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import json
 
+from ftbuilder.backends.anthropic_client import TOOL_NAME, AnthropicClient
+from ftbuilder.backends.base import LLMRequest
 from llm_stubs import KEY, Reply, StubServer
 from llm_stubs.protocols import AnthropicProtocol
-
-from ftbuilder.providers.anthropic_client import TOOL_NAME, AnthropicClient
-from ftbuilder.providers.base import LLMRequest
 
 CHAT = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi"},
         {"role": "assistant", "content": "Hello"}, {"role": "user", "content": "Bye"}]

@@ -38,12 +38,12 @@ class Backend:
 
 
 BACKENDS = [
-    Backend("openai", OpenAIProtocol(), "ftbuilder.providers.openai_client:OpenAIClient",
+    Backend("openai", OpenAIProtocol(), "ftbuilder.backends.openai_client:OpenAIClient",
             "/v1", "OPENAI_API_KEY"),
     Backend("anthropic", AnthropicProtocol(),
-            "ftbuilder.providers.anthropic_client:AnthropicClient", "", "ANTHROPIC_API_KEY"),
-    Backend("google", GoogleProtocol(), "ftbuilder.providers.google_client:GoogleClient", "",
+            "ftbuilder.backends.anthropic_client:AnthropicClient", "", "ANTHROPIC_API_KEY"),
+    Backend("google", GoogleProtocol(), "ftbuilder.backends.google_client:GoogleClient", "",
             "GOOGLE_API_KEY"),
-    Backend("mistral", MistralProtocol(), "ftbuilder.providers.mistral_client:MistralClient", "",
+    Backend("mistral", MistralProtocol(), "ftbuilder.backends.mistral_client:MistralClient", "",
             "MISTRAL_API_KEY"),
 ]

@@ -19,10 +19,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from ftbuilder.backends.base import LLMClient, LLMRequest, LLMResponse
+from ftbuilder.backends.common import BackendClient, chat_messages
+from ftbuilder.backends.registry import ClientOptions
+from ftbuilder.backends.retry import Failure
 from ftbuilder.core.errors import Cancelled, FtbError
-from ftbuilder.providers.base import LLMRequest, LLMResponse
-from ftbuilder.providers.common import BackendClient, chat_messages
-from ftbuilder.providers.retry import Failure
 
 DEFAULT_N_CTX = 4096
 DEFAULT_THREADS = 2
@@ -188,3 +189,22 @@ class LlamaClient(BackendClient):
         if isinstance(exc, ValueError) and "context window" in str(exc):
             return Failure("context", detail=f"{exc} (n_ctx={self.n_ctx})")
         return None
+
+
+def create(o: ClientOptions) -> LLMClient:
+    """The llama backend: an OpenAI-compatible server at ``o.base_url`` (llama.cpp, Ollama,
+    vLLM), else a GGUF in this process: the shipped model (or FTB_GGUF_PATH's) when
+    ``o.embedded``, else the file ``o.model`` names."""
+    if o.base_url:
+        from ftbuilder.backends.openai_client import OpenAIClient
+
+        return OpenAIClient(o.model, backend="llama", api_key=o.api_key, base_url=o.base_url,
+                            completion_style=True, **o.common())  # type: ignore[arg-type]
+    if o.embedded:
+        from ftbuilder.backends.embedded import EMBEDDED_NAME, gguf_path
+
+        path = gguf_path(override=o.gguf_override)
+        # another GGUF is another model: its own name (shown, and in the cache key)
+        return LlamaClient(path, name=path.name if o.gguf_override else EMBEDDED_NAME,
+                           **o.common())  # type: ignore[arg-type]
+    return LlamaClient(Path(o.model).expanduser(), **o.common())  # type: ignore[arg-type]

@@ -11,10 +11,10 @@ import logging
 import time
 
 import pytest
-from llm_stubs import BACKENDS, KEY, Backend, Reply, StubServer
 
+from ftbuilder.backends.base import LLMRequest
 from ftbuilder.core.errors import ProviderError
-from ftbuilder.providers.base import LLMRequest
+from llm_stubs import BACKENDS, KEY, Backend, Reply, StubServer
 
 SCHEMA = {"type": "object", "properties": {"question": {"type": "string"},
                                            "answer": {"type": "string"}},

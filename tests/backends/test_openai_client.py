@@ -6,12 +6,12 @@ from __future__ import annotations
 import json
 
 import pytest
+
+from ftbuilder.backends.base import LLMRequest
+from ftbuilder.backends.openai_client import OpenAIClient
+from ftbuilder.core.errors import ProviderError
 from llm_stubs import KEY, Reply, StubServer
 from llm_stubs.protocols import OpenAIProtocol
-
-from ftbuilder.core.errors import ProviderError
-from ftbuilder.providers.base import LLMRequest
-from ftbuilder.providers.openai_client import OpenAIClient
 
 SCHEMA = {"type": "object", "required": ["colour"],
           "properties": {"colour": {"type": "string", "maxLength": 20}}}
@@ -117,7 +117,7 @@ def test_the_body_on_the_wire_is_the_openai_chat_request() -> None:
 def test_one_verifying_tls_context_per_process() -> None:
     import ssl
 
-    from ftbuilder.providers.openai_client import tls_context
+    from ftbuilder.backends.openai_client import tls_context
 
     ctx = tls_context()
     assert ctx is tls_context()  # the CA bundle is loaded once, not per client

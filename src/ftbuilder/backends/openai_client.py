@@ -13,8 +13,8 @@ import json
 import ssl
 from typing import Any
 
-from ftbuilder.providers.base import LLMRequest, LLMResponse
-from ftbuilder.providers.common import (
+from ftbuilder.backends.base import LLMRequest, LLMResponse
+from ftbuilder.backends.common import (
     BackendClient,
     MalformedReply,
     NotJSONReply,
@@ -22,7 +22,8 @@ from ftbuilder.providers.common import (
     status_failure,
     with_cause,
 )
-from ftbuilder.providers.retry import Failure
+from ftbuilder.backends.registry import ClientOptions
+from ftbuilder.backends.retry import Failure
 
 OPENAI_URL = "https://api.openai.com/v1"
 
@@ -191,3 +192,9 @@ def _first_choice(data: dict[str, Any]) -> dict[str, Any]:
 
 def _int(value: Any) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def create(o: ClientOptions) -> OpenAIClient:
+    """The OpenAI backend (or any OpenAI-compatible server at ``o.base_url``)."""
+    return OpenAIClient(o.model, backend="openai", api_key=o.api_key, base_url=o.base_url,
+                        **o.common())  # type: ignore[arg-type]

@@ -5,19 +5,19 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from llm_stubs import KEY, StubServer
-from llm_stubs.protocols import AnthropicProtocol
 
+from ftbuilder.backends.anthropic_client import AnthropicClient
+from ftbuilder.backends.base import LLMRequest
+from ftbuilder.backends.embedded import EMBEDDED_NAME
+from ftbuilder.backends.google_client import GoogleClient
+from ftbuilder.backends.llama_client import LlamaClient
+from ftbuilder.backends.mistral_client import MistralClient
+from ftbuilder.backends.openai_client import OpenAIClient
 from ftbuilder.config import Settings, parse_config
 from ftbuilder.core.errors import MissingKeyError, UsageError
-from ftbuilder.providers.anthropic_client import AnthropicClient
-from ftbuilder.providers.base import LLMRequest
-from ftbuilder.providers.embedded import EMBEDDED_NAME
-from ftbuilder.providers.factory import describe_agent, make_client, resolve_agent
-from ftbuilder.providers.google_client import GoogleClient
-from ftbuilder.providers.llama_client import LlamaClient
-from ftbuilder.providers.mistral_client import MistralClient
-from ftbuilder.providers.openai_client import OpenAIClient
+from ftbuilder.services.agent import describe_agent, make_client, resolve_agent
+from llm_stubs import KEY, StubServer
+from llm_stubs.protocols import AnthropicProtocol
 
 
 def settings(tmp_path: Path, env: dict[str, str] | None = None, **system: object) -> Settings:
@@ -113,8 +113,8 @@ def test_system_base_url_applies_to_the_agent_backend(tmp_path: Path) -> None:
 
 def test_another_gguf_from_the_settings_is_used_and_named(tmp_path: Path,
                                                           embedded_gguf: Path) -> None:
+    from ftbuilder.backends.cache import cache_key
     from ftbuilder.core.errors import FtbError
-    from ftbuilder.providers.cache import cache_key
 
     other = tmp_path / "my-model.gguf"
     other.symlink_to(embedded_gguf)

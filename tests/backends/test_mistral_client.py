@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 
 import pytest
+
+from ftbuilder.backends.base import LLMRequest
+from ftbuilder.backends.mistral_client import MistralClient
 from llm_stubs import KEY, Reply, StubServer
 from llm_stubs.protocols import MistralProtocol
-
-from ftbuilder.providers.base import LLMRequest
-from ftbuilder.providers.mistral_client import MistralClient
 
 SCHEMA = {"type": "object", "properties": {"a": {"type": "string"}}, "required": ["a"]}
 

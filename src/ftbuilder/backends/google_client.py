@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from ftbuilder.providers.anthropic_client import split_system
-from ftbuilder.providers.base import LLMRequest, LLMResponse
-from ftbuilder.providers.common import BackendClient, reading_reply, status_failure
-from ftbuilder.providers.retry import Failure
+from ftbuilder.backends.anthropic_client import split_system
+from ftbuilder.backends.base import LLMRequest, LLMResponse
+from ftbuilder.backends.common import BackendClient, reading_reply, status_failure
+from ftbuilder.backends.registry import ClientOptions
+from ftbuilder.backends.retry import Failure
 
 GEMINI_URL = "https://generativelanguage.googleapis.com/"
 
@@ -104,3 +105,9 @@ class GoogleClient(BackendClient):
         if isinstance(exc, aiohttp.ClientError):
             return Failure("connection", detail=str(exc) or type(exc).__name__)
         return None
+
+
+def create(o: ClientOptions) -> GoogleClient:
+    """The Google backend (Gemini API through google-genai)."""
+    return GoogleClient(o.model, api_key=o.api_key, base_url=o.base_url,
+                        **o.common())  # type: ignore[arg-type]
