@@ -209,6 +209,11 @@ def run_retry(session: Session, args: argparse.Namespace) -> int:
             session, args.name, lambda: retry(session.ctx, args.name, progress=session.progress,
                                               cancel=cancel))
     data = to_jsonable(result)
+    if "repos" in data:  # a repository dataset: its failed files ran again
+        from ftbuilder.cli.repos import render_prepare
+
+        session.emit(result, lambda: render_prepare(data))
+        return EXIT_FAIL if data.get("failed") else EXIT_OK
     session.emit(result, lambda: render_build(data))
     return EXIT_FAIL if _partial(data) else EXIT_OK
 

@@ -14,12 +14,22 @@ import traceback
 from collections.abc import Sequence
 
 from ftbuilder import __version__
-from ftbuilder.cli import build, datasets, export, ingest, models, split, tui, validate
+from ftbuilder.cli import (
+    build,
+    datasets,
+    export,
+    ingest,
+    models,
+    repos,
+    split,
+    tui,
+    validate,
+)
 from ftbuilder.cli.common import EXIT_CANCELLED, EXIT_FAIL, EXIT_USAGE, Session
 from ftbuilder.core.errors import Cancelled, FtbError
 
 # Order of `ftb --help`; each module registers its commands.
-COMMAND_MODULES = (ingest, build, datasets, validate, split, export, models, tui)
+COMMAND_MODULES = (ingest, build, repos, datasets, validate, split, export, models, tui)
 
 DESCRIPTION = "Fine-Tuning Dataset Builder: provider-ready fine-tuning datasets from your files."
 EPILOG = """\

@@ -323,4 +323,8 @@ def retry(ctx: AppContext, name: str, progress: ProgressFn | None = None,
             running the build again adds only what is new).
         Cancelled, ProviderError: as for a build; work finished before is kept.
     """
+    from ftbuilder.services import repos  # a repository dataset retries its failed files
+
+    if repos.is_repos_dataset(ctx, name):
+        return repos.retry_prepare(ctx, name, progress, cancel)  # type: ignore[return-value]
     return retry_generation(ctx, name, progress, cancel)
