@@ -135,7 +135,7 @@ def test_ctrl_c_during_a_clone_leaves_no_folder_that_looks_complete(tmp_path):
         _wait_partial(project / "repos" / "acme")
         time.sleep(0.5)
         proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=30)
+        _out, err = proc.communicate(timeout=30)
     assert proc.returncode == 130, err
     assert "cancelled" in err and "Traceback" not in err
     acme = project / "repos" / "acme"
