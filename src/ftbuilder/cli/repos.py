@@ -140,8 +140,12 @@ replaces its samples. Failed files: `ftb retry NAME`. Exit 1 when a file failed.
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("repos", help="git repositories as a source: sync, prepare, status",
+                       parents=[common],
                        description="Clone the repositories of repos.txt, then make samples "
-                                   "from their source files.")
+                                   "from their source files.",
+                       epilog="typical run:\n  ftb repos sync\n  ftb repos prepare --name "
+                              "code\n  ftb repos status code\n  ftb retry code",
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
     rsub = p.add_subparsers(dest="repos_command", metavar="ACTION", title="actions")
     rsub.required = True
 

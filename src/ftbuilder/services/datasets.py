@@ -54,6 +54,7 @@ class ImportResult:
     total_samples: int = 0
     total_tokens: int = 0
     seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -182,8 +183,13 @@ def import_file(ctx: AppContext, path: str | Path, name: str, fmt: str = "auto",
                 provider: str | None = None, model: str | None = None, dedup: str = "exact",
                 near_threshold: float | None = DEFAULT_THRESHOLD,
                 progress: ProgressFn | None = None,
-                cancel: CancelToken | None = None) -> ImportResult:
+                cancel: CancelToken | None = None, mapping: str | None = None,
+                preset: str | None = None) -> ImportResult:
     """Import a JSONL/JSON dataset file into dataset ``name`` (created if new, else added to).
+
+    Parquet, Arrow and CSV files or folders, ``hf:OWNER/NAME[:CONFIG][@SPLIT]``, a ``mapping``
+    (``--map``) or a ``preset`` go to
+    :func:`ftbuilder.services.columnar_import.import_columnar` (streamed, bounded memory).
 
     Args:
         fmt: ``auto`` (detected per record) or one of openai, anthropic, gemini, mistral,
@@ -204,6 +210,13 @@ def import_file(ctx: AppContext, path: str | Path, name: str, fmt: str = "auto",
         FormatError: a JSON-array file that is not valid JSON.
         Cancelled: ``cancel`` was set; batches stored before are kept.
     """
+    from ftbuilder.sources.columnar import is_columnar
+
+    if mapping or preset or is_columnar(path):  # Parquet/Arrow/CSV, hf:OWNER/NAME
+        from ftbuilder.services.columnar_import import import_columnar
+
+        return import_columnar(ctx, path, name, mapping, preset, provider, model, dedup,
+                               near_threshold, progress, cancel)
     started = time.monotonic()
     if fmt not in IMPORT_FORMATS:
         raise UsageError(f"unknown import format '{fmt}'", "use one of: " + ", ".join(
