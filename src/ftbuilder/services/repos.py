@@ -95,6 +95,8 @@ def sync_repos(ctx: AppContext, list_path: str | Path | None = None,
         Cancelled: ``cancel`` was set; the clone in progress is removed, finished ones kept.
     """
     lst = Path(list_path) if list_path else ctx.settings.root / "repos.txt"
+    if not lst.is_absolute() and not lst.exists() and (ctx.settings.root / lst).exists():
+        lst = ctx.settings.root / lst  # relative to the project (the app's fields)
     entries = read_list(lst)
     if not entries:
         raise UsageError(f"{lst} lists no repository",
