@@ -34,7 +34,7 @@ from ftbuilder.sources.columnar import HF_PREFIX, TableSource, open_table
 from ftbuilder.sources.mapping import RowMapper, detect, parse_map
 
 PRESETS = ("codewikibench",)
-NEAR_MAX_ROWS = 200_000
+NEAR_MAX_ROWS = 50_000  # the MinHash index holds ~3 KB per row: beyond, memory would grow
 
 
 class _StreamImporter(_Importer):
