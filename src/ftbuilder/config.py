@@ -7,6 +7,7 @@ environment or config.yaml itself. Errors name the key, the value and what is al
 from __future__ import annotations
 
 import os
+import reprlib
 from pathlib import Path
 from typing import Any, Literal
 
@@ -15,6 +16,8 @@ from dotenv import dotenv_values
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from ftbuilder.core.errors import ConfigError, MissingKeyError, NotFoundError
+from ftbuilder.core.files import write_atomic
+from ftbuilder.core.text import MAX_LINE, MAX_VALUE, bounded
 
 PROVIDERS = ("openai", "anthropic", "google", "mistral", "llama")
 MODES = ("create", "identify", "hybrid", "free")
@@ -107,6 +110,7 @@ class SystemConfig(_Strict):
     timeout: float = Field(60, gt=0)
     concurrency: int = Field(4, ge=1)
     base_url: str = ""
+    max_cost_usd: float = Field(5.0, ge=0)  # an LLM build estimated above this is asked first
     rpm: int = Field(0, ge=0)  # agent LLM requests per minute, per backend; 0 = no limit
     tpm: int = Field(0, ge=0)  # agent LLM tokens per minute, per backend; 0 = no limit
     # per-backend overrides of rpm/tpm, e.g. {openai: {rpm: 500, tpm: 200000}}
@@ -137,17 +141,74 @@ class FileConfig(_Strict):
     input_dir: str = "input_files"
 
 
+_REPR = reprlib.Repr()  # a repr that stops early: no value, however nested, makes a long line
+_REPR.maxlevel, _REPR.maxstring, _REPR.maxother = 3, MAX_VALUE, MAX_VALUE
+_REPR.maxdict = _REPR.maxlist = _REPR.maxtuple = _REPR.maxset = 8
+
+
 def _format_validation_error(err: ValidationError, source: str) -> str:
+    """One line naming each bad key, its value and what is allowed, at most MAX_LINE long.
+
+    Values are shown with a bounded repr (no value, however nested, makes a long line)."""
     parts = []
-    for e in err.errors():
-        key = ".".join(str(x) for x in e["loc"]) or "(top level)"
+    for e in err.errors()[:10]:
+        key = bounded(".".join(str(x) for x in e["loc"]) or "(top level)", MAX_VALUE)
         if e["type"] == "extra_forbidden":
             parts.append(f"unknown key '{key}'")
             continue
-        value = e.get("input")
+        value = bounded(_REPR.repr(e.get("input")), MAX_VALUE)
         allowed = e.get("ctx", {}).get("expected") or e["msg"]
-        parts.append(f"'{key}' = {value!r}: {allowed}")
-    return f"{source}: " + "; ".join(parts)
+        parts.append(f"'{key}' = {value}: {bounded(str(allowed), MAX_VALUE)}")
+    return bounded(f"{source}: " + "; ".join(parts), MAX_LINE)
+
+
+# --- reading YAML written by the user -----------------------------------------------------------
+MAX_CONFIG_BYTES = 1_000_000
+
+
+class _NoAliasLoader(yaml.SafeLoader):
+    """SafeLoader refusing anchors and aliases: a 350-byte file of nested aliases expands to
+    hundreds of megabytes (the "billion laughs"); a config file has no use for them."""
+
+    def compose_node(self, parent, index):  # type: ignore[no-untyped-def]
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            raise _AliasFound(event.start_mark)
+        return super().compose_node(parent, index)
+
+
+class _AliasFound(Exception):
+    def __init__(self, mark: yaml.Mark) -> None:
+        super().__init__()
+        self.mark = mark
+
+
+def load_yaml(text: str, source: str = "config.yaml") -> Any:
+    """Parse YAML written by the user: no aliases/anchors, no more than MAX_CONFIG_BYTES.
+
+    Raises:
+        ConfigError: too big, an alias or anchor, nested too deeply, or not valid YAML.
+    """
+    if len(text) > MAX_CONFIG_BYTES:
+        raise ConfigError(f"{source} is {len(text):,} characters; a config file is at most "
+                          f"{MAX_CONFIG_BYTES:,}", "keep config.yaml to the documented keys")
+    loader = _NoAliasLoader(text)
+    try:
+        return loader.get_single_data()
+    except _AliasFound as e:
+        raise ConfigError(f"{source} uses YAML aliases (&/*) at line {e.mark.line + 1}, "
+                          "which ftb does not accept",
+                          "write each value out in full instead of &anchor / *alias") from None
+    except RecursionError:
+        raise ConfigError(f"{source} nests lists or mappings too deeply",
+                          "a config file needs at most a few levels") from None
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark else ""
+        raise ConfigError(f"{source} is not valid YAML{where}",
+                          "fix the indentation or quoting there") from None
+    finally:
+        loader.dispose()
 
 
 class Settings:
@@ -260,7 +321,7 @@ def _check_target(config: FileConfig, model_given: bool, source: str) -> None:
         get_model(config.provider, config.model)
     except NotFoundError:
         known = ", ".join(m.id for m in list_models(config.provider))
-        raise ConfigError(f"{source}: 'model' = {config.model!r} is not a model of "
+        raise ConfigError(f"{source}: 'model' = {_REPR.repr(config.model)} is not a model of "
                           f"{config.provider}: one of {known}",
                           "list the targets with `ftb models`, or remove 'model' to use "
                           f"{config.provider}'s first one") from None
@@ -284,13 +345,7 @@ def load_settings(config_path: str | Path | None = None, root: Path | None = Non
     path = Path(config_path) if config_path else root / "config.yaml"
     data: dict[str, Any] = {}
     if path.is_file():
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except yaml.YAMLError as e:
-            mark = getattr(e, "problem_mark", None)
-            where = f" line {mark.line + 1}" if mark else ""
-            raise ConfigError(f"{path}:{where} is not valid YAML",
-                              "fix the indentation or quoting there") from None
+        data = load_yaml(_read_config(path), str(path)) or {}
     elif config_path:
         raise ConfigError(f"config file {path} does not exist", "check the --config path")
     env: dict[str, str] = {}
@@ -301,9 +356,58 @@ def load_settings(config_path: str | Path | None = None, root: Path | None = Non
     return Settings(parse_config(data, str(path.name)), root, env, path)
 
 
-def save_config(settings: Settings, config: FileConfig) -> None:
-    """Write ``config`` to the settings' config.yaml (validated first)."""
+def _read_config(path: Path) -> str:
+    if path.stat().st_size > MAX_CONFIG_BYTES:
+        raise ConfigError(f"{path} is {path.stat().st_size:,} bytes; a config file is at most "
+                          f"{MAX_CONFIG_BYTES:,}", "keep config.yaml to the documented keys")
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path} is not UTF-8 text", "save it as UTF-8") from None
+
+
+def _merge(node: Any, values: dict[str, Any]) -> None:
+    """Set ``values`` into a round-trip YAML mapping, touching only the values that differ
+    (so the comments and layout around them stay as the user wrote them)."""
+    for key, value in values.items():
+        if isinstance(value, dict) and isinstance(node.get(key), dict):
+            _merge(node[key], value)
+        elif key not in node or node[key] != value:
+            node[key] = value
+
+
+def save_config(settings: Settings, config: FileConfig) -> Path:
+    """Write ``config`` to the settings' config.yaml: validated first; an existing file keeps
+    its comments and layout (only changed values are rewritten, ruamel.yaml round trip);
+    written through a temporary file and a rename. Returns the path.
+
+    Raises:
+        ConfigError: ``config`` is not valid (nothing is written).
+    """
+    import io
+
+    from ruamel.yaml import YAML
+
     path = settings.config_path or settings.root / "config.yaml"
-    parse_config(config.model_dump(), "config")
-    path.write_text(yaml.safe_dump(config.model_dump(), sort_keys=False), encoding="utf-8")
+    values = config.model_dump()
+    parse_config(values, "config")
+    rt = YAML()
+    rt.preserve_quotes = True
+    rt.width = 4096
+    doc: Any = None
+    if path.is_file():
+        try:
+            doc = rt.load(path.read_text(encoding="utf-8"))
+        except Exception:  # not YAML any more: rewritten plainly below
+            doc = None
+    if isinstance(doc, dict):
+        _merge(doc, values)
+        buf = io.StringIO()
+        rt.dump(doc, buf)
+        text = buf.getvalue()
+    else:
+        text = yaml.safe_dump(values, sort_keys=False)
+    write_atomic(path, text, f"the config file {path}", "make config.yaml writable")
     settings.config = config
+    settings.config_path = path
+    return path

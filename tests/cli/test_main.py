@@ -17,7 +17,7 @@ def command_names() -> list[str]:
 def test_the_documented_commands_exist():
     assert set(command_names()) >= {"ingest", "build", "retry", "import", "validate", "split",
                                      "export", "stats", "datasets", "models", "tokens",
-                                     "backup", "tui"}
+                                     "backup", "config", "tui"}
 
 
 @pytest.mark.parametrize("name", command_names())

@@ -6,6 +6,7 @@ import json
 
 from textual.widgets import DataTable, SelectionList, Switch
 
+from ftbuilder.services.export_files import exported
 from tui.helpers import SIZE, settle, status_text, type_into
 
 
@@ -14,7 +15,7 @@ async def test_export_target_format(app, project):
         await pilot.press("8", "ctrl+e")
         await settle(pilot)
         out = project / "output_datasets" / "support"
-        assert sorted(p.name for p in out.iterdir()) == ["dataset.jsonl", "metadata.csv",
+        assert exported(out) == ["dataset.jsonl", "metadata.csv",
                                                          "stats.json"]
         records = [json.loads(x) for x in (out / "dataset.jsonl").read_text().splitlines()]
         assert len(records) == 30 and records[0]["messages"][0]["role"] == "user"

@@ -168,7 +168,8 @@ def run_build(session: Session, args: argparse.Namespace) -> int:
     fields = dict(mode=mode, input_paths=inputs, name=name, provider=provider, model=model,
                   size=args.size, agent_provider=args.agent_provider,
                   agent_model=args.agent_model, base_url=args.base_url,
-                  concurrency=args.concurrency, llm_fallback=args.llm_fallback)
+                  concurrency=args.concurrency, llm_fallback=args.llm_fallback,
+                  confirmed=args.yes)
     if mode == "free":
         instruction = _free_instruction(session)
         if instruction is not None:
@@ -207,7 +208,7 @@ def run_retry(session: Session, args: argparse.Namespace) -> int:
     with session.running() as cancel:
         result = _run_counting(
             session, args.name, lambda: retry(session.ctx, args.name, progress=session.progress,
-                                              cancel=cancel))
+                                              cancel=cancel, confirmed=args.yes))
     data = to_jsonable(result)
     if "repos" in data:  # a repository dataset: its failed files ran again
         from ftbuilder.cli.repos import render_prepare
@@ -262,3 +263,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
                                       "recorded items run). Finished work is never asked "
                                       "again.")
     r.add_argument("name", metavar="NAME", help="dataset name")
+    for q in (p, r):
+        q.add_argument("--yes", action="store_true",
+                       help="start even when the estimated cost is over system.max_cost_usd "
+                            "(or the size over 100,000 on a paid backend)")

@@ -113,6 +113,8 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         epilog="Writes train.jsonl, validation.jsonl, test.jsonl (one per split), or\n"
                "dataset.jsonl when the dataset is not split, with metadata.csv and stats.json.\n"
                "Several formats (--format openai,mistral) go to one sub-folder each.\n"
+               "Files ftb did not write are never replaced or removed: it refuses, naming\n"
+               "the file (.ftb-export.json lists what ftb wrote there).\n"
                "Exit 1 when a written file does not pass validation.")
     p.add_argument("name", metavar="NAME", help="dataset name")
     p.add_argument("--format", action="append", metavar="F",
@@ -120,6 +122,6 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
                         "(default: the dataset's provider format)")
     p.add_argument("--out", metavar="DIR",
                    help="output folder (default: <config output.dir>/NAME, NAME made a safe "
-                        "folder name: / \\ : etc. become _)")
+                        "folder name: / \\ : etc. become _ and a short hash is added)")
     p.add_argument("--no-csv", action="store_true", help="do not write metadata.csv")
     p.add_argument("--no-stats", action="store_true", help="do not write stats.json")

@@ -107,7 +107,8 @@ def run_prepare(session: Session, args: argparse.Namespace) -> int:
         exclude=args.exclude or [], max_file_kb=args.max_file_kb,
         chunk_tokens=args.chunk_tokens, provider=provider, model=model,
         agent_provider=args.agent_provider, agent_model=args.agent_model,
-        base_url=args.base_url, concurrency=args.concurrency, llm=args.llm)
+        base_url=args.base_url, concurrency=args.concurrency, llm=args.llm,
+        confirmed=args.yes)
     if args.llm:
         from ftbuilder.providers.factory import describe_agent
 
@@ -186,6 +187,9 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     pr.add_argument("--base-url", metavar="URL", help="OpenAI-compatible endpoint")
     pr.add_argument("--concurrency", type=positive_int, metavar="N",
                     help="parallel LLM calls (default: config system.concurrency)")
+    pr.add_argument("--yes", action="store_true",
+                    help="go on when the LLM calls would cost more than "
+                         "system.max_cost_usd")
 
     st = add_command(rsub, common, "status", "per repository: files, done, skipped by reason, "
                                              "failed", run_status)

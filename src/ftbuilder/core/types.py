@@ -111,7 +111,9 @@ class Document:
 
 @dataclass(slots=True)
 class FileReport:
-    """What happened to one file during ingestion. status: ok | unchanged | error.
+    """What happened to one file during ingestion. status: ok | unchanged | error | skipped
+    (a path a folder walk left out with a warning: a symlink out of the folder or a loop, a
+    FIFO or device; the reason is in ``error``).
 
     ``warnings`` lists parts of an ok file that were skipped (e.g. "line 7: not valid JSON").
     """

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from ftbuilder.core.errors import IngestError
 from ftbuilder.core.types import Document, Segment
+from ftbuilder.ingest.base import open_file
 
 # pypdf logs every recoverable oddity of a file as a warning; we report outcomes ourselves
 logging.getLogger("pypdf").setLevel(logging.ERROR)
@@ -28,7 +29,7 @@ def read_pdf(path: Path) -> Document:
     from pypdf import PasswordType, PdfReader
     from pypdf.errors import DependencyError
 
-    with path.open("rb") as f:
+    with open_file(path) as f:
         head = f.read(1024)
     if b"%PDF-" not in head:
         raise IngestError("corrupt PDF: no %PDF header (not a real PDF?)", _HINT)

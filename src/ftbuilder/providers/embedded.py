@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from ftbuilder.core.errors import FtbError
+from ftbuilder.core.files import os_error, remove_quietly
 
 EMBEDDED_NAME = "gemma-3-270m (embedded)"
 
@@ -68,11 +69,18 @@ def prepare() -> Path:
         return pkg.assemble(target)  # verifies the checksum of the existing file
     try:
         pkg.assemble(tmp, overwrite=True)
+        tmp.replace(target)
     except (ValueError, FileNotFoundError) as e:
-        tmp.unlink(missing_ok=True)
+        remove_quietly(tmp)
         raise FtbError(f"could not assemble the embedded model: {e}",
                        "reinstall with `make clean install`") from None
-    tmp.replace(target)
+    except OSError as e:  # a full disk: no part file is left behind
+        remove_quietly(tmp)
+        raise os_error(e, f"the embedded model {target}", "free space in its cache folder, "
+                       "or point FTB_MODEL_CACHE elsewhere") from None
+    except BaseException:
+        remove_quietly(tmp)
+        raise
     return target
 
 

@@ -22,6 +22,7 @@ from ftbuilder.config import MODES
 from ftbuilder.core.errors import Cancelled, FtbError, UsageError
 from ftbuilder.core.progress import CancelToken, ProgressFn, report
 from ftbuilder.core.types import Conversation, DatasetInfo, Document, ModelSpec
+from ftbuilder.services import budget
 from ftbuilder.services.context import AppContext
 from ftbuilder.services.generate import (
     check_llm_build,
@@ -52,6 +53,7 @@ class BuildRequest:
     concurrency: int | None = None
     instruction: str | None = None  # free mode: the instruction when not read from a file
     llm_fallback: bool | None = None  # identify: ask the agent LLM (None: config value)
+    confirmed: bool = False  # the user accepted the estimated cost (--yes): no budget check
 
 
 @dataclass
@@ -258,14 +260,18 @@ def build(ctx: AppContext, req: BuildRequest, progress: ProgressFn | None = None
     Raises:
         UsageError: bad mode, no inputs, empty name, or the dataset has another target.
         MissingKeyError, FreeInstructionMissing: checked before the dataset is created.
+        BudgetExceeded: over system.max_cost_usd (or the size cap) and not ``confirmed``;
+            checked before the dataset is created or any call is made.
         NotFoundError: the target model is not in the registry.
         FtbError: the mode has no runner yet (the LLM modes before the agents land).
         Cancelled: cancel was triggered; samples saved before it are kept, the run is
             recorded as cancelled.
     """
     spec = _check(req)
-    check_llm_build(ctx, req.mode, {"provider": req.agent_provider, "model": req.agent_model,
-                                    "base_url": req.base_url}, req.instruction)
+    agent = {"provider": req.agent_provider, "model": req.agent_model, "base_url": req.base_url}
+    check_llm_build(ctx, req.mode, agent, req.instruction)
+    if not req.confirmed:  # before the dataset, the run record or any call (docs: budget)
+        budget.check(budget.estimate(ctx, req.mode, req.size, agent))
     ds = _dataset(ctx, req, spec)
     params = {"mode": req.mode, "inputs": [str(Path(p).resolve()) for p in req.input_paths],
               "provider": req.provider, "model": spec.id, "size": req.size}
@@ -312,7 +318,7 @@ def last_build(ctx: AppContext, name: str) -> BuildRequest | None:
 
 
 def retry(ctx: AppContext, name: str, progress: ProgressFn | None = None,
-          cancel: CancelToken | None = None) -> BuildResult:
+          cancel: CancelToken | None = None, confirmed: bool = False) -> BuildResult:
     """Resume the LLM build of dataset ``name``: failed items run again, unfinished ones run,
     and the build continues from its inputs until the dataset has its size (see
     :func:`~ftbuilder.services.generate.retry_generation`).
@@ -321,10 +327,12 @@ def retry(ctx: AppContext, name: str, progress: ProgressFn | None = None,
         NotFoundError: no dataset of that name.
         FtbError: the dataset has no LLM work to resume (identify builds have none:
             running the build again adds only what is new).
+        BudgetExceeded: what is left is over system.max_cost_usd and not ``confirmed``.
         Cancelled, ProviderError: as for a build; work finished before is kept.
     """
     from ftbuilder.services import repos  # a repository dataset retries its failed files
 
     if repos.is_repos_dataset(ctx, name):
-        return repos.retry_prepare(ctx, name, progress, cancel)  # type: ignore[return-value]
-    return retry_generation(ctx, name, progress, cancel)
+        return repos.retry_prepare(ctx, name, progress, cancel,  # type: ignore[return-value]
+                                   confirmed)
+    return retry_generation(ctx, name, progress, cancel, confirmed)

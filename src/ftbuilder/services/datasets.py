@@ -7,6 +7,8 @@ with :func:`ftbuilder.tokens.count_many` before samples are stored.
 
 from __future__ import annotations
 
+import errno
+import os
 import sqlite3
 import time
 from dataclasses import asdict, dataclass, field
@@ -18,7 +20,7 @@ from ftbuilder.core.errors import Cancelled, FormatError, FtbError, NotFoundErro
 from ftbuilder.core.progress import CancelToken, ProgressFn, report
 from ftbuilder.core.types import Conversation, DatasetInfo, ModelSpec
 from ftbuilder.formats import IMPORT_FORMATS, detect_format, get_format
-from ftbuilder.formats.jsonl import check_path, count_lines, iter_records
+from ftbuilder.formats.jsonl import TOO_DEEP, check_path, count_lines, iter_records
 from ftbuilder.formats.stats import DatasetStats
 from ftbuilder.quality.dedup import DEFAULT_THRESHOLD, NearDuplicateIndex, conversation_text
 from ftbuilder.services.context import AppContext
@@ -111,6 +113,7 @@ class _Importer:
         self.index = NearDuplicateIndex(threshold) if threshold else None
         self.resolved: dict[int, int] = {}  # temporary index key -> sample id
         self.seq = 0
+        self.added_ids: list[int] = []
         self.labels: set[str] = set()
         if self.index is not None and ds.total_samples:
             self._index_existing()
@@ -162,6 +165,7 @@ class _Importer:
         self.result.duplicates += dup
         self.result.tokens_added += sum(c.token_count or 0 for c in kept_convs
                                         if c.id is not None)
+        self.added_ids.extend(c.id for c in kept_convs if c.id is not None)
         for key, c in zip(keys, convs, strict=True):
             if c.id is not None:
                 self.resolved[key] = c.id
@@ -199,15 +203,19 @@ def import_file(ctx: AppContext, path: str | Path, name: str, fmt: str = "auto",
             ``meta["near_duplicate_of"]`` (the sample id they resemble); ``near`` drops both.
         near_threshold: Jaccard threshold of near-duplicates; None skips that check.
 
-    Returns an :class:`ImportResult`. A malformed line is skipped and reported (1-based
-    line + reason); the rest is imported, in batches committed as they go, so a cancel
-    keeps what was stored.
+    Returns an :class:`ImportResult`. A malformed line (not JSON, nested too deeply, not a
+    known layout) is skipped and reported (1-based line + reason); the rest is imported,
+    in batches committed as they go, so a cancel keeps what was stored. A failed import
+    (a full disk, a broken JSON array) is undone: the dataset it created is deleted, the
+    samples it added to an existing one are removed. A new dataset whose every record was
+    skipped is not kept (``created`` is then False).
 
     Raises:
         NotFoundError: the file, or the target model, does not exist.
-        UsageError: bad ``fmt``/``dedup``, an empty name, a folder, or a target different
-            from the dataset's.
-        FormatError: a JSON-array file that is not valid JSON.
+        UsageError: bad ``fmt``/``dedup``, an empty name, a folder or another file that is
+            not a regular file (a FIFO, a device), or a target different from the dataset's.
+        FormatError: a JSON-array file that is not valid JSON, or nested too deeply.
+        FtbError: the disk of the store is full ("disk full"), or the file is unreadable.
         Cancelled: ``cancel`` was set; batches stored before are kept.
     """
     from ftbuilder.sources.columnar import is_columnar
@@ -227,12 +235,14 @@ def import_file(ctx: AppContext, path: str | Path, name: str, fmt: str = "auto",
         raise UsageError("the dataset name is empty", "pass --name NAME")
     path = Path(path)
     check_path(path)
+    _check_space(ctx, path)
     total = count_lines(path)
     ds, created = _dataset_for_import(ctx, name, provider, model)
     result = ImportResult(ds.name, str(path), ds.provider, ds.model, created, fmt,
                           near_dropped=dedup == "near")
     run_id = ctx.store.start_run("import", ds.id, {"path": str(path), "format": fmt,
                                                     "dedup": dedup})
+    imp: _Importer | None = None
     try:
         imp = _Importer(ctx, ds, result, dedup, near_threshold)
         batch: list[tuple[int, Conversation, str]] = []
@@ -246,6 +256,9 @@ def import_file(ctx: AppContext, path: str | Path, name: str, fmt: str = "auto",
                 conv = get_format(kind).from_record(obj)
             except FormatError as e:
                 imp.error(line, str(e))
+                continue
+            except RecursionError:
+                imp.error(line, TOO_DEEP)
                 continue
             result.records += 1
             result.formats[kind] = result.formats.get(kind, 0) + 1
@@ -268,12 +281,19 @@ def import_file(ctx: AppContext, path: str | Path, name: str, fmt: str = "auto",
     except Cancelled:
         ctx.store.finish_run(run_id, "cancelled", _run_stats(result))
         raise
-    except FtbError as e:
-        if created and result.added == 0:  # an unreadable file leaves no empty dataset
-            ctx.store.delete_dataset(ds.name)
-        else:
-            ctx.store.finish_run(run_id, "failed", _run_stats(result), str(e))
-        raise
+    except Exception as e:  # nothing half-imported stays: the store is as before
+        err = _import_error(e, path)
+        _undo_import(ctx, ds, created, imp.added_ids if imp else [], run_id, result, err)
+        if err is e:
+            raise
+        raise err from None
+    if created and result.added == 0 and result.skipped:
+        # every record failed: no empty dataset is left (an empty file still makes one)
+        ctx.store.delete_dataset(ds.name)
+        result.created = False
+        result.seconds = round(time.monotonic() - started, 3)
+        return result
+    assert imp is not None
     result.token_counts = next((k for k in ("estimate", "exact") if k in imp.labels),
                                "not counted")
     fresh = ctx.store.get_dataset(ds.name)
@@ -281,6 +301,66 @@ def import_file(ctx: AppContext, path: str | Path, name: str, fmt: str = "auto",
     result.seconds = round(time.monotonic() - started, 3)
     ctx.store.finish_run(run_id, "ok", _run_stats(result))
     return result
+
+
+def _import_error(e: Exception, path: Path) -> Exception:
+    """``e`` as the typed error a user sees: a full disk, an unreadable or too deep file."""
+    if isinstance(e, FtbError):
+        return e
+    if _disk_full(e):
+        return FtbError("disk full: the import stopped and was undone",
+                        "free some space on the disk of the store (--db), then import again")
+    if isinstance(e, RecursionError):
+        return FormatError(f"{path.name}: a record is {TOO_DEEP}", "flatten that record")
+    if isinstance(e, OSError):
+        return FtbError(f"cannot read {path}: {e.strerror or e}",
+                        "check the file's permissions")
+    return e
+
+
+def _disk_full(e: Exception) -> bool:
+    if isinstance(e, sqlite3.Error):
+        return getattr(e, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL \
+            or "disk is full" in str(e)
+    return isinstance(e, OSError) and e.errno == errno.ENOSPC
+
+
+def _undo_import(ctx: AppContext, ds: DatasetInfo, created: bool, added_ids: list[int],
+                 run_id: int, result: ImportResult, err: FtbError | Exception) -> None:
+    """Remove what a failed import stored: the dataset it created, or the samples it added
+    to an existing one. If that fails too (a disk at 100%: SQLite cannot even write the
+    removal), the error's hint says what is left to delete."""
+    try:
+        if added_ids:
+            ctx.store.delete_samples(ds.id, added_ids)
+        if created:
+            ctx.store.delete_dataset(ds.name)
+        else:
+            ctx.store.finish_run(run_id, "failed", _run_stats(result), str(err))
+    except Exception:
+        if isinstance(err, FtbError):
+            left = (f"'{ds.name}'" if created
+                    else f"{len(added_ids)} samples added to '{ds.name}'")
+            err.message = err.message.replace(" and was undone", "")
+            err.hint = (f"{err.hint}; what it stored ({left}) could not be removed: delete "
+                        f"{'it' if created else 'them'} once there is space")
+
+
+def _check_space(ctx: AppContext, path: Path) -> None:
+    """Refuse an import that cannot fit: the store's disk has less free space than the file
+    (samples take at least their JSON size), before anything is created."""
+    if ctx.store.path == ":memory:":
+        return
+    try:
+        st = os.statvfs(Path(ctx.store.path).parent)
+        size = path.stat().st_size
+    except OSError:
+        return
+    free = st.f_bavail * st.f_frsize
+    if size > free:
+        raise FtbError(f"disk full: {path.name} ({size:,} bytes) does not fit in the "
+                       f"{free:,} bytes free on the disk of the store",
+                       "free some space on that disk, or point --db at another disk")
 
 
 def _run_stats(r: ImportResult) -> dict[str, Any]:

@@ -11,23 +11,27 @@ asked; NAME made a safe folder name by :func:`folder_name`)::
     stats.json                                  dataset statistics + what was written
 
 Files are written under temporary names and renamed at the end, so a cancelled or failed
-export leaves the previous files as they were. JSONL files of these names left by an earlier
-export and not written this time are removed. With ``fmt="csv"`` only metadata.csv and
-stats.json are written. Each JSONL file is then checked with the validator
-(``services.validate.validate_file``) against the provider whose format it is.
+export (a full disk included) leaves the previous files as they were. ftb replaces or
+removes only files it wrote itself (listed with their content hash in ``.ftb-export.json``,
+services/export_files.py): a file of one of these names that ftb did not write makes the
+export refuse, naming it, before anything is written. JSONL files of these names left by an
+earlier export and not written this time are removed. NUL characters are dropped from what
+is written. With ``fmt="csv"`` only metadata.csv and stats.json are written. Each JSONL file
+is then checked with the validator (``services.validate.validate_file``) against the
+provider whose format it is.
 """
 
 from __future__ import annotations
 
-import json
-import os
+import hashlib
 import re
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from ftbuilder.core.errors import FormatError, FtbError, NotFoundError, UsageError
+from ftbuilder.core.files import DISK_FULL, os_error
 from ftbuilder.core.progress import CancelToken, ProgressFn, report
 from ftbuilder.core.types import DatasetInfo, ModelSpec
 from ftbuilder.formats import (
@@ -41,6 +45,14 @@ from ftbuilder.formats.csvmeta import MetadataWriter
 from ftbuilder.formats.stats import DatasetStats
 from ftbuilder.services.context import AppContext
 from ftbuilder.services.datasets import token_label, training_estimate
+from ftbuilder.services.export_files import (
+    WRITE_HINT,
+    ExportFolder,
+    NulFree,
+    Outputs,
+    dumps,
+    finish,
+)
 from ftbuilder.targets.registry import default_model, get_model
 
 SPLIT_FILES = {"train": "train.jsonl", "validation": "validation.jsonl", "test": "test.jsonl"}
@@ -58,11 +70,22 @@ STEP = 2000
 _UNSAFE_RE = re.compile(r'[\x00-\x1f\x7f/\\<>:"|?*]')
 
 
+_SUFFIXED_RE = re.compile(r"-[0-9a-f]{8}$")
+
+
 def folder_name(name: str) -> str:
-    """Dataset ``name`` as one safe folder name: path separators and characters Windows
-    refuses become "_", leading/trailing dots and spaces go ("../x" -> "_x", ".." ->
-    "dataset"), so an export folder always stays inside the output folder."""
-    return _UNSAFE_RE.sub("_", name).strip(" .") or "dataset"
+    """Dataset ``name`` as one safe folder name, distinct for distinct names.
+
+    Path separators and characters Windows refuses become "_", leading/trailing dots and
+    spaces go, so an export folder always stays inside the output folder. A name changed by
+    that (or one that looks like such a result) gets "-" and 8 hex digits of its SHA-256, so
+    ".", ".." and "dataset" get three folders ("." -> "dataset-cdb4ee2a", "../x" ->
+    "_x-…"); a name already safe is kept as it is.
+    """
+    safe = _UNSAFE_RE.sub("_", name).strip(" .") or "dataset"
+    if safe == name and not _SUFFIXED_RE.search(name):
+        return name
+    return f"{safe}-{hashlib.sha256(name.encode('utf-8', 'surrogatepass')).hexdigest()[:8]}"
 
 
 def default_out_dir(ctx: AppContext, name: str) -> Path:
@@ -106,34 +129,6 @@ class ExportResult:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
-
-
-class _Outputs:
-    """Temporary files opened on demand, renamed into place by :meth:`commit`."""
-
-    def __init__(self, out_dir: Path) -> None:
-        self.out_dir = out_dir
-        self.handles: dict[str, IO[str]] = {}
-        self.counts: dict[str, int] = {}
-
-    def open(self, name: str, newline: str | None = None) -> IO[str]:
-        fh = self.handles.get(name)
-        if fh is None:
-            fh = (self.out_dir / f".{name}.tmp").open("w", encoding="utf-8", newline=newline,
-                                                       buffering=1 << 20)
-            self.handles[name] = fh
-            self.counts[name] = 0
-        return fh
-
-    def commit(self) -> None:
-        for name, fh in self.handles.items():
-            fh.close()
-            os.replace(self.out_dir / f".{name}.tmp", self.out_dir / name)
-
-    def abort(self) -> None:
-        for name, fh in self.handles.items():
-            fh.close()
-            (self.out_dir / f".{name}.tmp").unlink(missing_ok=True)
 
 
 def _target_spec(ds: DatasetInfo) -> ModelSpec | None:
@@ -207,6 +202,8 @@ def export_dataset(ctx: AppContext, name: str, fmt: str, out_dir: str | Path,
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as e:
+        if e.errno in DISK_FULL:
+            raise os_error(e, f"the export folder {out}", WRITE_HINT) from None
         raise UsageError(f"cannot create {out}: {e.strerror}", "pick another --out") from None
     result = ExportResult(ds.name, fmt, str(out))
     split_counts = ctx.store.split_counts(ds.id)
@@ -215,17 +212,25 @@ def export_dataset(ctx: AppContext, name: str, fmt: str, out_dir: str | Path,
         result.warnings.append(f"{split_counts[None]} samples have no split (added after it): "
                                f"written to {UNSPLIT_FILE}; run `ftb split` again to place them")
     convert = get_format(fmt).to_record if fmt != "csv" else None
-    outputs = _Outputs(out)
+    folder = ExportFolder(out)
+    planned = {"metadata.csv"} if include_csv else set()
+    planned |= {"stats.json"} if include_stats else set()
+    if convert is not None:
+        planned |= {(SPLIT_FILES.get(s or "", UNSPLIT_FILE) if is_split else ALL_FILE)
+                    for s in split_counts}
+    folder.check(planned)  # a file ftb did not write: refuse before writing anything
+    outputs = Outputs(folder)
     acc = DatasetStats()
     try:
-        meta = MetadataWriter(outputs.open("metadata.csv", newline="")) if include_csv else None
+        meta = (MetadataWriter(NulFree(outputs.open("metadata.csv", newline="")))
+                if include_csv else None)
         for n, conv in enumerate(ctx.store.iter_samples(ds.id), 1):
             acc.add(conv)
             if meta is not None:
                 meta.write(conv)
             if convert is not None:
                 try:
-                    line = json.dumps(convert(conv), ensure_ascii=False)
+                    line = dumps(convert(conv))
                 except FormatError as e:
                     result.skipped += 1
                     reason = e.message
@@ -249,17 +254,20 @@ def export_dataset(ctx: AppContext, name: str, fmt: str, out_dir: str | Path,
                      "training": training_estimate(acc.tokens, spec),
                      "files": {k: v for k, v in outputs.counts.items() if k.endswith(".jsonl")},
                      "skipped": result.skipped, "skip_reasons": result.skip_reasons}
-            json.dump(stats, outputs.open("stats.json"), ensure_ascii=False, indent=2)
-        outputs.commit()
+            outputs.open("stats.json").write(dumps(stats, indent=2))
+    except OSError as e:  # a full disk while writing: no temporary file is left
+        outputs.abort()
+        raise os_error(e, f"the export in {out}", WRITE_HINT) from None
     except BaseException:
         outputs.abort()
         raise
+    digests = outputs.commit()
     report(progress, "export", ds.total_samples, ds.total_samples, started=started)
     written = set(outputs.handles)
-    if convert is not None:
-        for stale in OUR_JSONL:
-            if stale not in written:
-                (out / stale).unlink(missing_ok=True)
+    stale = [n for n in OUR_JSONL if n not in written] if convert is not None else []
+    for name in finish(folder, digests, stale):
+        result.warnings.append(f"{out / name} was not written by ftb: left as it is (it is not "
+                               "part of this export)")
     names = [f for f in OUR_JSONL if f in written]
     for i, fname in enumerate(names):
         report(progress, "validate", i, len(names), fname, started=started)

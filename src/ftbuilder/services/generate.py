@@ -246,7 +246,7 @@ def run_hybrid(job: BuildJob) -> None:
 
 
 def retry_generation(ctx: AppContext, name: str, progress: ProgressFn | None = None,
-                     cancel: CancelToken | None = None) -> BuildResult:
+                     cancel: CancelToken | None = None, confirmed: bool = False) -> BuildResult:
     """Resume an LLM build of dataset ``name``: its failed items run again, unfinished ones
     run, and, while its inputs are still there, new work continues until the dataset holds
     the build's size (a cancelled or killed build is finished this way). Finished items are
@@ -269,10 +269,15 @@ def retry_generation(ctx: AppContext, name: str, progress: ProgressFn | None = N
         raise FtbError(f"dataset '{name}' has no LLM work to retry",
                        f"run `ftb build --name {name}` again: existing samples are kept, "
                        "duplicates dropped")
+    if not confirmed:  # what is left, priced before any call (services/budget.py)
+        from ftbuilder.services import budget
+
+        budget.check(budget.estimate_retry(ctx, name))
     reset = ctx.store.reset_work(ds.id, ("failed",))
     req = last_build(ctx, name)
     if req is not None:
         req.input_paths = [p for p in req.input_paths if Path(p).exists()]
+        req.confirmed = True
     if req is not None and req.input_paths:
         result = build(ctx, req, progress, cancel)
         result.stats.update(reset_items=reset, resumed="inputs")

@@ -140,6 +140,7 @@ class PrepareRequest:
     base_url: str | None = None
     concurrency: int | None = None
     llm: bool = True  # False: only the pairs found without an LLM
+    confirmed: bool = False  # the user accepted the estimated cost (--yes): no budget check
 
 
 @dataclass
@@ -373,6 +374,16 @@ def _settle(ctx: AppContext, src: SourceStore, ds: Any, work: _Work,
                            for r in src.failed(ds.id)]
 
 
+def _check_budget(ctx: AppContext, agent: dict[str, Any], items: int) -> None:
+    """Stop before the first paid call when ``items`` LLM calls would cost more than
+    ``system.max_cost_usd`` (services/budget.py; the embedded model and llama servers are
+    free). Files already recorded stay pending: the same command with --yes runs them."""
+    from ftbuilder.services import budget
+
+    per_call = ctx.settings.config.agent.create.samples_per_call
+    budget.check(budget.estimate(ctx, "create", items * per_call, agent))
+
+
 def _agent(req: PrepareRequest) -> dict[str, Any]:
     return {"provider": req.agent_provider, "model": req.agent_model, "base_url": req.base_url}
 
@@ -392,6 +403,8 @@ def prepare(ctx: AppContext, req: PrepareRequest, progress: ProgressFn | None = 
             written) or failed many calls in a row (finished files are kept).
         Cancelled: ``cancel`` was set; finished files are kept, the rest resumes on the
             next run.
+        BudgetExceeded: the LLM calls would cost more than ``system.max_cost_usd`` and the
+            request is not ``confirmed`` (no call made; the same command with --yes goes on).
     """
     if not req.name or not req.name.strip():
         raise UsageError("the dataset name is empty", "pass --name NAME")
@@ -424,6 +437,8 @@ def prepare(ctx: AppContext, req: PrepareRequest, progress: ProgressFn | None = 
             _select(ctx, src, ds, req, slug, path, gen, work, result)
         report(progress, "select", len(folders), len(folders), "files selected", started)
         if gen is not None and work.chunks:
+            if not req.confirmed:
+                _check_budget(ctx, agent, len(work.chunks))
             gen.origins.update(work.origins)
             stats = _run(ctx, ds, gen, client, req.concurrency, work.chunks, False, progress,
                          cancel)
@@ -452,13 +467,13 @@ def is_repos_dataset(ctx: AppContext, name: str) -> bool:
 
 
 def retry_prepare(ctx: AppContext, name: str, progress: ProgressFn | None = None,
-                  cancel: CancelToken | None = None) -> PrepareResult:
+                  cancel: CancelToken | None = None, confirmed: bool = False) -> PrepareResult:
     """``ftb retry NAME`` for a repository dataset: only the files that failed (and pieces a
     cut-short run left) are asked again, from what was recorded (the checkout is not read).
 
     Raises:
         NotFoundError: no dataset ``name``.
-        MissingKeyError, ProviderError, Cancelled: as for prepare.
+        MissingKeyError, ProviderError, Cancelled, BudgetExceeded: as for prepare.
     """
     ds = ctx.store.get_dataset(name)
     src = SourceStore(ctx.store)
@@ -471,6 +486,10 @@ def retry_prepare(ctx: AppContext, name: str, progress: ProgressFn | None = None
         result.stats["dataset_samples"] = ds.total_samples
         return result
     agent = (ds.config.get("generation") or {}).get("agent") or {}
+    if not confirmed:
+        states = ctx.store.work_states(ds.id)
+        _check_budget(ctx, agent, sum(states.get(k, ("pending", 0))[0] != "done"
+                                      for r in rows for k in r.items))
     client = _client(ctx, agent)
     gen = repo_generator(ctx.settings, client, work.origins)
     reset = ctx.store.reset_work(ds.id, ("failed",))

@@ -1,5 +1,5 @@
 """SQL of the repository sources (``ftb repos prepare``): tables ``source_repos`` and
-``source_files`` (migration 003).
+``source_files`` (migration 004).
 
 A selected file of a repository has one row per dataset: its SHA-256 (and that of the
 Markdown file documenting it, when there is one), the commit it was read at, the work items

@@ -14,6 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static, TextArea
 
 from ftbuilder.core.types import Conversation, Message
+from ftbuilder.tui.widgets.cells import SafeStatic, escape
 
 ROLE_TONE = {"system": "$warning", "user": "$accent", "assistant": "$success"}
 
@@ -23,11 +24,11 @@ def conversation_widgets(conv: Conversation) -> list[Static]:
     out = []
     for i, m in enumerate(conv.messages, 1):
         tone = ROLE_TONE.get(m.role, "$text-muted")
-        out.append(Static(f"[b {tone}]{i}. {m.role}[/]", classes="role"))
+        out.append(Static(f"[b {tone}]{i}. {escape(m.role)}[/]", classes="role"))
         body = m.content if isinstance(m.content, str) else json.dumps(m.content, indent=1)
-        out.append(Static(body, markup=False, classes="message"))
+        out.append(SafeStatic(body, markup=False, classes="message"))
         if m.extra:
-            out.append(Static(json.dumps(m.extra, ensure_ascii=False), markup=False,
+            out.append(SafeStatic(json.dumps(m.extra, ensure_ascii=False), markup=False,
                               classes="note"))
     return out
 
@@ -70,16 +71,16 @@ class SampleScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog wide"):
             yield Label(f"Sample {self.conv.id}", classes="question")
-            yield Static(meta_text(self.conv, self.root), markup=False, classes="note")
+            yield SafeStatic(meta_text(self.conv, self.root), markup=False, classes="note")
             with VerticalScroll(id="conversation"):
                 yield from conversation_widgets(self.conv)
                 flags = self.conv.meta.get("flags") if self.conv.meta else None
                 if self.conv.meta:
                     extra = {k: v for k, v in self.conv.meta.items() if k != "context"}
                     text = json.dumps(extra, ensure_ascii=False, default=str)[:600]
-                    yield Static("meta: " + text, markup=False, classes="note")
+                    yield SafeStatic("meta: " + text, markup=False, classes="note")
                 if flags:
-                    yield Static(f"flags: {', '.join(map(str, flags))}", markup=False,
+                    yield SafeStatic(f"flags: {', '.join(map(str, flags))}", markup=False,
                                  classes="warn")
             with Horizontal(classes="buttons"):
                 yield Button("Edit (e)", id="edit")

@@ -9,10 +9,10 @@ from typing import Any
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, DataTable, Input, Label, Static
+from textual.widgets import Button, DataTable, Input, Label
 
 from ftbuilder.tui.jobs import JobDone, JobFailed, JobProgress, fmt_eta, start_job
-from ftbuilder.tui.widgets.cells import cell, num
+from ftbuilder.tui.widgets.cells import SafeStatic, cell, num
 
 JOBS = ("repos-sync", "repos-prepare", "repos-pairs", "repos-retry", "import")
 COLUMNS = ("repo", "dataset", "commit", "files", "done", "failed", "samples", "skipped")
@@ -47,7 +47,7 @@ class SourcesPanel(Vertical):
             yield Input("", id="src-map", placeholder="map (optional): user=q,assistant=a")
             yield Button("Import", id="src-import")
             yield Button("Cancel", id="src-cancel", disabled=True)
-        yield Static("", id="src-detail", markup=False)
+        yield SafeStatic("", id="src-detail", markup=False)
 
     def on_mount(self) -> None:
         t = self.query_one("#src-table", DataTable)
@@ -76,7 +76,7 @@ class SourcesPanel(Vertical):
                            "error" if r["failed"] else ""),
                       num(r["samples"]), cell(skipped_text(r["skipped"])))
         failed = data.get("failed_files") or []
-        self.query_one("#src-detail", Static).update(
+        self.query_one("#src-detail", SafeStatic).update(
             "failed: " + "; ".join(f"{f['repo']}/{f['path']}: {f['error']}" for f in failed[:3])
             if failed else "")
 
