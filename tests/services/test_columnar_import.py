@@ -169,3 +169,16 @@ def test_a_hub_id_without_network_fails_fast_with_one_line(ctx, monkeypatch):
     with pytest.raises(UsageError, match="not a Hugging Face dataset id"):
         import_file(ctx, "hf:just-a-name", "hub")
     assert ctx.store.find_dataset("hub") is None
+
+
+def test_a_file_failing_mid_folder_undoes_the_whole_import(ctx, tmp_path):
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "a.csv").write_text("question,answer\nWhy?,Because.\nHow?,Thus.\n")
+    (tmp_path / "d" / "b.csv").write_text("question,answer\nWhen?,Now.,extra,cells\n")
+    with pytest.raises(IngestError, match=r"cannot read b\.csv as csv"):
+        import_file(ctx, tmp_path / "d", "undo")
+    assert ctx.store.find_dataset("undo") is None  # a.csv's rows went with it
+    ctx.store.create_dataset("kept", "openai", "gpt-4o-mini-2024-07-18", "import")
+    with pytest.raises(IngestError):
+        import_file(ctx, tmp_path / "d", "kept")
+    assert ctx.store.get_dataset("kept").total_samples == 0

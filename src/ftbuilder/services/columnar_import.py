@@ -27,8 +27,10 @@ from ftbuilder.services.datasets import (
     DEDUP_MODES,
     ImportResult,
     _dataset_for_import,
+    _import_error,
     _Importer,
     _run_stats,
+    _undo_import,
 )
 from ftbuilder.sources.columnar import HF_PREFIX, TableSource, open_table
 from ftbuilder.sources.mapping import RowMapper, detect, parse_map
@@ -52,8 +54,10 @@ class _StreamImporter(_Importer):
             self.resolved: dict[int, int] = {}
             self.seq = 0
             self.labels: set[str] = set()
+            self.added_ids: list[int] = []
         else:
             super().__init__(ctx, ds, result, dedup, threshold)
+        self.first_id: int | None = None  # samples of this import: ids from here on
 
     def is_new(self, conv: Conversation) -> str | None:
         if self.index is not None:
@@ -62,8 +66,17 @@ class _StreamImporter(_Importer):
 
     def flush(self, batch: list[tuple[int, Conversation, str]]) -> None:
         super().flush(batch)
+        if self.first_id is None and self.added_ids:
+            self.first_id = self.added_ids[0]
+        self.added_ids.clear()  # ids are increasing: first_id is enough to undo
         if self.index is None:
             self.resolved.clear()
+
+    def ids_added(self) -> list[int]:
+        """The ids of the samples this import stored (read back only to undo it)."""
+        if self.first_id is None:
+            return []
+        return [i for i, *_ in self.ctx.store.sample_keys(self.ds.id) if i >= self.first_id]
 
 
 def _open(path: str) -> TableSource:
@@ -171,12 +184,17 @@ def import_columnar(ctx: AppContext, path: str | Path, name: str, mapping: str |
     except Cancelled:
         ctx.store.finish_run(run_id, "cancelled", _run_stats(result))
         raise
-    except FtbError as e:
-        if created and result.added == 0:
-            ctx.store.delete_dataset(ds.name)
-        else:
-            ctx.store.finish_run(run_id, "failed", _run_stats(result), str(e))
-        raise
+    except Exception as e:  # nothing half-imported stays, as for JSONL imports
+        err = e if isinstance(e, FtbError) else _import_error(e, Path(text))
+        _undo_import(ctx, ds, created, imp.ids_added(), run_id, result, err)
+        if err is e:
+            raise
+        raise err from None
+    if created and result.added == 0 and result.skipped:
+        ctx.store.delete_dataset(ds.name)  # every row failed: no empty dataset is left
+        result.created = False
+        result.seconds = round(time.monotonic() - started, 3)
+        return result
     result.formats[layout] = result.records
     result.token_counts = next((k for k in ("estimate", "exact") if k in imp.labels),
                                "not counted")
