@@ -1,6 +1,6 @@
-"""Use cases of git repositories as a source: ``ftb repos prepare`` (sync and status live in
-services/repos_sync.py and are re-exported here), ``ftb repos status`` and
-the repository side of ``ftb retry`` (both faces call these).
+"""Use cases of git repositories as a source: ``ftb repos prepare`` and the repository side
+of ``ftb retry`` (both faces call these; sync and status are in services/repos_sync.py and
+re-exported here).
 
 Prepare reads every repository checked out under ``repos/<org>/<repo>`` (or the ones named),
 selects its source files (:mod:`ftbuilder.sources.files`), and per file:
