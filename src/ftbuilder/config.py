@@ -15,6 +15,7 @@ import yaml
 from dotenv import dotenv_values
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from ftbuilder.core import redact as _redact
 from ftbuilder.core.errors import ConfigError, MissingKeyError, NotFoundError
 from ftbuilder.core.files import write_atomic
 from ftbuilder.core.text import MAX_LINE, MAX_VALUE, bounded
@@ -223,6 +224,7 @@ class Settings:
         self.root = root
         self.config_path = config_path
         self._env = env
+        _redact.register_secrets(self.secrets())  # the log filter removes them too
 
     # --- paths ----------------------------------------------------------------------------
     @property
@@ -267,14 +269,13 @@ class Settings:
         return self._env.get(name) or None
 
     def secrets(self) -> list[str]:
-        """Every key value set, for redaction in logs and error messages."""
-        return [v for k, v in self._env.items() if k.endswith("_API_KEY") and v]
+        """Every key value set (stripped), for redaction in logs and error messages."""
+        return _redact.clean_secrets(v for k, v in self._env.items() if k.endswith("_API_KEY"))
 
-    def redact(self, text: str) -> str:
-        for s in self.secrets():
-            if len(s) >= 4:
-                text = text.replace(s, "***")
-        return text
+    def redact(self, text: str, mark: str = _redact.MARK) -> str:
+        """``text`` without any key value, whole or a 12+ character piece of one
+        (:func:`ftbuilder.core.redact.redact`). Redact before cutting a text short."""
+        return _redact.redact(text, self.secrets(), mark)
 
     def key_status(self) -> dict[str, str]:
         """Masked view of every key variable: 'set (sk-…1234)' or 'missing'."""

@@ -292,3 +292,18 @@ def test_the_cli_says_which_model_writes_and_that_no_key_means_the_embedded_one(
         assert f"agent: openai stub-model at {stub.url}" in r.err
     r = cli("build", "--mode", "identify", "--input", "input_files", "--name", "i")
     assert "agent" not in r.err  # identify without the LLM fallback uses no model
+
+
+def test_an_alias_resolves_to_its_snapshot_and_says_so(cli, project):
+    # Issue 10: `--model gpt-4o-mini` is what users type; the dataset records the snapshot.
+    copy_inputs(project)
+    r = cli("build", "--name", "a", "--provider", "openai", "--model", "gpt-4o-mini", "--json")
+    assert r.code == 0, r.err
+    assert "model gpt-4o-mini -> gpt-4o-mini-2024-07-18" in r.err
+    ds = cli("datasets", "--json").json()[0]
+    assert (ds["provider"], ds["model"]) == ("openai", "gpt-4o-mini-2024-07-18")
+    r = cli("build", "--name", "m", "--provider", "mistral", "--model", "mistral-small-latest",
+            "--json")
+    assert r.code == 0 and "model mistral-small-latest -> mistral-small-2409" in r.err
+    bad = cli("build", "--provider", "openai", "--model", "gpt-4o-mini-typo")
+    assert bad.code == 1 and "hint: known: gpt-4o-mini-2024-07-18 (gpt-4o-mini)" in bad.err

@@ -101,3 +101,30 @@ def test_default_folder_of_an_unsafe_name_stays_in_the_output_folder(cli, projec
         assert (out / folder / "dataset.jsonl").is_file()
     assert sorted(p.name for p in project.iterdir()) == [
         "config.yaml", "input_files", "memory", "output_datasets", "prompts", "src.jsonl"]
+
+
+def test_trainer_formats_from_the_command_line_and_back(cli, project):
+    # Issue 10: `ftb export --format chatml` used to answer "unknown export format".
+    make_dataset(cli, project)
+    r = cli("export", "ex", "--format", "chatml,parquet,llamafactory,harmony", "--out",
+            project / "t", "--json")
+    assert r.code == 0, r.err
+    assert exported(project / "t" / "parquet") == [
+        "README.md", "dataset.parquet", "metadata.csv", "stats.json"]
+    assert {"dataset_info.json", "llamafactory.yaml"} <= {
+        p.name for p in (project / "t" / "llamafactory").iterdir()}
+    assert lines(project / "t" / "chatml" / "dataset.jsonl")[0] == {"text": (
+        "<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nquestion 0?<|im_end|>\n"
+        "<|im_start|>assistant\nanswer 0.<|im_end|>\n")}
+    human = cli("export", "ex", "--format", "llamafactory", "--out", project / "h")
+    assert "dataset_info.json" in human.out and "llamafactory.yaml" in human.out
+    for fmt, name in (("parquet", "dataset.parquet"), ("chatml", "dataset.jsonl"),
+                      ("harmony", "dataset.jsonl")):
+        back = cli("import", project / "t" / fmt / name, "--name", f"back-{fmt}", "--json")
+        assert back.code == 0, back.err
+        assert back.json()["added"] == 20 and back.json()["skipped"] == 0
+
+
+def test_unknown_format_lists_the_new_ones(cli, project):
+    r = cli("export", "ex", "--format", "vicuna")
+    assert r.code == 2 and "chatml" in r.err and "parquet" in r.err

@@ -198,11 +198,12 @@ def test_a_disk_that_fills_mid_import(small_disk, tmp_path, monkeypatch):
         assert big.stat().st_size < os.statvfs(small_disk).f_bavail * 4096  # passes the check
         with pytest.raises(FtbError) as e:
             import_file(ctx, big, "new")
-        assert e.value.message.startswith("disk full") and "free some space" in e.value.hint
+        # the store's own words (store/guard.py) or the import's: either names the full disk
+        assert "full" in e.value.message and "free some space" in e.value.hint
         left = ctx.store.find_dataset("new")
         # undone, or (a disk at 100%: SQLite cannot write the removal) said so, naming it
         assert left is None or "('new') could not be removed" in e.value.hint
-        with pytest.raises(FtbError, match="disk full"):
+        with pytest.raises(FtbError, match="full"):
             import_file(ctx, big, "kept")
         assert [(c.id, c.content_hash()) for c in ctx.store.iter_samples(kept_id)] == before
         assert ctx.store.get_dataset("kept").total_samples == 5

@@ -92,8 +92,28 @@ def test_a_truncated_parquet_file_is_one_clear_error(ctx, tmp_path):
     pq.write_table(pa.table(ALPACA), tmp_path / "a.parquet")
     data = (tmp_path / "a.parquet").read_bytes()
     (tmp_path / "cut.parquet").write_bytes(data[: len(data) // 2])
+    with pytest.raises(FtbError, match=r"cut\.parquet is not a readable Parquet file"):
+        import_file(ctx, tmp_path / "cut.parquet", "cut")  # the record importer says it
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "cut.parquet").write_bytes(data[: len(data) // 2])
     with pytest.raises(IngestError, match=r"cannot read cut\.parquet as parquet"):
-        import_file(ctx, tmp_path / "cut.parquet", "cut")
+        import_file(ctx, tmp_path / "d", "cut")  # in a folder: the columnar reader
+
+
+def test_our_own_parquet_export_in_a_folder_keeps_its_metadata(ctx, tmp_path):
+    from ftbuilder.core.types import Conversation, Message
+    from ftbuilder.formats.parquet import ParquetSink, to_record
+
+    (tmp_path / "exp").mkdir()
+    sink = ParquetSink(tmp_path / "exp" / "train.parquet")
+    conv = Conversation([Message("user", "Q?"), Message("assistant", "A.")],
+                        source_file="faq.md", location="line 3", meta={"origin": "identify"})
+    sink.add(to_record(conv))
+    sink.close()
+    r = import_file(ctx, tmp_path / "exp", "back")
+    (s,) = _samples(ctx, "back")
+    assert r.added == 1 and s.source_file == "faq.md" and s.location == "line 3"
+    assert s.meta["origin"] == "identify"
 
 
 def test_cancel_keeps_the_batches_stored(ctx, tmp_path):

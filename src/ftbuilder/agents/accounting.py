@@ -33,6 +33,7 @@ class RunStats:
     items_skipped: int = 0  # finished by an earlier run
     surplus: int = 0  # good samples left out because the target was reached
     failures: Counter[str] = field(default_factory=Counter)
+    failed_by: Counter[str] = field(default_factory=Counter)  # failed items by last reason
     by_source: Counter[str] = field(default_factory=Counter)  # samples added per source file
     stopped: str = ""
     agent: str = ""
@@ -85,5 +86,6 @@ class RunStats:
             "items_done": self.items_done, "items_failed": self.items_failed,
             "items_skipped": self.items_skipped, "surplus": self.surplus,
             "failures": {r: self.failures[r] for r in REASONS if self.failures[r]},
+            "failed_by": dict(self.failed_by.most_common()),
             "stopped": self.stopped, "agent": self.agent,
         }

@@ -212,7 +212,24 @@ class Session:
 
     # --- defaults from config.yaml ----------------------------------------------------------
     def target(self, provider: str | None, model: str | None) -> tuple[str, str]:
-        """(provider, model): flags, else config.yaml; a provider alone gets its first model."""
+        """(provider, model): flags, else config.yaml; a provider alone gets its first model.
+
+        An alias the provider documents is resolved to its snapshot, said on stderr
+        ("model gpt-4o-mini -> gpt-4o-mini-2024-07-18"); an unknown id is left for the
+        command to refuse with the list of known ones."""
+        provider, model = self._target(provider, model)
+        from ftbuilder.core.errors import NotFoundError
+        from ftbuilder.targets.registry import resolve
+
+        try:
+            spec, said = resolve(provider, model)
+        except NotFoundError:
+            return provider, model
+        if said:
+            self.info(said)
+        return provider, spec.id
+
+    def _target(self, provider: str | None, model: str | None) -> tuple[str, str]:
         cfg = self.config
         if provider is None:
             return cfg.provider, model or cfg.model

@@ -17,12 +17,14 @@ from ftbuilder.cli.common import (
 )
 from ftbuilder.config import PROVIDERS
 from ftbuilder.core.errors import Cancelled
+from ftbuilder.formats import IMPORT_FORMATS
 
-IMPORT_FORMATS = ("auto", "openai", "anthropic", "gemini", "mistral", "sharegpt", "alpaca")
 IMPORT_EPILOG = """\
 Importing into an existing name adds to it; exact duplicates are dropped.
-Parquet, Arrow and CSV files (or a folder of them) and hf:OWNER/NAME[:CONFIG][@SPLIT] are
-streamed in batches; the conversation layout is detected from the column names (OpenAI
+Text records (ChatML, Llama 3, Harmony) are parsed back into messages; our own Parquet
+exports are read back with their metadata.
+Other Parquet, Arrow and CSV files (or a folder of them) and hf:OWNER/NAME[:CONFIG][@SPLIT]
+are streamed in batches; the conversation layout is detected from the column names (OpenAI
 messages, ShareGPT, Alpaca, prompt/completion, question/answer) or given with --map.
 Exit 1 when some records were skipped (each is reported with its line or row)."""
 

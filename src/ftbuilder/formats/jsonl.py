@@ -48,7 +48,12 @@ def _first_char(path: Path) -> bytes:
 
 
 def count_lines(path: str | Path) -> int:
-    """Number of lines (for progress totals); cheap: counts newlines block by block."""
+    """Number of lines (for progress totals); cheap: counts newlines block by block.
+    A ``.parquet`` file: its number of rows."""
+    if str(path).lower().endswith(".parquet"):
+        from ftbuilder.formats.parquet import num_rows
+
+        return num_rows(path)
     n = 0
     last = b"\n"
     with _open(Path(path)) as f:
@@ -72,6 +77,12 @@ def iter_records(path: str | Path) -> Iterator[tuple[int, Any, str]]:
     """
     path = Path(path)
     check_path(path)
+    if path.suffix.lower() == ".parquet":  # rows as records (formats.parquet)
+        from ftbuilder.formats.parquet import iter_rows
+
+        for line, obj, reason in iter_rows(path):
+            yield line, (strip_nul(obj) if obj is not None else None), reason
+        return
     records = _iter_array(path) if _first_char(path) == b"[" else _iter_lines_of(path)
     for line, obj, reason in records:
         yield line, (strip_nul(obj) if obj is not None else None), reason

@@ -54,6 +54,8 @@ READERS: dict[str, Callable[[Path], Document]] = {
     "csv": read_csv,
     "txt": read_txt,
     "md": lambda p: read_txt(p, "md"),
+    "rst": lambda p: read_txt(p, "rst"),
+    "adoc": lambda p: read_txt(p, "adoc"),
     "html": read_html,
     "json": read_json,
     "jsonl": lambda p: read_jsonl(p),

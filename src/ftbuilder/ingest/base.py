@@ -28,10 +28,11 @@ MB = 1024 * 1024
 EXTENSIONS: dict[str, str] = {
     ".pdf": "pdf", ".docx": "docx", ".xlsx": "xlsx", ".xlsm": "xlsx", ".pptx": "pptx",
     ".csv": "csv", ".tsv": "csv", ".txt": "txt", ".text": "txt", ".md": "md",
-    ".markdown": "md", ".html": "html", ".htm": "html", ".json": "json", ".jsonl": "jsonl",
+    ".markdown": "md", ".rst": "rst", ".adoc": "adoc", ".asciidoc": "adoc", ".html": "html",
+    ".htm": "html", ".json": "json", ".jsonl": "jsonl",
     ".ndjson": "jsonl",
 }
-TEXT_TYPES = frozenset({"txt", "md", "csv", "html", "json", "jsonl"})
+TEXT_TYPES = frozenset({"txt", "md", "rst", "adoc", "csv", "html", "json", "jsonl"})
 ZIP_TYPES = frozenset({"docx", "xlsx", "pptx"})
 # the part every real file of that type has
 _ZIP_MAIN_PART = {"docx": "word/document.xml", "xlsx": "xl/workbook.xml",

@@ -11,7 +11,14 @@ import json
 from typing import Any
 
 from ftbuilder.providers.base import LLMRequest, LLMResponse
-from ftbuilder.providers.common import BackendClient, chat_messages, status_failure
+from ftbuilder.providers.common import (
+    BackendClient,
+    NotJSONReply,
+    chat_messages,
+    reading_reply,
+    status_failure,
+    with_cause,
+)
 from ftbuilder.providers.retry import Failure
 
 TOOL_NAME = "emit_output"
@@ -62,21 +69,25 @@ class AnthropicClient(BackendClient):
                                 "description": "Record the answer as structured data."}]
             kwargs["tool_choice"] = {"type": "tool", "name": TOOL_NAME}
         r = await sdk.messages.create(**kwargs)
-        texts, tool_input = [], None
-        for block in r.content:
-            if block.type == "text":
-                texts.append(block.text)
-            elif block.type == "tool_use" and block.name == TOOL_NAME:
-                tool_input = block.input
-        text = "".join(texts)
-        if tool_input is not None:
-            value = tool_input.get("value") if wrapped and isinstance(tool_input, dict) \
-                else tool_input
-            text = json.dumps(value, ensure_ascii=False)
-        return LLMResponse(text=text, model=r.model or self.model,
-                           finish_reason=r.stop_reason or "",
-                           prompt_tokens=r.usage.input_tokens or 0,
-                           completion_tokens=r.usage.output_tokens or 0)
+        if isinstance(r, str | bytes):  # the SDK hands back a body that is not JSON as is
+            text = r if isinstance(r, str) else r.decode("utf-8", "replace")
+            raise NotJSONReply(f"the reply is not JSON: {text[:4000]}")
+        with reading_reply(self.backend):
+            texts, tool_input = [], None
+            for block in r.content:
+                if block.type == "text":
+                    texts.append(block.text)
+                elif block.type == "tool_use" and block.name == TOOL_NAME:
+                    tool_input = block.input
+            text = "".join(texts)
+            if tool_input is not None:
+                value = tool_input.get("value") if wrapped and isinstance(tool_input, dict) \
+                    else tool_input
+                text = json.dumps(value, ensure_ascii=False)
+            return LLMResponse(text=text, model=r.model or self.model,
+                               finish_reason=r.stop_reason or "",
+                               prompt_tokens=r.usage.input_tokens or 0,
+                               completion_tokens=r.usage.output_tokens or 0)
 
     def _classify(self, exc: Exception) -> Failure | None:
         import anthropic
@@ -84,7 +95,7 @@ class AnthropicClient(BackendClient):
         if isinstance(exc, anthropic.APITimeoutError):
             return Failure("timeout", detail=str(exc))
         if isinstance(exc, anthropic.APIConnectionError):
-            return Failure("connection", detail=str(exc))
+            return Failure("connection", detail=with_cause(exc))
         if isinstance(exc, anthropic.APIStatusError):
             return status_failure(exc.status_code, exc.response.headers, str(exc.message))
         if isinstance(exc, anthropic.AnthropicError):

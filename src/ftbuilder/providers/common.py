@@ -8,17 +8,43 @@ raises the SDK's exception) and ``_classify`` (SDK exception -> :class:`Failure`
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 from ftbuilder.config import KEY_VARS
+from ftbuilder.core import redact as redaction
 from ftbuilder.core.errors import FtbError, ProviderError
 from ftbuilder.providers.base import LLMClient, LLMRequest, LLMResponse
 from ftbuilder.providers.jsonout import parse_structured
 from ftbuilder.providers.retry import ClientStats, Failure, RetryPolicy, parse_retry_after
 
 log = logging.getLogger("ftbuilder.providers")
+redaction.protect("ftbuilder.providers")
+
+REDACTED = "[REDACTED]"  # what a key in the model's own output becomes
+
+
+class MalformedReply(Exception):
+    """A 200 answer in JSON that is not the API's reply object (a proxy's own JSON, say):
+    classified ``bad_output`` (asked again at once)."""
+
+
+class NotJSONReply(Exception):
+    """A 200 answer that is not JSON at all (a proxy's HTML page, a body cut short, a
+    nesting too deep to read): classified ``server`` (asked again after a backoff)."""
+
+
+@contextmanager
+def reading_reply(backend: str) -> Iterator[None]:
+    """Reading the SDK's reply object: a field missing or of the wrong type (the server
+    sent JSON of another shape) is a :class:`MalformedReply`, not a crash."""
+    try:
+        yield
+    except (AttributeError, TypeError, KeyError, IndexError, ValueError) as exc:
+        raise MalformedReply(f"the reply lacks the {backend} API's fields ({exc})") from exc
 
 
 def chat_messages(request: LLMRequest, system_inline: bool = True) -> list[dict[str, str]]:
@@ -38,6 +64,8 @@ def status_failure(status: int, headers: Mapping[str, str] | None, detail: str) 
     """Classify an HTTP error status the same way for every backend."""
     retry_after = parse_retry_after(headers)
     low = detail.lower()
+    if 200 <= status < 300:  # an SDK that reports a body it could not read with its status
+        return Failure("server", None, f"the reply is not a usable answer: {detail}")
     if status == 429:
         return Failure("rate_limit", status, detail, retry_after)
     if status in (408, 409) or status >= 500:
@@ -57,8 +85,26 @@ def status_failure(status: int, headers: Mapping[str, str] | None, detail: str) 
 
 
 def _preview(text: str, limit: int = 80) -> str:
-    one_line = " ".join(text.split())
+    """One line of at most ``limit`` characters. Redact before: a key cut here is half a
+    key the redaction could no longer match whole."""
+    one_line = " ".join(text[: limit * 8].split())
     return one_line if len(one_line) <= limit else one_line[: limit - 1] + "…"
+
+
+def unusable_reply(exc: BaseException) -> Failure | None:
+    """A Failure for an exception raised while reading a 200 reply, or None."""
+    if isinstance(exc, MalformedReply):
+        return Failure("bad_output", detail=str(exc))
+    if isinstance(exc, NotJSONReply):
+        return Failure("server", detail=str(exc))
+    if isinstance(exc, json.JSONDecodeError):
+        return Failure("server", detail=f"the reply is not JSON ({exc.msg}): "
+                                        f"{exc.doc[:4000]}")
+    if isinstance(exc, RecursionError):
+        return Failure("server", detail="the reply is JSON nested too deeply to read")
+    if isinstance(exc, UnicodeDecodeError):
+        return Failure("server", detail=f"the reply is not UTF-8 text ({exc.reason})")
+    return None
 
 
 class BackendClient(LLMClient):
@@ -75,13 +121,15 @@ class BackendClient(LLMClient):
     """
 
     default_base_url: str = ""
+    call_deadline: bool = True  # system.timeout bounds each whole attempt (HTTP backends)
 
     def __init__(self, model: str, *, api_key: str | None = None, base_url: str | None = None,
                  timeout: float = 60.0, max_retries: int = 3,
                  redact: Callable[[str], str] | None = None, key_var: str = "",
                  policy: RetryPolicy | None = None) -> None:
         super().__init__(model)
-        self._api_key = api_key
+        self._api_key = api_key.strip() if api_key else api_key
+        redaction.register_secrets([self._api_key])
         self.base_url = base_url or self.default_base_url
         self.timeout = timeout
         self.policy = policy or RetryPolicy(max_retries=max_retries)
@@ -112,10 +160,30 @@ class BackendClient(LLMClient):
                 await result
 
     # --- shared machinery -------------------------------------------------------------------
-    def redact(self, text: str) -> str:
-        if self._api_key and len(self._api_key) >= 4:
-            text = text.replace(self._api_key, "***")
-        return self._redact_fn(text) if self._redact_fn else text
+    def redact(self, text: str, mark: str = redaction.MARK) -> str:
+        """``text`` without this client's key or any configured key (whole or a 12+
+        character piece of one)."""
+        text = redaction.redact(text, [self._api_key], mark)
+        if self._redact_fn is None:
+            return text
+        try:
+            return self._redact_fn(text, mark)  # type: ignore[call-arg]
+        except TypeError:  # a plain one-argument redactor
+            return self._redact_fn(text)
+
+    async def _timed_attempt(self, request: LLMRequest) -> LLMResponse:
+        """One attempt, bounded as a whole by ``timeout`` (the SDKs' own timeouts bound the
+        gap between bytes: a server trickling its reply would hold a call for minutes)."""
+        if not self.call_deadline:
+            return await self._attempt(self._sdk(), request)
+        deadline = asyncio.timeout(self.timeout)
+        try:
+            async with deadline:
+                return await self._attempt(self._sdk(), request)
+        except TimeoutError as exc:
+            if deadline.expired():
+                raise _Deadline from exc
+            raise  # the SDK's own timeout: classified by the backend
 
     def _sdk(self) -> Any:
         # An async SDK client belongs to the event loop it first ran on (its connection pool
@@ -154,18 +222,23 @@ class BackendClient(LLMClient):
             self.stats.requests += 1
             failure: Failure | None = None
             try:
-                response = await self._attempt(self._sdk(), request)
+                response = await self._timed_attempt(request)
             except FtbError:
                 self.stats.failures += 1
                 raise
+            except _Deadline:
+                failure = Failure("timeout", detail=f"no complete answer in {self.timeout:g} s")
             except Exception as exc:
-                failure = self._classify(exc)
+                failure = self._classify(exc) or unusable_reply(exc)
                 if failure is None:
                     self.stats.failures += 1
                     raise
             else:
                 self.stats.prompt_tokens += response.prompt_tokens
                 self.stats.completion_tokens += response.completion_tokens
+                # a key the model repeats (a prompt quoting it, a server echoing it) is
+                # never stored nor shown: the reply leaves here without it
+                response.text = self.redact(response.text, REDACTED)
                 if request.json_schema is None:
                     return response
                 fixed = parse_structured(response.text, request.json_schema)
@@ -189,14 +262,20 @@ class BackendClient(LLMClient):
     def _error(self, f: Failure, retries: int) -> ProviderError:
         name, model = self.backend, self.model
         after = f" after {retries} retr{'y' if retries == 1 else 'ies'}"
-        detail = f": {_preview(f.detail, 160)}" if f.detail else ""
+        # redacted whole, then cut: a key straddling the cut would otherwise survive in part
+        f.detail = _preview(self.redact(f.detail), 160) if f.detail else ""
+        detail = f": {f.detail}" if f.detail else ""
         where = f" at {self.base_url}" if self.base_url else ""
         key_var = self.key_var or KEY_VARS.get(name, "the API key variable")
         messages: dict[str, tuple[str, str]] = {
             "rate_limit": (f"rate limited by {name}{after}",
                            "raise system.max_retries or lower --concurrency"),
             "server": (f"{name} server error (HTTP {f.status}){after}{detail}",
-                       "the service is failing; try again later or raise system.max_retries"),
+                       "the service is failing; try again later or raise system.max_retries")
+            if f.status else (f"{name} sent a reply that is not a usable API answer"
+                              f"{after}{detail}",
+                              "a proxy or gateway between may be failing: check the base "
+                              "URL (--base-url), or try again later"),
             "timeout": (f"{name} did not answer within {self.timeout:g} s{after}",
                         "raise system.timeout, or lower max tokens or --concurrency"),
             "connection": (f"cannot reach {name}{where}{after}{detail}",
@@ -221,5 +300,44 @@ class BackendClient(LLMClient):
         }
         message, hint = messages.get(f.kind, (f"{name} call failed{detail}",
                                               "see the message; try again"))
+        if f.kind == "connection":
+            hint = _connection_hint(f.detail, hint)
         return ProviderError(self.redact(message), self.redact(hint), kind=f.kind,
                              status=f.status)
+
+
+class _Deadline(Exception):
+    """An attempt ran past ``timeout`` as a whole."""
+
+
+def _connection_hint(detail: str, default: str) -> str:
+    """What to check for a connection that failed: the host name, TLS, or the server."""
+    low = detail.lower()
+    if any(m in low for m in ("name or service not known", "nodename nor servname",
+                              "name resolution", "getaddrinfo", "no address associated",
+                              "dns")):
+        return "the server's host name could not be resolved: check the base URL (--base-url)"
+    if any(m in low for m in ("certificate", "[ssl", "sslerror", "ssl error", "tls",
+                              "wrong version number", "handshake")):
+        return ("TLS failed: check that the base URL's scheme matches the server (http:// "
+                "vs https://); for a server with its own certificate authority, set "
+                "SSL_CERT_FILE to its CA bundle")
+    return default
+
+
+def with_cause(exc: BaseException) -> str:
+    """``exc``'s text followed by the innermost cause's (an SDK's "Connection error." says
+    nothing of a host name that does not resolve or a certificate that is refused)."""
+    text = str(exc) or type(exc).__name__
+    seen, inner = {id(exc)}, exc
+    for _ in range(8):
+        nxt = inner.__cause__ or inner.__context__
+        if nxt is None or id(nxt) in seen:
+            break
+        seen.add(id(nxt))
+        inner = nxt
+    if inner is not exc:
+        more = str(inner) or type(inner).__name__
+        if more not in text:
+            text = f"{text} ({type(inner).__name__}: {more})"
+    return text

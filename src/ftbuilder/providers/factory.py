@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ftbuilder.config import KEY_VARS, PROVIDERS, Settings
-from ftbuilder.core.errors import UsageError
+from ftbuilder.core.errors import ConfigError, MissingKeyError, UsageError
 from ftbuilder.providers.base import LLMClient
 
 EMBEDDED_SHORT = "gemma-3-270m"
@@ -68,6 +68,32 @@ def _other_gguf(settings: Settings) -> str:
     return (settings.env("FTB_GGUF_PATH") or "").strip()
 
 
+def checked_key(value: str | None, var: str, required: bool = True) -> str | None:
+    """The key of ``var`` without surrounding whitespace (a trailing newline from .env or
+    ``$(cat file)``), or None when unset and not ``required``.
+
+    Raises:
+        MissingKeyError: empty or only whitespace, and required.
+        ConfigError: a space, line break or non-ASCII character inside the key (an HTTP
+            header cannot carry it); names the variable, never the value.
+    """
+    key = (value or "").strip()
+    if not key:
+        if required and value:
+            raise MissingKeyError(f"{var} is set but holds only whitespace",
+                                  f"put the key itself in {var} (in .env or the environment)")
+        return None
+    odd = next((c for c in key if c.isspace() or not c.isascii() or not c.isprintable()), None)
+    if odd is not None:
+        what = ("a space or line break" if odd.isspace() else
+                "a character that is not plain ASCII" if not odd.isascii() else
+                "a control character")
+        raise ConfigError(f"{var} holds {what} inside the key",
+                          f"set {var} in .env or the environment to the key alone, on one "
+                          "line, as the provider shows it (no quotes, no comment after it)")
+    return key
+
+
 def make_client(settings: Settings, provider: str | None = None, model: str | None = None,
                 base_url: str | None = None) -> LLMClient:
     """The LLM client for the agent (or any backend named by ``provider``).
@@ -82,6 +108,8 @@ def make_client(settings: Settings, provider: str | None = None, model: str | No
 
     Raises:
         MissingKeyError: the provider needs a key and none is set (names the variable).
+        ConfigError: the key has whitespace or non-ASCII characters inside (names the
+            variable, never the value).
         FtbError: the GGUF file is missing or the embedded model is not installed.
         UsageError: an unknown provider.
     """
@@ -103,11 +131,13 @@ def make_client(settings: Settings, provider: str | None = None, model: str | No
         from ftbuilder.providers.openai_client import OpenAIClient
 
         # A local OpenAI-compatible server usually needs no key; the public API does.
-        key = settings.key_for(choice.provider, required=not choice.base_url)
+        required = not choice.base_url
+        key = checked_key(settings.key_for(choice.provider, required=required),
+                          choice.key_var, required)
         return OpenAIClient(choice.model, backend=choice.provider, api_key=key,
                             base_url=choice.base_url,
                             completion_style=choice.provider == "llama", **common)
-    key = settings.key_for(choice.provider)
+    key = checked_key(settings.key_for(choice.provider), choice.key_var)
     if choice.provider == "anthropic":
         from ftbuilder.providers.anthropic_client import AnthropicClient
 

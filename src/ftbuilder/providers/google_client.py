@@ -10,7 +10,7 @@ from typing import Any
 
 from ftbuilder.providers.anthropic_client import split_system
 from ftbuilder.providers.base import LLMRequest, LLMResponse
-from ftbuilder.providers.common import BackendClient, status_failure
+from ftbuilder.providers.common import BackendClient, reading_reply, status_failure
 from ftbuilder.providers.retry import Failure
 
 GEMINI_URL = "https://generativelanguage.googleapis.com/"
@@ -37,7 +37,10 @@ class GoogleClient(BackendClient):
         from google import genai
         from google.genai import types
 
-        options = types.HttpOptions(base_url=self.base_url, timeout=int(self.timeout * 1000))
+        # one attempt per call: without retry_options the SDK retries a refused or
+        # unresolvable connection itself after sleeping 1-10 s (our policy counts retries)
+        options = types.HttpOptions(base_url=self.base_url, timeout=int(self.timeout * 1000),
+                                    retry_options=types.HttpRetryOptions(attempts=1))
         return genai.Client(api_key=self._api_key, vertexai=False, http_options=options)
 
     async def _close_sdk(self, sdk: Any) -> None:
@@ -65,17 +68,18 @@ class GoogleClient(BackendClient):
             config["response_json_schema"] = request.json_schema
         r = await sdk.aio.models.generate_content(
             model=self.model, contents=contents, config=types.GenerateContentConfig(**config))
-        candidate = (r.candidates or [None])[0]
-        parts = (candidate.content.parts or []) if candidate and candidate.content else []
-        text = "".join(p.text for p in parts if getattr(p, "text", None))
-        usage = r.usage_metadata
-        finish = candidate.finish_reason if candidate else None
-        return LLMResponse(
-            text=text, model=self.model,
-            finish_reason=str(getattr(finish, "value", finish) or ""),
-            prompt_tokens=(usage.prompt_token_count or 0) if usage else 0,
-            completion_tokens=(usage.candidates_token_count or 0) if usage else 0,
-        )
+        with reading_reply(self.backend):
+            candidate = (r.candidates or [None])[0]
+            parts = (candidate.content.parts or []) if candidate and candidate.content else []
+            text = "".join(p.text for p in parts if getattr(p, "text", None))
+            usage = r.usage_metadata
+            finish = candidate.finish_reason if candidate else None
+            return LLMResponse(
+                text=text, model=self.model,
+                finish_reason=str(getattr(finish, "value", finish) or ""),
+                prompt_tokens=(usage.prompt_token_count or 0) if usage else 0,
+                completion_tokens=(usage.candidates_token_count or 0) if usage else 0,
+            )
 
     def _classify(self, exc: Exception) -> Failure | None:
         import httpx2

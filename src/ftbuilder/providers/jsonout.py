@@ -19,29 +19,47 @@ _TYPES: dict[str, type | tuple[type, ...]] = {
 }
 
 
+MAX_STARTS = 256  # "{" / "[" positions tried per candidate text: a reply of 10 MB of "["
+# would otherwise be decoded from each of its ten million brackets
+
+
+def _decode(text: str) -> Any | None:
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):  # RecursionError: nested deeper than Python reads
+        return None
+
+
 def extract_json(text: str) -> Any | None:
-    """The first JSON object or array in ``text`` (fenced or bare), or None if there is none."""
+    """The first JSON object or array in ``text`` (fenced or bare), or None if there is none.
+
+    Never raises: text that is not JSON, nested too deeply or huge gives None.
+    """
     if not text:
         return None
     candidates = [m.group(1) for m in _FENCE.finditer(text)] + [text]
     for chunk in candidates:
         stripped = chunk.strip()
-        try:
-            whole = json.loads(stripped)
-        except ValueError:
-            whole = None
+        whole = _decode(stripped)
         if isinstance(whole, dict | list):
             return whole
-        for i, ch in enumerate(stripped):
-            if ch not in "{[":
-                continue
+        tries = 0
+        i = _next_start(stripped, 0)
+        while i != -1 and tries < MAX_STARTS:
+            tries += 1
             try:
                 value, _end = _DECODER.raw_decode(stripped, i)
-            except ValueError:
-                continue
+            except (ValueError, RecursionError):
+                value = None
             if isinstance(value, dict | list):
                 return value
+            i = _next_start(stripped, i + 1)
     return None
+
+
+def _next_start(text: str, at: int) -> int:
+    starts = [j for j in (text.find("{", at), text.find("[", at)) if j != -1]
+    return min(starts) if starts else -1
 
 
 def _is(value: Any, type_name: Any) -> bool:
@@ -73,4 +91,7 @@ def parse_structured(text: str, schema: dict[str, Any] | None) -> str | None:
     value = extract_json(text)
     if value is None or not matches_schema(value, schema):
         return None
-    return json.dumps(value, ensure_ascii=False)
+    try:
+        return json.dumps(value, ensure_ascii=False)
+    except (ValueError, RecursionError):
+        return None

@@ -117,6 +117,9 @@ class LlamaClient(BackendClient):
     """
 
     backend = "llama"
+    # in-process: no network to stall, and calls queue for the one model lock, so a total
+    # deadline would fail calls that are merely waiting their turn
+    call_deadline = False
 
     def __init__(self, model_path: str | Path, *, name: str | None = None,
                  n_ctx: int = DEFAULT_N_CTX, n_threads: int = DEFAULT_THREADS,

@@ -10,7 +10,7 @@ import json
 from typing import Any
 
 from ftbuilder.providers.base import LLMRequest, LLMResponse
-from ftbuilder.providers.common import BackendClient, chat_messages, status_failure
+from ftbuilder.providers.common import BackendClient, chat_messages, reading_reply, status_failure
 from ftbuilder.providers.retry import Failure
 
 MISTRAL_URL = "https://api.mistral.ai"
@@ -69,15 +69,16 @@ class MistralClient(BackendClient):
                 r = await sdk.chat.complete_async(
                     messages=self._with_schema(messages, schema),
                     response_format=self._response_format(schema), **kwargs)
-        choice = r.choices[0]
-        content = choice.message.content if choice.message else ""
-        if isinstance(content, list):  # content chunks: keep the text ones
-            content = "".join(getattr(c, "text", "") or "" for c in content)
-        usage = r.usage
-        return LLMResponse(text=content or "", model=r.model or self.model,
-                           finish_reason=str(choice.finish_reason or ""),
-                           prompt_tokens=usage.prompt_tokens or 0,
-                           completion_tokens=usage.completion_tokens or 0)
+        with reading_reply(self.backend):
+            choice = r.choices[0]
+            content = choice.message.content if choice.message else ""
+            if isinstance(content, list):  # content chunks: keep the text ones
+                content = "".join(getattr(c, "text", "") or "" for c in content)
+            usage = r.usage
+            return LLMResponse(text=content or "", model=r.model or self.model,
+                               finish_reason=str(choice.finish_reason or ""),
+                               prompt_tokens=usage.prompt_tokens or 0,
+                               completion_tokens=usage.completion_tokens or 0)
 
     def _with_schema(self, messages: list[dict[str, str]], schema: dict[str, Any]) -> list:
         if self._json_mode == "json_schema":

@@ -14,7 +14,14 @@ import ssl
 from typing import Any
 
 from ftbuilder.providers.base import LLMRequest, LLMResponse
-from ftbuilder.providers.common import BackendClient, chat_messages, status_failure
+from ftbuilder.providers.common import (
+    BackendClient,
+    MalformedReply,
+    NotJSONReply,
+    chat_messages,
+    status_failure,
+    with_cause,
+)
 from ftbuilder.providers.retry import Failure
 
 OPENAI_URL = "https://api.openai.com/v1"
@@ -86,6 +93,9 @@ class OpenAIClient(BackendClient):
         16 calls in flight is what separates 74% from over 80% of the ideal throughput.
         """
         data = await sdk.post(path, body=body, cast_to=object)
+        if isinstance(data, str | bytes):  # a body that is not JSON (an HTML error page)
+            text = data if isinstance(data, str) else data.decode("utf-8", "replace")
+            raise NotJSONReply(f"the reply is not JSON: {text[:4000]}")
         if not isinstance(data, dict):
             raise MalformedReply(f"the server answered {type(data).__name__}, not a JSON object")
         return data
@@ -150,14 +160,12 @@ class OpenAIClient(BackendClient):
                 return Failure("connection", detail=str(refused))
             return Failure("timeout", detail=str(exc))
         if isinstance(exc, openai.APIConnectionError):
-            return Failure("connection", detail=str(exc))
+            return Failure("connection", detail=with_cause(exc))
         if isinstance(exc, openai.APIStatusError):
             return status_failure(exc.status_code, exc.response.headers, str(exc.message))
         if isinstance(exc, openai.OpenAIError):
             return Failure("other", detail=str(exc))
-        if isinstance(exc, MalformedReply):
-            return Failure("bad_output", detail=str(exc))
-        return None
+        return None  # MalformedReply, a body that is not JSON: common.unusable_reply
 
 
 def _refused(exc: BaseException) -> BaseException | None:
@@ -173,15 +181,11 @@ def _refused(exc: BaseException) -> BaseException | None:
     return None
 
 
-class MalformedReply(Exception):
-    """A 200 answer that is not a chat/completion object (a proxy's error page, say)."""
-
-
 def _first_choice(data: dict[str, Any]) -> dict[str, Any]:
     choices = data.get("choices")
     if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
         raise MalformedReply("the server's answer has no choices: "
-                             + json.dumps(data, ensure_ascii=False)[:120])
+                             + json.dumps(data, ensure_ascii=False)[:4000])
     return choices[0]
 
 

@@ -65,11 +65,14 @@ class FileOutcome:
     found: int = 0
     added: int = 0
     error: str = ""
+    warnings: list[str] = field(default_factory=list)  # what the reader skipped, and where
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {"status": self.status, "found": self.found, "added": self.added}
         if self.error:
             d["error"] = self.error
+        if self.warnings:
+            d["warnings"] = list(self.warnings)
         return d
 
 
@@ -175,7 +178,7 @@ def run_identify(job: BuildJob) -> None:
 
     ing = ingest_paths(job.ctx, list(job.req.input_paths), job.progress, job.cancel)
     for rep in ing.reports:
-        job.file(rep.path, rep.status, rep.error)
+        job.file(rep.path, rep.status, rep.error).warnings = list(rep.warnings)
     opts = IdentifyOptions.from_settings(job.ctx.settings)
     fallback = opts.llm_fallback if job.req.llm_fallback is None else job.req.llm_fallback
     unread: list[Document] = []

@@ -89,6 +89,8 @@ def _dataset_for_import(ctx: AppContext, name: str, provider: str | None,
                         model: str | None) -> tuple[DatasetInfo, bool]:
     found = ctx.store.find_dataset(name)
     if found is not None:
+        if model and (provider or found.provider) == found.provider:
+            model = get_model(found.provider, model).id  # an alias names the same snapshot
         if (provider and provider != found.provider) or (model and model != found.model):
             raise UsageError(f"dataset '{name}' targets {found.provider} {found.model}",
                              "importing adds to it with that target: omit --provider/--model "
@@ -191,8 +193,9 @@ def import_file(ctx: AppContext, path: str | Path, name: str, fmt: str = "auto",
                 preset: str | None = None) -> ImportResult:
     """Import a JSONL/JSON dataset file into dataset ``name`` (created if new, else added to).
 
-    Parquet, Arrow and CSV files or folders, ``hf:OWNER/NAME[:CONFIG][@SPLIT]``, a ``mapping``
-    (``--map``) or a ``preset`` go to
+    Arrow and CSV files, folders of Parquet/Arrow/CSV, Parquet files without a ``messages``
+    column (ours are read here, with their metadata), ``hf:OWNER/NAME[:CONFIG][@SPLIT]``, a
+    ``mapping`` (``--map``) or a ``preset`` go to
     :func:`ftbuilder.services.columnar_import.import_columnar` (streamed, bounded memory).
 
     Args:
@@ -220,7 +223,7 @@ def import_file(ctx: AppContext, path: str | Path, name: str, fmt: str = "auto",
     """
     from ftbuilder.sources.columnar import is_columnar
 
-    if mapping or preset or is_columnar(path):  # Parquet/Arrow/CSV, hf:OWNER/NAME
+    if mapping or preset or (fmt == "auto" and is_columnar(path)):  # hf:, Arrow, CSV...
         from ftbuilder.services.columnar_import import import_columnar
 
         return import_columnar(ctx, path, name, mapping, preset, provider, model, dedup,

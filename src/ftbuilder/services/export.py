@@ -19,6 +19,11 @@ earlier export and not written this time are removed. NUL characters are dropped
 is written. With ``fmt="csv"`` only metadata.csv and stats.json are written. Each JSONL file
 is then checked with the validator (``services.validate.validate_file``) against the
 provider whose format it is.
+
+Formats whose ``ext`` is ``parquet`` write ``train.parquet``... instead of the JSONL files;
+formats with an entry in ``formats.trainers.EXTRAS`` also write the files it returns
+(dataset_info.json and llamafactory.yaml, axolotl.yaml, the README.md dataset card),
+committed with the rest.
 """
 
 from __future__ import annotations
@@ -52,6 +57,7 @@ from ftbuilder.services.export_files import (
     Outputs,
     dumps,
     finish,
+    no_nul,
 )
 from ftbuilder.targets.registry import default_model, get_model
 
@@ -59,6 +65,7 @@ SPLIT_FILES = {"train": "train.jsonl", "validation": "validation.jsonl", "test":
 ALL_FILE = "dataset.jsonl"
 UNSPLIT_FILE = "unsplit.jsonl"
 OUR_JSONL = (*SPLIT_FILES.values(), ALL_FILE, UNSPLIT_FILE)
+OUR_PARQUET = tuple(n.replace(".jsonl", ".parquet") for n in OUR_JSONL)
 TRAINING_FILES = ("train.jsonl", ALL_FILE)
 TRAINING_ONLY_CODES = ("too_few_examples",)
 MAX_REASONS = 10
@@ -120,6 +127,7 @@ class ExportResult:
     files: list[ExportFile] = field(default_factory=list)
     metadata_csv: str | None = None
     stats_json: str | None = None
+    extra_files: list[str] = field(default_factory=list)
     examples: int = 0
     skipped: int = 0
     skip_reasons: dict[str, int] = field(default_factory=dict)
@@ -169,6 +177,30 @@ def _validate(ctx: AppContext, f: ExportFile, fmt: str, ds: DatasetInfo,
     f.ok = not errors
 
 
+def split_of(fname: str) -> str:
+    """The split a written file holds: train.jsonl -> train; dataset.* (unsplit) -> train."""
+    stem = fname.rsplit(".", 1)[0]
+    return "train" if stem == "dataset" else stem
+
+
+def _write_extras(outputs: Outputs, ds: DatasetInfo, fmt: str, acc: DatasetStats,
+                  spec_label: str) -> None:
+    """The files a trainer needs beside the records (formats.trainers.EXTRAS), if any."""
+    from ftbuilder.formats.trainers import EXTRAS
+
+    hook = EXTRAS.get(fmt)
+    if hook is None:
+        return
+    order = ("train", "validation", "test", "unsplit")
+    files = dict(sorted(((split_of(n), (n, c)) for n, c in outputs.counts.items()
+                         if n.endswith((".jsonl", ".parquet")) and c),
+                        key=lambda item: order.index(item[0]) if item[0] in order else 9))
+    stats = {"provider": ds.provider, "model": ds.model, "token_counts": spec_label,
+             **acc.to_dict()}
+    for name, text in hook(ds.name, outputs.out, files, stats).items():
+        outputs.open(name).write(text)
+
+
 def export_dataset(ctx: AppContext, name: str, fmt: str, out_dir: str | Path,
                    include_csv: bool = True, include_stats: bool = True,
                    progress: ProgressFn | None = None,
@@ -176,7 +208,7 @@ def export_dataset(ctx: AppContext, name: str, fmt: str, out_dir: str | Path,
     """Write dataset ``name`` in ``fmt`` into ``out_dir`` (layout in the module docstring).
 
     Args:
-        fmt: openai, anthropic, gemini, mistral, llama3, generic, csv (metadata only), or
+        fmt: a name of ``FORMATS`` (openai ... parquet), csv (metadata only), or
             ``target`` (the format of the dataset's provider).
 
     Returns an :class:`ExportResult` listing each file with its example count and
@@ -215,9 +247,10 @@ def export_dataset(ctx: AppContext, name: str, fmt: str, out_dir: str | Path,
     folder = ExportFolder(out)
     planned = {"metadata.csv"} if include_csv else set()
     planned |= {"stats.json"} if include_stats else set()
+    ext = get_format(fmt).ext if fmt != "csv" else "jsonl"
     if convert is not None:
         planned |= {(SPLIT_FILES.get(s or "", UNSPLIT_FILE) if is_split else ALL_FILE)
-                    for s in split_counts}
+                    .replace(".jsonl", f".{ext}") for s in split_counts}
     folder.check(planned)  # a file ftb did not write: refuse before writing anything
     outputs = Outputs(folder)
     acc = DatasetStats()
@@ -230,7 +263,8 @@ def export_dataset(ctx: AppContext, name: str, fmt: str, out_dir: str | Path,
                 meta.write(conv)
             if convert is not None:
                 try:
-                    line = dumps(convert(conv))
+                    rec = convert(conv)
+                    line = dumps(rec) if ext == "jsonl" else ""
                 except FormatError as e:
                     result.skipped += 1
                     reason = e.message
@@ -239,7 +273,11 @@ def export_dataset(ctx: AppContext, name: str, fmt: str, out_dir: str | Path,
                 else:
                     target = (SPLIT_FILES.get(conv.split or "", UNSPLIT_FILE) if is_split
                               else ALL_FILE)
-                    outputs.open(target).write(line + "\n")
+                    if ext != "jsonl":
+                        target = target.replace(".jsonl", f".{ext}")
+                        outputs.open(target).add(no_nul(rec))  # type: ignore[attr-defined]
+                    else:
+                        outputs.open(target).write(line + "\n")
                     outputs.counts[target] += 1
             if n % STEP == 0:
                 if cancel is not None:
@@ -252,9 +290,11 @@ def export_dataset(ctx: AppContext, name: str, fmt: str, out_dir: str | Path,
                                                                   time.gmtime()),
                      "token_counts": token_label(spec), **acc.to_dict(),
                      "training": training_estimate(acc.tokens, spec),
-                     "files": {k: v for k, v in outputs.counts.items() if k.endswith(".jsonl")},
+                     "files": {k: v for k, v in outputs.counts.items()
+                               if k.endswith((".jsonl", ".parquet"))},
                      "skipped": result.skipped, "skip_reasons": result.skip_reasons}
             outputs.open("stats.json").write(dumps(stats, indent=2))
+        _write_extras(outputs, ds, fmt, acc, spec_label=token_label(_target_spec(ds)))
     except OSError as e:  # a full disk while writing: no temporary file is left
         outputs.abort()
         raise os_error(e, f"the export in {out}", WRITE_HINT) from None
@@ -264,19 +304,28 @@ def export_dataset(ctx: AppContext, name: str, fmt: str, out_dir: str | Path,
     digests = outputs.commit()
     report(progress, "export", ds.total_samples, ds.total_samples, started=started)
     written = set(outputs.handles)
-    stale = [n for n in OUR_JSONL if n not in written] if convert is not None else []
+    stale = [n for n in (*OUR_JSONL, *OUR_PARQUET) if n not in written] \
+        if convert is not None else []
     for name in finish(folder, digests, stale):
         result.warnings.append(f"{out / name} was not written by ftb: left as it is (it is not "
                                "part of this export)")
-    names = [f for f in OUR_JSONL if f in written]
+    names = [f for f in (*OUR_JSONL, *OUR_PARQUET) if f in written]
     for i, fname in enumerate(names):
         report(progress, "validate", i, len(names), fname, started=started)
         f = ExportFile(fname, str(out / fname), outputs.counts[fname],
                        (out / fname).stat().st_size)
-        _validate(ctx, f, fmt, ds, cancel)
+        if fname.endswith(".jsonl"):
+            _validate(ctx, f, fmt, ds, cancel)
+        else:
+            f.note = f"no provider rules for the {fmt} format"
         result.files.append(f)
     result.metadata_csv = str(out / "metadata.csv") if include_csv else None
     result.stats_json = str(out / "stats.json") if include_stats else None
+    from ftbuilder.formats.trainers import EXTRAS
+
+    extra = EXTRAS.get(fmt)
+    result.extra_files = [str(out / n) for n in written if extra is not None and
+                          n not in (*OUR_JSONL, *OUR_PARQUET, "metadata.csv", "stats.json")]
     result.examples = sum(f.examples for f in result.files)
     result.ok = result.skipped == 0 and all(f.validation != "failed" for f in result.files)
     result.seconds = round(time.monotonic() - started, 3)

@@ -113,6 +113,15 @@ class ExportFolder:
                      f"export file {self.out / MANIFEST}", WRITE_HINT)
 
 
+def fsync_file(path: Path) -> None:
+    """Flush a closed file's data to disk."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 class Outputs:
     """Temporary files opened on demand, renamed into place by :meth:`commit`."""
 
@@ -123,11 +132,17 @@ class Outputs:
         self.counts: dict[str, int] = {}
 
     def open(self, name: str, newline: str | None = None) -> IO[str]:
+        """The temporary file of ``name`` (a Parquet row sink for ``*.parquet``)."""
         fh = self.handles.get(name)
         if fh is None:
             try:
-                fh = tmp_path(self.out / name).open("w", encoding="utf-8", newline=newline,
-                                                    buffering=1 << 20)
+                if name.endswith(".parquet"):
+                    from ftbuilder.formats.parquet import ParquetSink
+
+                    fh = ParquetSink(tmp_path(self.out / name))  # type: ignore[assignment]
+                else:
+                    fh = tmp_path(self.out / name).open("w", encoding="utf-8",
+                                                        newline=newline, buffering=1 << 20)
             except OSError as e:
                 raise os_error(e, f"export file {self.out / name}", WRITE_HINT) from None
             self.handles[name] = fh
@@ -142,10 +157,14 @@ class Outputs:
             UsageError: a file not written by ftb appeared at one of the names meanwhile.
         """
         try:
-            for fh in self.handles.values():
-                fh.flush()
-                os.fsync(fh.fileno())
-                fh.close()
+            for name, fh in self.handles.items():
+                if hasattr(fh, "fileno"):
+                    fh.flush()
+                    os.fsync(fh.fileno())
+                    fh.close()
+                else:  # a Parquet sink writes its last row group on close
+                    fh.close()
+                    fsync_file(tmp_path(self.out / name))
             digests = {n: sha256_file(tmp_path(self.out / n)) for n in self.handles}
         except OSError as e:
             self.abort()

@@ -11,6 +11,7 @@ the build starts, so even a killed run can be retried.
 from __future__ import annotations
 
 import hashlib
+import shlex
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,8 +21,8 @@ from ftbuilder.agents.free import free_generator, free_instruction
 from ftbuilder.agents.hybrid import hybrid_generator, identified_for_hybrid, split_size
 from ftbuilder.agents.identify_llm import identify_generator
 from ftbuilder.agents.parsing import INVALID_JSON
-from ftbuilder.agents.runner import Job, RunOptions, RunStats, run_job
-from ftbuilder.core.errors import FtbError
+from ftbuilder.agents.runner import FATAL_KINDS, Job, RunOptions, RunStats, run_job
+from ftbuilder.core.errors import FtbError, ProviderError
 from ftbuilder.core.progress import CancelToken, Progress, ProgressFn
 from ftbuilder.core.types import Document
 from ftbuilder.ingest.chunking import Chunk, chunk_document, count_tokens
@@ -46,7 +47,7 @@ def _documents(job: BuildJob) -> list[Document]:
 
     ing = ingest_paths(job.ctx, list(job.req.input_paths), job.progress, job.cancel)
     for rep in ing.reports:
-        job.file(rep.path, rep.status, rep.error)
+        job.file(rep.path, rep.status, rep.error).warnings = list(rep.warnings)
     return ing.documents
 
 
@@ -86,7 +87,8 @@ def _options(ctx: AppContext, client: LLMClient, spec: Any, concurrency: int | N
                         {b: (r.rpm, r.tpm) for b, r in system.rate_limits.items()})
     return RunOptions(concurrency=concurrency or system.concurrency,
                       max_retries=system.max_retries, limiter=limits.for_backend(client.backend),
-                      spec=spec, price=agent_price(client.backend, client.model))
+                      spec=spec, price=agent_price(client.backend, client.model),
+                      redact=ctx.settings.redact)
 
 
 def _remember(job: BuildJob, target: int, instruction: str = "") -> dict[str, Any]:
@@ -120,9 +122,20 @@ def _run(job: BuildJob, gen: Generator, chunks: list[Chunk], target: int,
     try:
         run_job(job.ctx.store, client, Job(job.dataset.id, gen, chunks, target), opts,
                 progress or job.progress, job.cancel)
+    except ProviderError as e:
+        _retry_hint(e, job.dataset.name)
+        raise
     finally:  # a cancelled or failed run is recorded with its accounting too
         _apply(job, opts.stats, key)
     return opts.stats
+
+
+def _retry_hint(err: ProviderError, name: str) -> None:
+    """A run stopped by a streak of failures (timeouts, server errors): its failed items
+    can run again once the cause is fixed. A refused key or model needs fixing first."""
+    if err.kind not in FATAL_KINDS and "ftb retry" not in err.hint:
+        err.hint = (f"{err.hint}; then `ftb retry {shlex.quote(name)}` runs the failed "
+                    "items again").lstrip("; ")
 
 
 def _size(job: BuildJob) -> int:
@@ -298,6 +311,8 @@ def retry_generation(ctx: AppContext, name: str, progress: ProgressFn | None = N
         stats = run_job(ctx.store, client, Job(ds.id, gen, [], int(gen_conf["target"]),
                                                 retry=True), opts, progress, cancel)
     except Exception as e:
+        if isinstance(e, ProviderError):
+            _retry_hint(e, name)
         ctx.store.finish_run(run_id, "failed", {}, ctx.settings.redact(str(e)))
         raise
     result.samples_added = stats.samples_added

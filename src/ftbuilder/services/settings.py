@@ -151,6 +151,11 @@ def target_models(provider: str) -> list[str]:
     return [m.id for m in list_models(provider)]
 
 
+def target_specs(provider: str) -> list[ModelSpec]:
+    """The registry entries of ``provider`` (ids, documented aliases, limits)."""
+    return list_models(provider)
+
+
 def target_spec(provider: str, model: str) -> ModelSpec:
     """The registry entry of a target (NotFoundError naming the known models)."""
     return get_model(provider, model)

@@ -38,12 +38,23 @@ class TableSource:
 
 
 def is_columnar(path: str | Path) -> bool:
-    """True for an ``hf:`` id, a Parquet/Arrow/CSV file, or a folder holding such files."""
+    """True for what this module reads rather than the record importer: an ``hf:`` id, an
+    Arrow or CSV file, a folder holding Parquet/Arrow/CSV files, or a Parquet file whose
+    rows are not conversations already (no ``messages`` column). A Parquet file with one
+    (our exports: formats/parquet.py) or that cannot be read goes to the record importer,
+    which keeps the exported metadata and says what is wrong with the file."""
     text = str(path)
     if text.startswith(HF_PREFIX):
         return True
     p = Path(text)
-    if p.suffix.lower() in KINDS:
+    kind = KINDS.get(p.suffix.lower())
+    if kind == "parquet" and p.is_file():
+        try:
+            columns, _ = _schema(p)
+        except IngestError:
+            return False
+        return "messages" not in columns
+    if kind is not None:
         return True
     if p.is_dir():
         return any(f.suffix.lower() in KINDS for f in p.rglob("*") if f.is_file())

@@ -33,6 +33,7 @@ LAYOUTS: tuple[tuple[str, dict[str, list[str]]], ...] = (
     ("query/response", {"user": ["query"], "assistant": ["response"], "system": ["system"]}),
 )
 MESSAGE_COLUMNS = ("messages", "conversations", "conversation", "dialog", "chat")
+_OURS = frozenset({"messages", "meta", "source_file", "location"})  # formats/parquet.py rows
 
 
 def _text(value: Any) -> str:
@@ -62,6 +63,8 @@ class RowMapper:
             FormatError: the row has no user or no assistant text, or a bad messages cell.
         """
         if self.messages is not None:
+            if self.messages == "messages" and row.keys() >= _OURS:  # our Parquet export
+                return get_format("parquet").from_record(row)
             return _messages(row.get(self.messages), self.messages)
         msgs = []
         for role in ROLES:

@@ -51,6 +51,8 @@ def limits_text(provider: str, model: str) -> str:
         m = target_spec(provider, model)
     except FtbError as e:
         return f"[$error]{escape(str(e))}[/]"
+    resolved = [f"[$text-muted]model {escape(model)} -> {escape(m.id)}[/]"] if model != m.id \
+        else []
     v = m.is_verified
     price = (f"${m.price_per_1m_training_tokens:g} per 1M training tokens"
              if m.price_per_1m_training_tokens is not None else None)
@@ -70,7 +72,7 @@ def limits_text(provider: str, model: str) -> str:
         ("registry entry", "[$success]verified[/]" if m.verified else
          "[$warning]not verified[/]"),
     ]
-    out = [f"[b]{escape(m.provider)} / {escape(m.id)}[/b]"]
+    out = [f"[b]{escape(m.provider)} / {escape(m.id)}[/b]", *resolved]
     out += [f"  {k:<24} {val}" for k, val in rows]
     if m.notes:
         out.append(f"  [$text-muted]{escape(m.notes)}[/]")
@@ -170,11 +172,16 @@ class ConfigureScreen(FtbScreen):
         self.validate_form()
 
     def _fill_models(self, provider: str, model: str | None) -> None:
-        from ftbuilder.services.settings import target_models
+        from ftbuilder.services.settings import target_specs
 
-        models = target_models(provider)
+        specs = target_specs(provider)
+        models = [m.id for m in specs]
+        # Snapshots, then the aliases the provider documents (picked as typed, resolved in
+        # the limits panel: "model gpt-4o-mini -> gpt-4o-mini-2024-07-18").
+        aliases = [(f"{a} -> {m.id}", a) for m in specs for a in m.aliases]
         sel = self.query_one("#model", Select)
-        sel.set_options([(m, m) for m in models])
+        sel.set_options([(m, m) for m in models] + aliases)
+        models += [a for _, a in aliases]
         if model in models:
             sel.value = model
         elif models:

@@ -243,7 +243,8 @@ class ExportScreen(FtbScreen):
                 self.failed[f.path] = (result.format, result.dataset)
             t.add_row(cell(self.short(f.path)), cell(status, tone), num(f.violations),
                       num(f.warnings), num(f.examples), cell(human_size(f.bytes)), key=f.path)
-        for path in (result.metadata_csv, result.stats_json):
+        for path in (result.metadata_csv, result.stats_json,
+                     *(getattr(result, "extra_files", None) or [])):
             if path:
                 t.add_row(cell(self.short(path)), cell("written", "muted"), cell(""), cell(""),
                           cell(""), cell(""))

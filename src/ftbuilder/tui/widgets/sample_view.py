@@ -51,6 +51,10 @@ def meta_text(conv: Conversation, root: Path | None = None) -> str:
              f"split {conv.split or '-'}", f"source {short_path(conv.source_file, root)}"]
     if conv.location:
         parts.append(conv.location)
+    cite = (conv.meta or {}).get("citation") or {}
+    parts += [f"{label}{cite[key]}" for key, label in
+              (("heading", "under "), ("speaker", "asked by "), ("timestamp", "at "))
+              if cite.get(key)]
     if conv.topic_keywords:
         parts.append("keywords: " + ", ".join(conv.topic_keywords))
     return " · ".join(parts)
@@ -76,7 +80,8 @@ class SampleScreen(ModalScreen[str | None]):
                 yield from conversation_widgets(self.conv)
                 flags = self.conv.meta.get("flags") if self.conv.meta else None
                 if self.conv.meta:
-                    extra = {k: v for k, v in self.conv.meta.items() if k != "context"}
+                    extra = {k: v for k, v in self.conv.meta.items()
+                             if k not in ("context", "citation")}
                     text = json.dumps(extra, ensure_ascii=False, default=str)[:600]
                     yield SafeStatic("meta: " + text, markup=False, classes="note")
                 if flags:
