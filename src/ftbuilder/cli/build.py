@@ -20,6 +20,7 @@ from ftbuilder.cli.common import (
     table,
     to_jsonable,
 )
+from ftbuilder.cli.render import generation_lines
 from ftbuilder.config import BACKENDS, MODES, PROVIDERS
 from ftbuilder.core.errors import Cancelled
 
@@ -52,7 +53,7 @@ def render_build(data: dict[str, Any]) -> str:
         parts.append("token counts: " + "; ".join(f"{n:,} by {m}" for m, n in methods.items()))
     gen = stats.get("generation") or {}
     if gen:
-        parts.append("generation:\n" + key_values(_generation_lines(gen, data.get("name"))))
+        parts.append("generation:\n" + key_values(generation_lines(gen, data.get("name"))))
     if stats.get("resumed") == "items":
         parts.append("note: the build's inputs are no longer there, so only the work items "
                      "recorded before ran again; build again with --input to add more")
@@ -65,7 +66,7 @@ def render_build(data: dict[str, Any]) -> str:
 
 def _fallback_lines(g: dict[str, Any]) -> list[tuple[str, Any]]:
     """Identify's LLM fallback: what was asked, kept and rejected (by reason)."""
-    lines = dict(_generation_lines({**g, "target": g.get("target") or 0}))
+    lines = dict(generation_lines({**g, "target": g.get("target") or 0}))
     out: list[tuple[str, Any]] = [
         ("agent", g.get("agent")),
         ("asked", f"{g.get('documents', 0):,} documents in {g.get('chunks', 0):,} chunks"
@@ -80,36 +81,6 @@ def _fallback_lines(g: dict[str, Any]) -> list[tuple[str, Any]]:
         out.append(("stopped", g["stopped"]))
     if g.get("items_failed"):
         out.append(("next", "run the same build again: failed chunks are asked again"))
-    return out
-
-
-def _generation_lines(g: dict[str, Any], name: str | None = None) -> list[tuple[str, Any]]:
-    """The LLM accounting of a build (agent, calls, tokens, cost, speed, failures)."""
-    cost = g.get("estimated_cost_usd")
-    cost_text = "unknown (no price for the agent model)" if cost is None else (
-        "none (local model)" if g.get("local_model") else
-        f"${cost:,.4f}" + ("" if g.get("price_verified") else " (UNVERIFIED price)"))
-    out: list[tuple[str, Any]] = [
-        ("agent", g.get("agent")),
-        ("samples", f"{g.get('samples_added', 0):,} added of a target of {g.get('target', 0):,}"
-                    + (f" ({g['existing']:,} existing)" if g.get("existing") else "")),
-        ("LLM calls", f"{g.get('requests', 0):,} (+{g.get('cache_hits', 0):,} from the cache)"),
-        ("tokens", f"{g.get('prompt_tokens', 0):,} prompt + "
-                   f"{g.get('completion_tokens', 0):,} completion"),
-        ("estimated cost", cost_text),
-        ("speed", f"{g.get('samples_per_min', 0):g} samples/min over {g.get('seconds', 0):g} s"),
-        ("work items", f"{g.get('items_done', 0):,} done, {g.get('items_failed', 0):,} failed"
-                       + (f", {g['items_skipped']:,} done earlier" if g.get("items_skipped")
-                          else "")),
-    ]
-    if g.get("failures"):
-        out.append(("rejected", g["failures"]))
-    if g.get("stopped"):
-        out.append(("stopped", g["stopped"]))
-    short = g.get("existing", 0) + g.get("samples_added", 0) < g.get("target", 0)
-    if g.get("items_failed") and short:
-        out.append(("next", f"`ftb retry {shlex.quote(name or 'NAME')}` runs the failed items "
-                            "again"))
     return out
 
 
@@ -266,6 +237,11 @@ def run_retry(session: Session, args: argparse.Namespace) -> int:
             session, args.name, lambda: resume(session.ctx, args.name, progress=session.progress,
                                                cancel=cancel, confirmed=args.yes))
     data = to_jsonable(result)
+    if "repos" in data:  # a repository dataset: its failed files ran again
+        from ftbuilder.cli.repos import render_prepare
+
+        session.emit(result, lambda: render_prepare(data))
+        return EXIT_FAIL if data.get("failed") else EXIT_OK
     session.emit(result, lambda: render_build(data))
     return _exit(session, data)
 

@@ -58,6 +58,11 @@ def resume(ctx: AppContext, name: str, progress: ProgressFn | None = None,
         BudgetExceeded: what is left is over system.max_cost_usd and not ``confirmed``.
         Cancelled, ProviderError, FtbError: as for a build; work finished before is kept.
     """
+    from ftbuilder.services import repos  # a repository dataset retries its failed files
+
+    if repos.is_repos_dataset(ctx, name):
+        return repos.retry_prepare(ctx, name, progress, cancel,  # type: ignore[return-value]
+                                   confirmed)
     ds = ctx.store.get_dataset(name)
     gen_conf = ds.config.get("generation")
     req = last_build(ctx, name)
