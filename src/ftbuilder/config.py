@@ -19,6 +19,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    field_validator,
     model_validator,
 )
 
@@ -127,11 +128,23 @@ class SystemConfig(_Strict):
     timeout: float = Field(60, gt=0)
     concurrency: int = Field(4, ge=1)
     base_url: str = ""
+    # a fleet of OpenAI-compatible servers for the agent (vLLM, SGLang, llama.cpp, Ollama):
+    # requests spread over them, a failing one taken out and tried again later
+    base_urls: list[str] = Field(default_factory=list)
     max_cost_usd: float = Field(5.0, ge=0)  # an LLM build estimated above this is asked first
     rpm: int = Field(0, ge=0)  # agent LLM requests per minute, per backend; 0 = no limit
     tpm: int = Field(0, ge=0)  # agent LLM tokens per minute, per backend; 0 = no limit
     # per-backend overrides of rpm/tpm, e.g. {openai: {rpm: 500, tpm: 200000}}
     rate_limits: dict[BackendName, RateLimitConfig] = Field(default_factory=dict)
+
+    @field_validator("base_urls")
+    @classmethod
+    def _urls(cls, urls: list[str]) -> list[str]:
+        for u in urls:
+            if not isinstance(u, str) or not u.startswith(("http://", "https://")) \
+                    or len(u) < 10:
+                raise ValueError(f"each base URL starts with http:// or https:// (got {u!r})")
+        return [u.rstrip("/") for u in urls]
 
 
 class IngestConfig(_Strict):

@@ -69,6 +69,8 @@ class Job:
     """What to generate: ``target`` samples of ``generator.scope`` in ``dataset_id``.
 
     ``retry``: run only the recorded items that failed or never finished.
+    ``tasks``: run exactly these tasks (in order) instead of the rounds over ``chunks``
+    (a provider batch's items, services/batch.py).
     """
 
     dataset_id: int
@@ -76,6 +78,19 @@ class Job:
     chunks: list[Chunk]
     target: int
     retry: bool = False
+    tasks: list[Task] | None = None
+
+
+def task_order(gen: Generator, chunks: list[Chunk], target: int) -> Iterator[Task]:
+    """The tasks of a run, in the order they are visited: round by round over ``chunks``
+    (each round a new variant), as many rounds as ``target`` may need."""
+    if not chunks:
+        return
+    per_round = max(1, gen.per_call * len(chunks))
+    rounds = gen.rounds or max(len(gen.angles), 3 * math.ceil(target / per_round) + 2)
+    for variant in range(rounds):
+        for chunk in chunks:
+            yield gen.task(chunk, variant)
 
 
 @dataclass
@@ -183,20 +198,15 @@ class _Run:
 
     # --- which tasks, in what order ------------------------------------------------------------
     def _tasks(self) -> Iterator[Task]:
+        if self.job.tasks is not None:
+            yield from self.job.tasks
+            return
         if self.job.retry:
             for _key, payload, _attempts in self.store.work_items(self.job.dataset_id,
                                                                   ["pending"]):
                 yield Task.from_payload(payload)
             return
-        chunks = self.job.chunks
-        if not chunks:
-            return
-        per_round = max(1, self.gen.per_call * len(chunks))
-        rounds = self.gen.rounds or max(len(self.gen.angles),
-                                        3 * math.ceil(self.job.target / per_round) + 2)
-        for variant in range(rounds):
-            for chunk in chunks:
-                yield self.gen.task(chunk, variant)
+        yield from task_order(self.gen, self.job.chunks, self.job.target)
 
     @property
     def needed(self) -> int:

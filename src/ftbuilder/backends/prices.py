@@ -25,6 +25,10 @@ class AgentPrice:
     output_per_1m: float
     verified: bool = False
     source: str = ""
+    # the share off both rates through the provider's batch API (0.5 = half price), and
+    # where that figure comes from
+    batch_discount: float | None = None
+    batch_source: str = ""
 
 
 @lru_cache(maxsize=1)
@@ -48,3 +52,13 @@ def agent_price(backend: str, model: str) -> AgentPrice | None:
                                             or len(p.model) > len(best.model)):
             best = p
     return best
+
+
+def batch_price(price: AgentPrice | None) -> AgentPrice | None:
+    """``price`` through the provider's batch API (its ``batch_discount`` off both rates);
+    None when there is no price or no known batch discount."""
+    if price is None or price.batch_discount is None:
+        return None
+    keep = 1.0 - price.batch_discount
+    return AgentPrice(price.backend, price.model, price.input_per_1m * keep,
+                      price.output_per_1m * keep, price.verified, price.batch_source)

@@ -8,7 +8,7 @@ a llama base URL (``LLAMA_BASE_URL`` / ``system.base_url``) means a llama.cpp se
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ftbuilder.backends import registry
@@ -87,7 +87,7 @@ def checked_key(value: str | None, var: str, required: bool = True) -> str | Non
 
 
 def make_client(settings: Settings, provider: str | None = None, model: str | None = None,
-                base_url: str | None = None) -> LLMClient:
+                base_url: str | None = None, base_urls: list[str] | None = None) -> LLMClient:
     """The LLM client for the agent (or any backend named by ``provider``).
 
     Args:
@@ -97,6 +97,9 @@ def make_client(settings: Settings, provider: str | None = None, model: str | No
             the provider's default; the embedded GGUF for llama).
         base_url: an OpenAI-compatible server for openai/llama, or the API endpoint for the
             others (default --base-url / system.base_url / <PROVIDER>_BASE_URL).
+        base_urls: several OpenAI-compatible servers of one fleet (``--base-url`` given
+            more than once, else ``system.base_urls``): a :class:`~ftbuilder.backends.pool.
+            PoolClient` spreads the requests over them (docs/scale.md).
 
     Raises:
         MissingKeyError: the provider needs a key and none is set (names the variable).
@@ -104,6 +107,36 @@ def make_client(settings: Settings, provider: str | None = None, model: str | No
             variable, never the value).
         FtbError: the GGUF file is missing or the embedded model is not installed.
         UsageError: an unknown provider.
+    """
+    urls = fleet_urls(settings, provider, base_url, base_urls)
+    if len(urls) > 1:
+        from ftbuilder.backends.pool import PoolClient
+
+        choice, options = client_options(settings, provider, model, urls[0])
+        clients = [registry.create_client(choice.provider, replace(
+            options, base_url=u, max_retries=0)) for u in urls]
+        return PoolClient(clients, max_retries=options.max_retries + len(urls))
+    choice, options = client_options(settings, provider, model, base_url)
+    return registry.create_client(choice.provider, options)
+
+
+def fleet_urls(settings: Settings, provider: str | None = None, base_url: str | None = None,
+               base_urls: list[str] | None = None) -> list[str]:
+    """The endpoints of an OpenAI-compatible fleet: ``base_urls`` (``--base-url`` given more
+    than once), else ``system.base_urls`` for the configured agent backend; [] for one."""
+    urls = [u for u in (base_urls or []) if u]
+    sysconf = settings.config.system
+    if not urls and not base_url and (provider or sysconf.agentic_llm) == sysconf.agentic_llm:
+        urls = list(sysconf.base_urls)
+    return list(dict.fromkeys(urls)) if len(set(urls)) > 1 else []
+
+
+def client_options(settings: Settings, provider: str | None = None, model: str | None = None,
+                   base_url: str | None = None) -> tuple[AgentChoice, ClientOptions]:
+    """The resolved agent and the options its client (or batch processor) is made from.
+
+    Raises:
+        MissingKeyError, ConfigError, UsageError: as :func:`make_client`.
     """
     choice = resolve_agent(settings, provider, model, base_url)
     backend = registry.get_backend(choice.provider)
@@ -114,10 +147,9 @@ def make_client(settings: Settings, provider: str | None = None, model: str | No
         required = not (choice.base_url and backend.key_optional_with_base_url)
         key = checked_key(settings.key_for(choice.provider, required=required),
                           choice.key_var, required)
-    options = ClientOptions(choice.model, key, choice.base_url, sysconf.timeout,
-                            sysconf.max_retries, choice.key_var, settings.redact,
-                            gguf_override=_other_gguf(settings), embedded=choice.embedded)
-    return registry.create_client(choice.provider, options)
+    return choice, ClientOptions(choice.model, key, choice.base_url, sysconf.timeout,
+                                 sysconf.max_retries, choice.key_var, settings.redact,
+                                 gguf_override=_other_gguf(settings), embedded=choice.embedded)
 
 
 def describe_agent(settings: Settings, provider: str | None = None, model: str | None = None,

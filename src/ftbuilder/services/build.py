@@ -19,8 +19,10 @@ from ftbuilder.core.errors import Cancelled, FtbError, UsageError
 from ftbuilder.core.progress import CancelToken, ProgressFn, report
 from ftbuilder.core.types import Conversation, DatasetInfo, Document, ModelSpec
 from ftbuilder.services import budget
+from ftbuilder.services.batch import check_batch
 from ftbuilder.services.buildjob import RUN_KIND, BuildJob, BuildRequest, BuildResult, Runner
 from ftbuilder.services.context import AppContext
+from ftbuilder.services.engine import check_engine
 from ftbuilder.services.generate import (
     check_llm_build,
     run_create,
@@ -129,8 +131,13 @@ def build(ctx: AppContext, req: BuildRequest, progress: ProgressFn | None = None
             recorded as cancelled.
     """
     spec = _check(req)
-    agent = {"provider": req.agent_provider, "model": req.agent_model, "base_url": req.base_url}
+    agent = {"provider": req.agent_provider, "model": req.agent_model, "base_url": req.base_url,
+             "base_urls": req.base_urls}
     check_llm_build(ctx, req.mode, agent, req.instruction)
+    if req.batch:
+        check_batch(ctx, req.mode, agent, req.batch_retry)
+    if req.engine != "local":
+        check_engine(req.engine, req.ray_address)
     if not req.confirmed:  # before the dataset, the run record or any call (docs: budget)
         budget.check(budget.estimate(ctx, req.mode, req.size, agent))
     ds = _dataset(ctx, req, spec)

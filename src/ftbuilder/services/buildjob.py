@@ -36,6 +36,11 @@ class BuildRequest:
     instruction: str | None = None  # free mode: the instruction when not read from a file
     llm_fallback: bool | None = None  # identify: ask the agent LLM (None: config value)
     confirmed: bool = False  # the user accepted the estimated cost (--yes): no budget check
+    base_urls: list[str] | None = None  # an OpenAI-compatible fleet (--base-url repeated)
+    batch: bool = False  # through the provider's batch API (services/batch.py)
+    batch_retry: str | None = None  # failed batch items: "batch" (a new batch) or "live"
+    engine: str = "local"  # corpus stages: "local" or "ray" (services/engine.py)
+    ray_address: str | None = None
 
 
 @dataclass

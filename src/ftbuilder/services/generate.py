@@ -29,6 +29,7 @@ from ftbuilder.core.progress import CancelToken, Progress, ProgressFn
 from ftbuilder.core.types import DatasetInfo, Document
 from ftbuilder.ingest.chunking import Chunk, chunk_document, count_tokens
 from ftbuilder.services.agent import make_client
+from ftbuilder.services.batch import BatchRun, batch_settings
 from ftbuilder.services.buildjob import RUN_KIND, BuildJob, BuildResult
 from ftbuilder.services.context import AppContext
 from ftbuilder.targets.registry import get_model
@@ -59,7 +60,12 @@ def chunks_of(ctx: AppContext, documents: list[Document]) -> list[Chunk]:
 
 def _client(ctx: AppContext, agent: dict[str, Any]) -> LLMClient:
     return make_client(ctx.settings, agent.get("provider"), agent.get("model"),
-                       agent.get("base_url"))
+                       agent.get("base_url"), agent.get("base_urls"))
+
+
+def _agent(req: Any) -> dict[str, Any]:
+    return {"provider": req.agent_provider, "model": req.agent_model,
+            "base_url": req.base_url, "base_urls": req.base_urls}
 
 
 def check_llm_build(ctx: AppContext, mode: str, agent: dict[str, Any],
@@ -92,9 +98,9 @@ def _remember(job: BuildJob, target: int, instruction: str = "") -> dict[str, An
     """Save what ``ftb retry`` needs in the dataset config before any call is made."""
     req = job.req
     gen = {"mode": req.mode, "target": target, "concurrency": req.concurrency,
-           "instruction": instruction,
-           "agent": {"provider": req.agent_provider, "model": req.agent_model,
-                     "base_url": req.base_url}}
+           "instruction": instruction, "agent": _agent(req)}
+    if req.batch:
+        gen["batch"] = {"retry": req.batch_retry or "batch"}
     ds = job.ctx.store.get_dataset(job.dataset.name)
     job.ctx.store.update_dataset(ds.id, config={**ds.config, "generation": gen})
     return gen
@@ -116,15 +122,36 @@ def _run(job: BuildJob, gen: Generator, chunks: list[Chunk], target: int,
     # the generator's own rejections are counted in the run's accounting as they happen
     opts.stats = stats or RunStats(failures=gen.failures)
     gen.index_chunks(chunks)
+    batch_run = None
     try:
-        run_job(job.ctx.store, client, Job(job.dataset.id, gen, chunks, target), opts,
-                progress or job.progress, job.cancel)
+        if job.req.batch:
+            batch_run = BatchRun(job.ctx, job.dataset.id, job.dataset.name, gen, client,
+                                 _agent(job.req), opts, batch_settings(
+                                     job.ctx, job.req.batch_retry), chunks, target,
+                                 job.result.run_id, progress or job.progress, job.cancel)
+            batch_run.run()
+        else:
+            run_job(job.ctx.store, client, Job(job.dataset.id, gen, chunks, target), opts,
+                    progress or job.progress, job.cancel)
     except ProviderError as e:
         _retry_hint(e, job.dataset.name)
         raise
     finally:  # a cancelled or failed run is recorded with its accounting too
         _apply(job, opts.stats, key)
+        _figures(job, client, batch_run, key)
     return opts.stats
+
+
+def _figures(job: BuildJob, client: LLMClient, batch_run: Any, key: str) -> None:
+    """The fleet's per-endpoint figures and the batches' in the run's accounting."""
+    out = job.extra.get(key)
+    if out is None:
+        return
+    endpoint_stats = getattr(client, "endpoint_stats", None)
+    if endpoint_stats is not None:
+        out["endpoints"] = endpoint_stats()
+    if batch_run is not None:
+        out["batch"] = dict(batch_run.batch)
 
 
 def _retry_hint(err: ProviderError, name: str) -> None:
@@ -147,8 +174,7 @@ def run_create(job: BuildJob) -> None:
         raise FtbError("create mode found no text to write from in the inputs",
                        "check the file report above; add documents with text")
     _remember(job, target)
-    client = _client(job.ctx, {"provider": job.req.agent_provider,
-                               "model": job.req.agent_model, "base_url": job.req.base_url})
+    client = _client(job.ctx, _agent(job.req))
     _run(job, create_generator(job.ctx.settings, client), chunks, target, client)
 
 
@@ -163,8 +189,7 @@ def run_free(job: BuildJob) -> None:
     target = _size(job)
     chunks = chunks_of(job.ctx, _documents(job)) or [_instruction_chunk(instruction)]
     _remember(job, target, instruction)
-    client = _client(job.ctx, {"provider": job.req.agent_provider,
-                               "model": job.req.agent_model, "base_url": job.req.base_url})
+    client = _client(job.ctx, _agent(job.req))
     _run(job, free_generator(job.ctx.settings, client, instruction), chunks, target, client)
 
 
@@ -205,8 +230,7 @@ def run_identify_fallback(job: BuildJob, documents: list[Document]) -> None:
     chunks = chunks_of(job.ctx, documents)
     if not chunks or room <= 0:
         return
-    client = _client(job.ctx, {"provider": job.req.agent_provider,
-                               "model": job.req.agent_model, "base_url": job.req.base_url})
+    client = _client(job.ctx, _agent(job.req))
     gen = identify_generator(job.ctx.settings, client, documents)
     _ask_failed_again(job, [gen.task(c, 0) for c in chunks])
     existing = job.ctx.store.count_samples_meta(job.dataset.id, **gen.scope)
@@ -249,8 +273,7 @@ def run_hybrid(job: BuildJob) -> None:
     _remember(job, target)
     if not chunks or target <= 0:
         return
-    client = _client(job.ctx, {"provider": job.req.agent_provider,
-                               "model": job.req.agent_model, "base_url": job.req.base_url})
+    client = _client(job.ctx, _agent(job.req))
     _run(job, hybrid_generator(job.ctx.settings, client, store, job.dataset.id), chunks,
          target, client)
 

@@ -40,7 +40,9 @@ def last_build(ctx: AppContext, name: str) -> BuildRequest | None:
         return BuildRequest(p["mode"], p["inputs"], name, p["provider"], p["model"],
                             p.get("size"), agent.get("provider"), agent.get("model"),
                             agent.get("base_url"), gen.get("concurrency"),
-                            gen.get("instruction") or None)
+                            gen.get("instruction") or None,
+                            base_urls=agent.get("base_urls"), batch=bool(gen.get("batch")),
+                            batch_retry=(gen.get("batch") or {}).get("retry"))
     return None
 
 

@@ -15,6 +15,7 @@ from typing import Any
 from ftbuilder.core.errors import NotFoundError, UsageError
 from ftbuilder.core.types import Conversation, DatasetInfo, Message
 from ftbuilder.store.backup import write_backup
+from ftbuilder.store.batches import BatchesMixin
 from ftbuilder.store.guard import (
     BACKUP_HINT,
     GuardedConnection,
@@ -39,7 +40,7 @@ def _row_to_conversation(r: tuple) -> Conversation:
     )
 
 
-class Store(RunsMixin):
+class Store(RunsMixin, BatchesMixin):
     """SQLite-backed store. ``path`` may be ":memory:" (tests).
 
     ``timeout``: seconds to wait for a lock held by another process (default

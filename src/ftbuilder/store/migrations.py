@@ -133,11 +133,39 @@ def m004_source_files() -> str:
         """
 
 
+def m005_batches() -> str:
+    """Provider batches (``ftb build --batch``): written before the batch is sent (state
+    "submitting") and given the provider's batch id as soon as it exists, so a process
+    killed at any point finds its batch again and never sends the same work twice.
+    ``custom_ids``: JSON object custom id (the work item key) -> response cache key."""
+    return """
+        CREATE TABLE batches (
+            id INTEGER PRIMARY KEY,
+            dataset_id INTEGER NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,
+            run_id INTEGER,
+            provider TEXT NOT NULL,
+            model TEXT NOT NULL,
+            base_url TEXT NOT NULL DEFAULT '',
+            batch_id TEXT NOT NULL DEFAULT '',
+            state TEXT NOT NULL DEFAULT 'submitting',
+            custom_ids TEXT NOT NULL DEFAULT '{}',
+            counts TEXT NOT NULL DEFAULT '{}',
+            error TEXT NOT NULL DEFAULT '',
+            round INTEGER NOT NULL DEFAULT 0,
+            collected INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+            updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+        );
+        CREATE INDEX batches_dataset ON batches(dataset_id, collected);
+        """
+
+
 MIGRATIONS: list[tuple[str, Callable[[], str]]] = [
     ("001_initial", m001_initial),
     ("002_llm_work", m002_llm_work),
     ("003_run_owner", m003_run_owner),
     ("004_source_files", m004_source_files),
+    ("005_batches", m005_batches),
 ]
 
 
