@@ -132,6 +132,35 @@ def _say_agent(session: Session, agent: dict[str, Any], mode: str = "",
                                 agent.get("model"), agent.get("base_url")))
 
 
+def scale_fields(args: argparse.Namespace) -> dict[str, Any]:
+    """BuildRequest fields of --base-url (repeatable), --batch, --engine (docs/scale.md)."""
+    urls = list(dict.fromkeys(args.base_url or []))
+    return {"base_url": urls[0] if len(urls) == 1 else None,
+            "base_urls": urls if len(urls) > 1 else None, "batch": args.batch,
+            "batch_retry": args.batch_retry, "engine": args.engine,
+            "ray_address": args.ray_address}
+
+
+def add_scale_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--base-url", metavar="URL", action="append",
+                   help="OpenAI-compatible endpoint (Ollama, vLLM, llama.cpp server...); "
+                        "repeat it for a fleet: requests spread over them (least "
+                        "outstanding), a failing one is taken out and tried again later")
+    p.add_argument("--batch", action="store_true",
+                   help="send the LLM work through the provider's batch API (openai, "
+                        "anthropic, google, mistral): half price, results within 24 h; "
+                        "`ftb batches` lists them, the same command or `ftb batches collect` "
+                        "picks them up")
+    p.add_argument("--batch-retry", choices=("batch", "live"), default=None,
+                   help="items a batch failed or let expire: in a new batch (default) or "
+                        "asked live")
+    p.add_argument("--engine", choices=("local", "ray"), default="local",
+                   help="where ingest and identify run: this process (default) or Ray "
+                        "(pip install 'ftbuilder[scale]')")
+    p.add_argument("--ray-address", metavar="ADDR",
+                   help="a Ray cluster for --engine ray (default: a local Ray)")
+
+
 def run_build(session: Session, args: argparse.Namespace) -> int:
     from ftbuilder.services.build import BuildRequest, build
 
@@ -142,9 +171,8 @@ def run_build(session: Session, args: argparse.Namespace) -> int:
     inputs = args.input or [str(session.ctx.settings.input_dir)]
     fields = dict(mode=mode, input_paths=inputs, name=name, provider=provider, model=model,
                   size=args.size, agent_provider=args.agent_provider,
-                  agent_model=args.agent_model, base_url=args.base_url,
-                  concurrency=args.concurrency, llm_fallback=args.llm_fallback,
-                  confirmed=args.yes)
+                  agent_model=args.agent_model, concurrency=args.concurrency,
+                  llm_fallback=args.llm_fallback, confirmed=args.yes, **scale_fields(args))
     if mode == "free":
         instruction = _free_instruction(session)
         if instruction is not None:
@@ -154,7 +182,8 @@ def run_build(session: Session, args: argparse.Namespace) -> int:
         else args.llm_fallback
     if mode != "identify" or fallback:
         _say_agent(session, {"provider": args.agent_provider, "model": args.agent_model,
-                             "base_url": args.base_url}, mode, req.instruction)
+                             "base_url": req.base_url, "base_urls": req.base_urls}, mode,
+                   req.instruction)
     with session.running() as cancel:
         result = _run_counting(
             session, name, lambda: build(session.ctx, req, progress=session.progress,
@@ -273,8 +302,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
                    help="LLM backend that writes samples (default: config system.agentic_llm; "
                         "llama = embedded local model)")
     p.add_argument("--agent-model", metavar="M", help="model of that backend, or a GGUF path")
-    p.add_argument("--base-url", metavar="URL",
-                   help="OpenAI-compatible endpoint (Ollama, vLLM, llama.cpp server...)")
+    add_scale_options(p)
     p.add_argument("--concurrency", type=positive_int, metavar="N",
                    help="parallel LLM calls (default: config system.concurrency)")
     p.add_argument("--llm-fallback", action=argparse.BooleanOptionalAction, default=None,

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 from ftbuilder import __version__
 from ftbuilder.cli import (
+    batches,
     build,
     config,
     datasets,
@@ -31,7 +32,7 @@ from ftbuilder.core.errors import Cancelled, FtbError
 from ftbuilder.core.text import MAX_LINE
 
 # Order of `ftb --help`; each module registers its commands.
-COMMAND_MODULES = (ingest, build, repos, datasets, validate, split, export, models, config,
+COMMAND_MODULES = (ingest, build, batches, repos, datasets, validate, split, export, models, config,
                    tui)
 
 DESCRIPTION = "Fine-Tuning Dataset Builder: provider-ready fine-tuning datasets from your files."

@@ -25,6 +25,19 @@ def generation_lines(g: dict[str, Any], name: str | None = None) -> list[tuple[s
                        + (f", {g['items_skipped']:,} done earlier" if g.get("items_skipped")
                           else "")),
     ]
+    batch = g.get("batch")
+    if batch:
+        out.append(("batches", f"{', '.join(batch.get('batches') or []) or 'none'}: "
+                               f"{batch.get('sent', 0):,} requests sent, "
+                               f"{batch.get('succeeded', 0):,} answered, "
+                               f"{batch.get('failed', 0):,} failed or expired (retried "
+                               f"{batch.get('retry', 'batch')}); batch prices"))
+    for e in g.get("endpoints") or []:
+        lat = e.get("mean_latency_ms")
+        out.append((f"endpoint {e.get('url')}",
+                    f"{e.get('ok', 0):,} answered ({100 * e.get('share', 0):.0f}%), "
+                    f"{e.get('failed', 0):,} failed, {e.get('ejections', 0)} times taken out, "
+                    f"{'-' if lat is None else f'{lat:g} ms'} mean, now {e.get('state')}"))
     if g.get("failures"):
         out.append(("rejected", g["failures"]))
     if g.get("stopped"):

@@ -378,3 +378,27 @@ class BatchRun:
     def _live(self, tasks: list[Task]) -> None:
         """``--batch-retry live``: the items a batch failed, asked live (with retries)."""
         self._sub(tasks, self.client, self.opts)
+
+
+def list_batches(ctx: AppContext, name: str | None = None) -> list[dict[str, Any]]:
+    """The batches in the store (of dataset ``name``, or all), oldest first, each with its
+    dataset's name, item count and whether it is still open (not collected).
+
+    Raises:
+        NotFoundError: no dataset ``name``.
+    """
+    ds_id = ctx.store.get_dataset(name).id if name else None
+    names = {d.id: d.name for d in ctx.store.list_datasets()}
+    out = []
+    for row in ctx.store.batches(ds_id):
+        row["dataset"] = names.get(row["dataset_id"], "?")
+        row["items"] = len(row.pop("custom_ids"))
+        out.append(row)
+    return out
+
+
+def open_datasets(ctx: AppContext) -> list[str]:
+    """Names of the datasets with batches not collected yet."""
+    names = {d.id: d.name for d in ctx.store.list_datasets()}
+    return list(dict.fromkeys(names[r["dataset_id"]] for r in ctx.store.batches(open_only=True)
+                              if r["dataset_id"] in names))

@@ -316,3 +316,51 @@ def resume_items(ctx: AppContext, ds: DatasetInfo, reset: int,
                     "dataset_samples": ctx.store.get_dataset(ds.name).total_samples}
     ctx.store.finish_run(run_id, "done", result.stats)
     return result
+
+
+def collect_batches(ctx: AppContext, name: str, retry: str | None = None,
+                    progress: ProgressFn | None = None,
+                    cancel: CancelToken | None = None) -> BuildResult:
+    """``ftb batches collect NAME``: wait for dataset ``name``'s open batches, turn their
+    replies into samples, retry what they failed (in a new batch or live, ``retry`` or the
+    build's choice). Sends no new work: the same build command again does.
+
+    Raises:
+        NotFoundError: no dataset ``name``.
+        FtbError: the dataset was not built with --batch.
+        Cancelled, ProviderError: as for a build; what was collected is kept.
+    """
+    ds = ctx.store.get_dataset(name)
+    gen_conf = ds.config.get("generation") or {}
+    if not gen_conf.get("batch") and not ctx.store.batches(ds.id):
+        raise FtbError(f"dataset '{name}' was not built with --batch",
+                       "`ftb batches` lists the datasets that have batches")
+    mode = gen_conf.get("mode", "create")
+    run_id = ctx.store.start_run(RUN_KIND, ds.id, {"mode": mode, "retry": True,
+                                                   "batch_collect": True})
+    result = BuildResult(ds.name, mode, run_id)
+    agent = gen_conf.get("agent") or {}
+    client = _client(ctx, agent)
+    instruction = gen_conf.get("instruction") or ""
+    gen = (free_generator(ctx.settings, client, instruction) if mode == "free"
+           else hybrid_generator(ctx.settings, client, ctx.store, ds.id) if mode == "hybrid"
+           else create_generator(ctx.settings, client, mode=mode))
+    opts = _options(ctx, client, get_model(ds.provider, ds.model), gen_conf.get("concurrency"))
+    opts.stats = RunStats(failures=gen.failures)
+    retry = retry or (gen_conf.get("batch") or {}).get("retry")
+    run = BatchRun(ctx, ds.id, ds.name, gen, client, agent, opts,
+                   batch_settings(ctx, retry, collect_only=True), [],
+                   int(gen_conf.get("target") or 0), run_id, progress, cancel)
+    try:
+        stats = run.run()
+    except Exception as e:
+        ctx.store.finish_run(run_id, "failed", {}, ctx.settings.redact(str(e)))
+        raise
+    result.samples_added = stats.samples_added
+    result.duplicates = stats.failures.get("duplicate", 0)
+    gen_stats = {**stats.to_dict(), "batch": dict(run.batch)}
+    result.stats = {"generation": gen_stats, "resumed": "batches",
+                    "work_items": ctx.store.work_counts(ds.id),
+                    "dataset_samples": ctx.store.get_dataset(ds.name).total_samples}
+    ctx.store.finish_run(run_id, "done", result.stats)
+    return result
