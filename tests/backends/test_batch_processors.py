@@ -8,8 +8,6 @@ import asyncio
 import json
 
 import pytest
-from llm_stubs import KEY
-from llm_stubs.batch import BatchStub
 
 from ftbuilder.backends.base import LLMRequest
 from ftbuilder.backends.batch import (
@@ -24,6 +22,8 @@ from ftbuilder.backends.batch import (
 )
 from ftbuilder.backends.registry import ClientOptions
 from ftbuilder.core.errors import ProviderError
+from llm_stubs import KEY
+from llm_stubs.batch import BatchStub
 
 KINDS = {"openai": "openai", "anthropic": "anthropic", "google": "google", "mistral": "mistral"}
 SCHEMA = {"type": "object", "properties": {"conversations": {"type": "array"}},

@@ -113,9 +113,7 @@ class BatchStub:
         """(custom id, "ok" | "error" | "expired", body) per request, once ended."""
         out = []
         for n, (cid, body) in enumerate(b.requests):
-            if self.fail_batch or b.cancelled:
-                out.append((cid, "expired", body))
-            elif self.expire_after is not None and n >= self.expire_after:
+            if self.fail_batch or b.cancelled or (self.expire_after is not None and n >= self.expire_after):
                 out.append((cid, "expired", body))
             elif cid in self.errored:
                 out.append((cid, "error", body))

@@ -17,13 +17,13 @@ from pathlib import Path
 
 import pytest
 import yaml
-from agents.llm_fakes import REPO, project_settings
-from llm_stubs import KEY
-from llm_stubs.batch import BatchStub
 
+from agents.llm_fakes import REPO, project_settings
 from ftbuilder.services.build import BuildRequest, build
 from ftbuilder.services.context import AppContext
 from ftbuilder.store.db import Store
+from llm_stubs import KEY
+from llm_stubs.batch import BatchStub
 
 PROVIDERS = {"openai": ("OPENAI_API_KEY", "OPENAI_BASE_URL", "gpt-4o-mini"),
              "anthropic": ("ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL", "claude-haiku-4-5"),

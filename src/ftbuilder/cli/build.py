@@ -129,7 +129,8 @@ def _say_agent(session: Session, agent: dict[str, Any], mode: str = "",
 
     check_llm_build(session.ctx, mode, agent, instruction)
     session.info(describe_agent(session.ctx.settings, agent.get("provider"),
-                                agent.get("model"), agent.get("base_url")))
+                                agent.get("model"), agent.get("base_url"),
+                                agent.get("base_urls")))
 
 
 def scale_fields(args: argparse.Namespace) -> dict[str, Any]:

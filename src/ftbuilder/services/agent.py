@@ -116,6 +116,8 @@ def make_client(settings: Settings, provider: str | None = None, model: str | No
         clients = [registry.create_client(choice.provider, replace(
             options, base_url=u, max_retries=0)) for u in urls]
         return PoolClient(clients, max_retries=options.max_retries + len(urls))
+    if not base_url and base_urls:
+        base_url = base_urls[0]  # one URL given as a list: a plain client
     choice, options = client_options(settings, provider, model, base_url)
     return registry.create_client(choice.provider, options)
 
@@ -153,15 +155,19 @@ def client_options(settings: Settings, provider: str | None = None, model: str |
 
 
 def describe_agent(settings: Settings, provider: str | None = None, model: str | None = None,
-                   base_url: str | None = None) -> str:
+                   base_url: str | None = None, base_urls: list[str] | None = None) -> str:
     """One line for the UI and CLI saying which model writes the samples, and why.
 
     E.g. "no key configured: running on the embedded local model gemma-3-270m".
     """
     try:
-        c = resolve_agent(settings, provider, model, base_url)
+        urls = fleet_urls(settings, provider, base_url, base_urls)
+        c = resolve_agent(settings, provider, model, base_url or (urls[0] if urls else None))
     except FtbError as e:
         return str(e)
+    if urls:
+        return (f"agent: {c.provider} {c.model} on a fleet of {len(urls)} endpoints "
+                f"({', '.join(urls)})")
     if c.embedded:
         other = _other_gguf(settings)
         name = f"{Path(other).name} (FTB_GGUF_PATH)" if other else EMBEDDED_SHORT
