@@ -24,7 +24,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, ClassVar
 
 
 def conversation_answer(custom_id: str, body: Any) -> str:
@@ -49,13 +49,13 @@ class StubBatch:
 
 
 class BatchStub:
-    STATES = {"openai": ["validating", "in_progress", "finalizing", "completed"],
+    STATES: ClassVar[dict[str, list[str]]] = {"openai": ["validating", "in_progress", "finalizing", "completed"],
               "anthropic": ["in_progress", "in_progress", "ended"],
               "google": ["BATCH_STATE_PENDING", "BATCH_STATE_RUNNING", "BATCH_STATE_SUCCEEDED"],
               "mistral": ["QUEUED", "RUNNING", "SUCCESS"]}
-    FINAL_EXPIRED = {"openai": "expired", "anthropic": "ended", "google": "BATCH_STATE_EXPIRED",
+    FINAL_EXPIRED: ClassVar[dict[str, str]] = {"openai": "expired", "anthropic": "ended", "google": "BATCH_STATE_EXPIRED",
                      "mistral": "TIMEOUT_EXCEEDED"}
-    FINAL_FAILED = {"openai": "failed", "anthropic": "ended", "google": "BATCH_STATE_FAILED",
+    FINAL_FAILED: ClassVar[dict[str, str]] = {"openai": "failed", "anthropic": "ended", "google": "BATCH_STATE_FAILED",
                     "mistral": "FAILED"}
 
     def __init__(self, kind: str, key: str,
@@ -113,7 +113,8 @@ class BatchStub:
         """(custom id, "ok" | "error" | "expired", body) per request, once ended."""
         out = []
         for n, (cid, body) in enumerate(b.requests):
-            if self.fail_batch or b.cancelled or (self.expire_after is not None and n >= self.expire_after):
+            late = self.expire_after is not None and n >= self.expire_after
+            if self.fail_batch or b.cancelled or late:
                 out.append((cid, "expired", body))
             elif cid in self.errored:
                 out.append((cid, "error", body))

@@ -131,7 +131,7 @@ def _count(db: Path, sql: str) -> int:
 
 
 def _cli(root: Path, provider: str, stub: BatchStub, *args: str) -> subprocess.Popen:
-    key_var, url_var, model = PROVIDERS[provider]
+    key_var, url_var, _ = PROVIDERS[provider]
     env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")}
     env.update(FTB_ROOT=str(root), PYTHONPATH=str(REPO / "src"), FTB_BATCH_POLL_S="0.2",
                **{key_var: KEY, url_var: stub.base_url})
