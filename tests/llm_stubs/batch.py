@@ -49,14 +49,17 @@ class StubBatch:
 
 
 class BatchStub:
-    STATES: ClassVar[dict[str, list[str]]] = {"openai": ["validating", "in_progress", "finalizing", "completed"],
-              "anthropic": ["in_progress", "in_progress", "ended"],
-              "google": ["BATCH_STATE_PENDING", "BATCH_STATE_RUNNING", "BATCH_STATE_SUCCEEDED"],
-              "mistral": ["QUEUED", "RUNNING", "SUCCESS"]}
-    FINAL_EXPIRED: ClassVar[dict[str, str]] = {"openai": "expired", "anthropic": "ended", "google": "BATCH_STATE_EXPIRED",
-                     "mistral": "TIMEOUT_EXCEEDED"}
-    FINAL_FAILED: ClassVar[dict[str, str]] = {"openai": "failed", "anthropic": "ended", "google": "BATCH_STATE_FAILED",
-                    "mistral": "FAILED"}
+    STATES: ClassVar[dict[str, list[str]]] = {
+        "openai": ["validating", "in_progress", "finalizing", "completed"],
+        "anthropic": ["in_progress", "in_progress", "ended"],
+        "google": ["BATCH_STATE_PENDING", "BATCH_STATE_RUNNING", "BATCH_STATE_SUCCEEDED"],
+        "mistral": ["QUEUED", "RUNNING", "SUCCESS"]}
+    FINAL_EXPIRED: ClassVar[dict[str, str]] = {
+        "openai": "expired", "anthropic": "ended", "google": "BATCH_STATE_EXPIRED",
+        "mistral": "TIMEOUT_EXCEEDED"}
+    FINAL_FAILED: ClassVar[dict[str, str]] = {
+        "openai": "failed", "anthropic": "ended", "google": "BATCH_STATE_FAILED",
+        "mistral": "FAILED"}
 
     def __init__(self, kind: str, key: str,
                  answer: Callable[[str, Any], str] = conversation_answer) -> None:
