@@ -22,7 +22,7 @@ from ftbuilder.services import budget
 from ftbuilder.services.batch import check_batch
 from ftbuilder.services.buildjob import RUN_KIND, BuildJob, BuildRequest, BuildResult, Runner
 from ftbuilder.services.context import AppContext
-from ftbuilder.services.engine import check_engine
+from ftbuilder.services.engine import check_engine, identify_all, make_engine
 from ftbuilder.services.generate import (
     check_llm_build,
     run_create,
@@ -41,17 +41,24 @@ def run_identify(job: BuildJob) -> None:
     from ftbuilder.extract.keywords import attach_keywords
     from ftbuilder.services.ingest import ingest_paths
 
-    ing = ingest_paths(job.ctx, list(job.req.input_paths), job.progress, job.cancel)
+    engine = make_engine(job.req.engine, job.req.ray_address)
+    try:
+        ing = ingest_paths(job.ctx, list(job.req.input_paths), job.progress, job.cancel,
+                           engine)
+        opts = IdentifyOptions.from_settings(job.ctx.settings)
+        # on Ray: every document's conversations at once (docs/scale.md); locally: one by one
+        ahead = identify_all(engine, ing.documents, opts) if engine.name != "local" else None
+    finally:
+        engine.close()
     for rep in ing.reports:
         job.file(rep.path, rep.status, rep.error).warnings = list(rep.warnings)
-    opts = IdentifyOptions.from_settings(job.ctx.settings)
     fallback = opts.llm_fallback if job.req.llm_fallback is None else job.req.llm_fallback
     unread: list[Document] = []
     convs: list[Conversation] = []
     started = time.monotonic()
     for i, doc in enumerate(ing.documents, 1):
         job.check()
-        found = identify_document(doc, opts)
+        found = ahead[i - 1] if ahead is not None else identify_document(doc, opts)
         job.file(doc.path).found += len(found)
         convs.extend(found)
         if fallback and not found:

@@ -127,3 +127,71 @@ def make_engine(name: str = "local", address: str | None = None,
     """
     check_engine(name, address)
     return RayEngine(address, num_cpus) if name == "ray" else LocalEngine()
+
+
+# --- the corpus stages as batch functions (pure: same input, same output, any engine) -------
+def read_documents(engine: LocalEngine | RayEngine, paths: Sequence[str], limits: Any
+                   ) -> dict[str, Any]:
+    """Ingest's reading: path -> Document (or the IngestError) for each file, read on
+    ``engine``; services.ingest keeps the checks, the hashes and the store."""
+    from ftbuilder.core.errors import IngestError
+    from ftbuilder.ingest import read_document
+
+    def batch(items: list[str]) -> list[Any]:
+        out: list[Any] = []
+        for p in items:
+            try:
+                out.append(read_document(p, limits))
+            except IngestError as e:
+                out.append(e)
+            except OSError as e:
+                out.append(IngestError(f"cannot read: {e.strerror or e}",
+                                       "check the file's permissions"))
+        return out
+
+    return dict(zip(paths, engine.map_batches(batch, list(paths), batch_size=4), strict=True))
+
+
+def identify_all(engine: LocalEngine | RayEngine, documents: Sequence[Any], opts: Any
+                 ) -> list[list[Any]]:
+    """Identify's extraction: the conversations of each document, in document order."""
+    from ftbuilder.extract.identify import identify_document
+
+    def batch(items: list[Any]) -> list[Any]:
+        return [identify_document(d, opts) for d in items]
+
+    return engine.map_batches(batch, list(documents), batch_size=8)
+
+
+def quality_issues(engine: LocalEngine | RayEngine, records: Sequence[dict[str, Any]],
+                   provider: str) -> list[list[Any]]:
+    """The quality rules of ``provider``'s format over each record (services.validate)."""
+    from ftbuilder.quality.rules import CHECKERS
+
+    check = CHECKERS[provider]
+
+    def batch(items: list[dict[str, Any]]) -> list[Any]:
+        return [check(r) for r in items]
+
+    return engine.map_batches(batch, list(records), batch_size=512)
+
+
+def near_duplicates(engine: LocalEngine | RayEngine, texts: Sequence[str],
+                    threshold: float | None = None) -> list[int | None]:
+    """For each text, the position of an earlier near-duplicate, or None: the MinHash
+    signatures computed on ``engine``, the LSH index (order matters) here; the same answer
+    as :func:`ftbuilder.quality.dedup.find_near_duplicates`."""
+    from ftbuilder.quality.dedup import DEFAULT_THRESHOLD, NearDuplicateIndex, _order
+
+    index = NearDuplicateIndex(threshold or DEFAULT_THRESHOLD)
+
+    def batch(items: list[str]) -> list[Any]:
+        return NearDuplicateIndex(index.threshold, index.num_perm, index.seed).signatures(items)
+
+    found: list[int | None] = []
+    for key, sig in enumerate(engine.map_batches(batch, list(texts), batch_size=2048)):
+        hits = index.query(sig)
+        hit = min(hits, key=_order) if hits else None
+        found.append(hit if isinstance(hit, int) else None)
+        index.add(key, sig)
+    return found
