@@ -12,8 +12,8 @@ import os
 from pathlib import Path
 
 import pytest
-from agents.llm_fakes import project_settings
 
+from agents.llm_fakes import project_settings
 from ftbuilder.services.build import BuildRequest, build
 from ftbuilder.services.context import AppContext
 from ftbuilder.services.engine import (
