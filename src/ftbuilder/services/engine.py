@@ -12,6 +12,7 @@ store, the LSH index) stays in this process. Ray is an optional extra:
 
 from __future__ import annotations
 
+import logging
 import pickle
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
@@ -88,7 +89,8 @@ class RayEngine:
         self._started = not ray.is_initialized()
         if self._started:
             kwargs: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False,
-                                      "ignore_reinit_error": True}
+                                      "ignore_reinit_error": True,
+                                      "logging_level": logging.WARNING}
             if address:
                 kwargs["address"] = address
             elif num_cpus:
@@ -100,6 +102,11 @@ class RayEngine:
                                "check --ray-address (e.g. ray://HOST:10001), or omit it for "
                                "a local Ray") from None
         self._ray = ray
+        import ray.data
+
+        ctx = ray.data.DataContext.get_current()
+        ctx.enable_progress_bars = False  # our own progress lines, not Ray's
+        logging.getLogger("ray.data").setLevel(logging.WARNING)
 
     def map_batches(self, fn: Callable[[list[T]], list[R]], items: Sequence[T],
                     batch_size: int = 256) -> list[R]:
@@ -160,7 +167,7 @@ def identify_all(engine: LocalEngine | RayEngine, documents: Sequence[Any], opts
     def batch(items: list[Any]) -> list[Any]:
         return [identify_document(d, opts) for d in items]
 
-    return engine.map_batches(batch, list(documents), batch_size=8)
+    return engine.map_batches(batch, list(documents), batch_size=256)
 
 
 def quality_issues(engine: LocalEngine | RayEngine, records: Sequence[dict[str, Any]],
