@@ -9,11 +9,10 @@ import shutil
 from pathlib import Path
 
 from agents.llm_fakes import REPO
-from llm_stubs import KEY
-from llm_stubs.batch import BatchStub
-
 from ftbuilder.services.context import open_context
 from ftbuilder.tui.app import create_app
+from llm_stubs import KEY
+from llm_stubs.batch import BatchStub
 from tui.helpers import SIZE, settle, status_text, wait_until, write_project
 
 POLICY = "\n\n".join(
