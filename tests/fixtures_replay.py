@@ -143,6 +143,7 @@ class Replay:
 
     def __init__(self, n_packages: int = 300, n_options: int = 300) -> None:
         self.log: list[tuple[float, str, str]] = []
+        self.agents: list[str] = []
         self.faults: dict[str, list[tuple[int, dict[str, str], bytes | str]]] = {}
         self.topics = discourse_topics()
         self.pages = wiki_pages()
@@ -178,6 +179,7 @@ class Replay:
     def handle(self, h: BaseHTTPRequestHandler, method: str) -> None:
         with self.lock:
             self.log.append((time.monotonic(), method, h.path))
+            self.agents.append(h.headers.get("User-Agent", ""))
             parts = urllib.parse.urlsplit(h.path)
             queued = self.faults.get(parts.path)
             fault = queued.pop(0) if queued else None
@@ -269,7 +271,7 @@ class Replay:
                 titles = [t for t in titles if t.startswith("Page") and int(t[5:]) % 2 == 0]
             if kind == "search":
                 titles = [t for t in titles if q.get("srsearch", "") in t]
-            limit = int(q.get(f"{prefix}limit", 10))
+            limit = min(int(q.get(f"{prefix}limit", 10)), 10)  # the server's cap: continue
             start = int(q.get(f"{prefix}continue", q.get("sroffset", 0)) or 0)
             chunk = titles[start:start + limit]
             out: dict[str, Any] = {"batchcomplete": True, "query": {kind: [

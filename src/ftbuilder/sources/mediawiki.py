@@ -161,13 +161,13 @@ def wiki_to_markdown(text: str) -> str:
     text = re.sub(r"\[\[([^\]|]*)\|([^\]]*)\]\]", r"\2", text)
     text = re.sub(r"\[\[([^\]]*)\]\]", r"\1", text)
     text = re.sub(r"\[(https?://\S+) ([^\]]+)\]", r"[\2](\1)", text)
+    text = re.sub(r"^\*+\s*", "- ", text, flags=re.M)
+    text = re.sub(r"^#+\s*", "1. ", text, flags=re.M)
     text = re.sub(r"'''(.+?)'''", r"**\1**", text)
     text = re.sub(r"''(.+?)''", r"*\1*", text)
     text = re.sub(r"<code>(.*?)</code>|<tt>(.*?)</tt>", lambda m: f"`{m.group(1) or m.group(2)}`",
                   text, flags=re.S)
     text = re.sub(r"^\{\|.*?^\|\}", "", text, flags=re.S | re.M)  # tables
-    text = re.sub(r"^\*+\s*", "- ", text, flags=re.M)
-    text = re.sub(r"^#+\s*", "1. ", text, flags=re.M)
     text = re.sub(r"^ (\S.*)$", r"    \1", text, flags=re.M)  # a leading space: preformatted
     text = re.sub(r"</?[a-zA-Z][^>]*>", "", text)
     text = re.sub(r"\n{3,}", "\n\n", text)
