@@ -138,7 +138,8 @@ def run_nix(session: Session, args: argparse.Namespace) -> int:
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("sources", help="datasets from forums, wikis, web sites and Nix",
-                       description="Fetch samples from network sources into a dataset.")
+                       description="Fetch samples from network sources into a dataset.",
+                       parents=[common])
     ss = p.add_subparsers(dest="source", metavar="SOURCE", title="sources")
     ss.required = True
 
