@@ -1,6 +1,6 @@
 """A loopback HTTP server replaying the shapes of the real APIs the network sources read.
 
-Shapes recorded from the public API documentation (docs/sources.md):
+Shapes recorded from the public API documentation (docs/network-sources.md):
 * Discourse (``/forum``): ``/latest.json`` and ``/c/{slug}/{id}.json`` (``topic_list.topics``,
   ``more_topics_url`` while more pages exist), ``/categories.json``, ``/search.json``
   (``topics``, ``grouped_search_result.more_full_page_results``), ``/t/{id}.json``

@@ -1,6 +1,6 @@
 """Discourse forums through their JSON API: questions with their solutions.
 
-Endpoints (Discourse's public API, docs/sources.md):
+Endpoints (Discourse's public API, docs/network-sources.md):
 ``/latest.json?page=N``, ``/c/{slug}/{id}.json?page=N``, ``/tag/{tag}.json?page=N`` and
 ``/search.json?q=...&page=N`` list topics (``topic_list.topics`` with ``more_topics_url``
 while more pages exist; search answers ``topics`` plus ``grouped_search_result``);

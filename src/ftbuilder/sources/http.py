@@ -1,4 +1,4 @@
-"""One polite HTTP client for every web connector (docs/sources.md, "Network sources").
+"""One polite HTTP client for every web connector (docs/network-sources.md, "Network sources").
 
 * a User-Agent naming ftb and its version;
 * a per-host rate limit: never more than R requests in any one-second window (a sliding

@@ -1,6 +1,6 @@
 """MediaWiki sites through ``api.php``: pages by list, category or search, wikitext sections.
 
-Requests (MediaWiki's Action API, docs/sources.md):
+Requests (MediaWiki's Action API, docs/network-sources.md):
 ``action=query&list=allpages|categorymembers|search`` with ``continue`` tokens
 (``apcontinue``/``cmcontinue``/``sroffset`` plus ``continue``) for the titles;
 ``action=query&prop=revisions&rvprop=content&rvslots=main&titles=A|B`` (up to 20 titles a

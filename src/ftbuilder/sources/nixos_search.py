@@ -3,7 +3,7 @@
 The site's frontend POSTs Elasticsearch queries to ``<root>/<index>/_search`` where the root
 ends in ``/backend`` and the index is ``latest-<schema>-nixos-<channel>`` (packages and
 options; documents carry ``type`` "package" or "option") or ``latest-<schema>-group-manual``
-(flakes). Hits are ``hits.hits[]._source`` with the fields read below (docs/sources.md).
+(flakes). Hits are ``hits.hits[]._source`` with the fields read below (docs/network-sources.md).
 The backend wants HTTP basic credentials that the site ships in its page; pass them with
 the environment variable ``FTB_NIXOS_SEARCH_AUTH=user:password`` when using the real one.
 
