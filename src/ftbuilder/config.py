@@ -9,35 +9,35 @@ from __future__ import annotations
 import os
 import reprlib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
 from dotenv import dotenv_values
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
 
+from ftbuilder.backends.registry import base_url_vars, key_vars
+from ftbuilder.backends.registry import names as backend_names
 from ftbuilder.core import redact as _redact
 from ftbuilder.core.errors import ConfigError, MissingKeyError, NotFoundError
 from ftbuilder.core.files import write_atomic
 from ftbuilder.core.text import MAX_LINE, MAX_VALUE, bounded
+from ftbuilder.targets.registry import providers as target_providers
 
-PROVIDERS = ("openai", "anthropic", "google", "mistral", "llama")
+# The fine-tuning targets (config `provider`) are those of targets/models.yaml; the backends
+# that write samples (`system.agentic_llm`) and their key / base-URL variables are those
+# registered in backends/registry.py: the one place keys are named.
+PROVIDERS = target_providers()
+BACKENDS = backend_names()
 MODES = ("create", "identify", "hybrid", "free")
-
-# Environment variable holding each backend's key; the one place keys are named.
-KEY_VARS = {
-    "openai": "OPENAI_API_KEY",
-    "anthropic": "ANTHROPIC_API_KEY",
-    "google": "GOOGLE_API_KEY",
-    "mistral": "MISTRAL_API_KEY",
-    "llama": "LLAMA_API_KEY",
-}
-BASE_URL_VARS = {
-    "openai": "OPENAI_BASE_URL",
-    "anthropic": "ANTHROPIC_BASE_URL",
-    "google": "GOOGLE_BASE_URL",
-    "mistral": "MISTRAL_BASE_URL",
-    "llama": "LLAMA_BASE_URL",
-}
+KEY_VARS = key_vars()
+BASE_URL_VARS = base_url_vars()
 OTHER_VARS = ("FTB_DB", "FTB_GGUF_PATH", "FTB_MODEL_CACHE")
 
 
@@ -99,13 +99,29 @@ class OutputConfig(_Strict):
     dir: str = "output_datasets"
 
 
+def _one_of(allowed: tuple[str, ...]) -> AfterValidator:
+    """A str field that must be one of ``allowed`` (read from a registry, not written here)."""
+    listed = ", ".join(repr(a) for a in allowed[:-1]) + f" or {allowed[-1]!r}"
+
+    def check(value: str) -> str:
+        if value not in allowed:
+            raise ValueError(f"Input should be {listed}")
+        return value
+
+    return AfterValidator(check)
+
+
+BackendName = Annotated[str, _one_of(BACKENDS)]
+TargetProvider = Annotated[str, _one_of(PROVIDERS)]
+
+
 class RateLimitConfig(_Strict):
     rpm: int = Field(0, ge=0)  # requests per minute; 0 = no limit
     tpm: int = Field(0, ge=0)  # tokens (prompt + completion) per minute; 0 = no limit
 
 
 class SystemConfig(_Strict):
-    agentic_llm: Literal["openai", "anthropic", "google", "mistral", "llama"] = "llama"
+    agentic_llm: BackendName = "llama"
     agentic_model: str = ""
     max_retries: int = Field(3, ge=0)
     timeout: float = Field(60, gt=0)
@@ -115,8 +131,7 @@ class SystemConfig(_Strict):
     rpm: int = Field(0, ge=0)  # agent LLM requests per minute, per backend; 0 = no limit
     tpm: int = Field(0, ge=0)  # agent LLM tokens per minute, per backend; 0 = no limit
     # per-backend overrides of rpm/tpm, e.g. {openai: {rpm: 500, tpm: 200000}}
-    rate_limits: dict[Literal["openai", "anthropic", "google", "mistral", "llama"],
-                      RateLimitConfig] = Field(default_factory=dict)
+    rate_limits: dict[BackendName, RateLimitConfig] = Field(default_factory=dict)
 
 
 class IngestConfig(_Strict):
@@ -128,7 +143,7 @@ class IngestConfig(_Strict):
 class FileConfig(_Strict):
     """The shape of config.yaml."""
 
-    provider: Literal["openai", "anthropic", "google", "mistral", "llama"] = "openai"
+    provider: TargetProvider = "openai"
     model: str = "gpt-4o-mini-2024-07-18"
     mode: Literal["create", "identify", "hybrid", "free"] = "identify"
     dataset_size: int = Field(100, ge=1)
@@ -158,7 +173,7 @@ def _format_validation_error(err: ValidationError, source: str) -> str:
             parts.append(f"unknown key '{key}'")
             continue
         value = bounded(_REPR.repr(e.get("input")), MAX_VALUE)
-        allowed = e.get("ctx", {}).get("expected") or e["msg"]
+        allowed = e.get("ctx", {}).get("expected") or e["msg"].removeprefix("Value error, ")
         parts.append(f"'{key}' = {value}: {bounded(str(allowed), MAX_VALUE)}")
     return bounded(f"{source}: " + "; ".join(parts), MAX_LINE)
 

@@ -1,55 +1,56 @@
-"""The Sources screen: runs a connector against the replay server with progress and Cancel."""
+"""The Sources section of the Files screen: sync a real git repository, prepare it (pairs
+without an LLM), import a Parquet file, each through the services in a worker."""
 
 from __future__ import annotations
 
-from textual.widgets import Button, Select
+import pyarrow as pa
+import pyarrow.parquet as pq
+from textual.widgets import DataTable
 
-from fixtures_replay import Replay
-from tui.helpers import SIZE, settle, status_text, type_into, wait_until
-
-
-async def test_fetch_nix_fast_mode_into_a_dataset(app, ctx_with_data):
-    replay = Replay(n_packages=40, n_options=30)
-    try:
-        async with app.run_test(size=SIZE) as pilot:
-            await pilot.press("0")
-            await settle(pilot)
-            assert app.screen.MODE == "sources"
-            await type_into(pilot, "#url", replay.url + "/backend")
-            await type_into(pilot, "#name", "nixtui")
-            await type_into(pilot, "#rate", "100")
-            await pilot.click("#run")
-            await settle(pilot)
-            await wait_until(pilot, lambda: "added to nixtui" in status_text(app),
-                             what="the run's end")
-            result = str(app.screen.query_one("#result").render())
-            assert "validated: " in result and "package: 40" in result
-            ds = ctx_with_data.store.get_dataset("nixtui")
-            assert ds.total_samples == 40 + 30 + 22
-            assert not app.screen.query_one("#run", Button).disabled
-    finally:
-        replay.close()
+from sources.gitfixtures import sample_repo
+from tui.helpers import SIZE, settle, status_text, type_into
 
 
-async def test_cancel_stops_a_run_waiting_on_the_server(app, ctx_with_data):
-    replay = Replay()
-    replay.faults["/forum/latest.json"] = [(429, {"Retry-After": "60"}, "")]
-    try:
-        async with app.run_test(size=SIZE) as pilot:
-            await pilot.press("0")
-            await settle(pilot)
-            app.screen.query_one("#kind", Select).value = "discourse"
-            await pilot.pause()
-            await type_into(pilot, "#url", replay.url + "/forum")
-            await type_into(pilot, "#name", "forum")
-            await pilot.click("#run")
-            await wait_until(pilot, lambda: len(replay.log) == 1, what="the first request")
-            assert app.screen.query_one("#run", Button).disabled
-            await pilot.click("#cancel")
-            await settle(pilot)
-            await wait_until(pilot, lambda: "cancel" in status_text(app).lower(),
-                             what="the cancel")
-            assert ctx_with_data.store.find_dataset("forum") is None
-            assert len(replay.log) == 1
-    finally:
-        replay.close()
+async def test_sync_prepare_and_import_from_the_sources_section(app, project, tmp_path):
+    sample_repo(tmp_path / "up" / "acme" / "demo")
+    (project / "repos.txt").write_text(f"{tmp_path}/up/acme/demo\n")
+    pq.write_table(pa.table({"question": ["Why?", "How?"], "answer": ["Because.", "So."]}),
+                   tmp_path / "qa.parquet")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("3", "s")
+        await pilot.pause()
+        assert app.screen.query_one("#src-panel").display
+        assert not app.screen.query_one("#files-main").display
+        await pilot.click("#src-sync")
+        await settle(pilot)
+        assert "Synced 1 repositories: 1 cloned" in status_text(app)
+        table = app.screen.query_one("#src-table", DataTable)
+        assert [str(c) for c in table.get_row_at(0)][:2] == ["acme/demo", "not prepared"]
+        await type_into(pilot, "#src-name", "code")
+        await pilot.click("#src-pairs")
+        await settle(pilot)
+        assert "code: 5 samples added (5 pairs without an LLM), 0 file(s) failed" in \
+            status_text(app)
+        row = [str(c) for c in table.get_row_at(0)]
+        assert row[:2] == ["acme/demo", "code"] and row[3:5] == ["5", "5"]
+        assert "2 image" in row[7]
+        await type_into(pilot, "#src-path", str(tmp_path / "qa.parquet"))
+        await type_into(pilot, "#src-name", "qa")
+        await pilot.click("#src-import")
+        await settle(pilot)
+        assert "Imported 2 samples into qa (parquet: question/answer)" in status_text(app)
+        await pilot.press("escape", "s")
+        await pilot.pause()
+        assert app.screen.query_one("#files-main").display
+
+
+async def test_sources_errors_show_one_line(app, project):
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("3", "s")
+        await pilot.pause()
+        await pilot.click("#src-sync")
+        await settle(pilot)
+        assert "repository list" in status_text(app) and "does not exist" in status_text(app)
+        await pilot.click("#src-prepare")
+        await pilot.pause()
+        assert "type a dataset name first" in status_text(app)

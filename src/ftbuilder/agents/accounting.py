@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ftbuilder.agents.parsing import EMPTY, INVALID_JSON
-from ftbuilder.providers.prices import AgentPrice
+from ftbuilder.backends.prices import AgentPrice
 
 PROVIDER_ERROR, DUPLICATE, OVER_LIMIT = "provider_error", "duplicate", "over_token_limit"
 NOT_VERBATIM, TOO_SHORT = "not_verbatim", "too_short"

@@ -43,17 +43,17 @@ from ftbuilder.agents.accounting import (
 )
 from ftbuilder.agents.create import CHAT, Generator, Task
 from ftbuilder.agents.parsing import EMPTY, INVALID_JSON
+from ftbuilder.backends.base import LLMClient, LLMResponse
+from ftbuilder.backends.cache import CachedClient, CacheRow
+from ftbuilder.backends.common import REDACTED
+from ftbuilder.backends.prices import AgentPrice
+from ftbuilder.backends.ratelimit import RateLimiter
 from ftbuilder.core.errors import Cancelled, ProviderError
 from ftbuilder.core.progress import CancelToken, ProgressFn, report
 from ftbuilder.core.redact import MARK
 from ftbuilder.core.types import Conversation, ModelSpec
 from ftbuilder.ingest.chunking import Chunk
 from ftbuilder.ingest.chunking import count_tokens as count_tokens_text
-from ftbuilder.providers.base import LLMClient, LLMResponse
-from ftbuilder.providers.cache import CachedClient, CacheRow
-from ftbuilder.providers.common import REDACTED
-from ftbuilder.providers.prices import AgentPrice
-from ftbuilder.providers.ratelimit import RateLimiter
 from ftbuilder.store.db import Store
 
 _NORM_RE = re.compile(r"[\W_]+", re.UNICODE)
@@ -103,7 +103,7 @@ def _bad_output(err: ProviderError) -> bool:
 class _Usage:
     """What the backend was really asked: every HTTP attempt (retries and unusable replies
     included) and their tokens, read from the client's own counters when it keeps them
-    (providers' ClientStats), else counted per answered call."""
+    (backends' ClientStats), else counted per answered call."""
 
     def __init__(self, client: LLMClient) -> None:
         inner = client.inner if isinstance(client, CachedClient) else client

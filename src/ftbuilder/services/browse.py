@@ -16,7 +16,6 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from ftbuilder.core.errors import NotFoundError
-from ftbuilder.core.progress import CancelToken, ProgressFn
 from ftbuilder.core.types import DatasetInfo
 from ftbuilder.services.context import AppContext
 
@@ -129,7 +128,7 @@ def interrupted_runs(ctx: AppContext, limit: int = 50) -> list[dict[str, Any]]:
 @dataclass(slots=True)
 class WriterStatus:
     """The model that writes create/hybrid/free samples (system.agentic_llm, agentic_model,
-    base_url): ``text`` says which (providers.factory.describe_agent), ``ready`` is False when
+    base_url): ``text`` says which (services.agent.describe_agent), ``ready`` is False when
     its key is missing, ``embedded`` when it is the shipped local model."""
 
     text: str
@@ -140,7 +139,7 @@ class WriterStatus:
 def writer_status(ctx: AppContext) -> WriterStatus:
     """Which model writes samples, and whether it can run (see :class:`WriterStatus`)."""
     from ftbuilder.core.errors import FtbError
-    from ftbuilder.providers.factory import describe_agent, resolve_agent
+    from ftbuilder.services.agent import describe_agent, resolve_agent
 
     s = ctx.settings
     text = describe_agent(s).removeprefix("agent: ")
@@ -150,32 +149,6 @@ def writer_status(ctx: AppContext) -> WriterStatus:
         return WriterStatus(text, False, False)
     return WriterStatus(text, c.in_process or bool(c.base_url) or s.has_key(c.provider),
                         c.embedded)
-
-
-def resume_build(ctx: AppContext, name: str, progress: ProgressFn | None = None,
-                 cancel: CancelToken | None = None, confirmed: bool = False):  # -> BuildResult
-    """Finish dataset ``name``'s interrupted build (cancelled, killed or failed).
-
-    LLM modes: services.build.retry (failed items run again, then the same build continues
-    until the dataset has the size asked; work done is not repeated). Identify: the same
-    build again (conversations already in the dataset are dropped as duplicates).
-
-    Returns:
-        BuildResult of the run.
-
-    Raises:
-        NotFoundError: no dataset of that name, or no build of it to resume.
-        Cancelled, ProviderError, FtbError: as for a build; work done before is kept.
-    """
-    from ftbuilder.services.build import build, last_build, retry
-
-    req = last_build(ctx, name)
-    if req is None:
-        raise NotFoundError(f"dataset '{name}' has no build to resume",
-                            "start one from Generate (g)")
-    if _dataset(ctx, name).config.get("generation"):
-        return retry(ctx, name, progress, cancel, confirmed)
-    return build(ctx, req, progress, cancel)
 
 
 def sample_ids(ctx: AppContext, name: str, filters: SampleFilter | None = None) -> list[int]:

@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import shlex
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ftbuilder.agents.accounting import NOT_VERBATIM, TOO_SHORT
 from ftbuilder.agents.create import Generator, Task, create_generator
@@ -22,19 +21,17 @@ from ftbuilder.agents.hybrid import hybrid_generator, identified_for_hybrid, spl
 from ftbuilder.agents.identify_llm import identify_generator
 from ftbuilder.agents.parsing import INVALID_JSON
 from ftbuilder.agents.runner import FATAL_KINDS, Job, RunOptions, RunStats, run_job
+from ftbuilder.backends.base import LLMClient
+from ftbuilder.backends.prices import agent_price
+from ftbuilder.backends.ratelimit import RateLimits
 from ftbuilder.core.errors import FtbError, ProviderError
 from ftbuilder.core.progress import CancelToken, Progress, ProgressFn
-from ftbuilder.core.types import Document
+from ftbuilder.core.types import DatasetInfo, Document
 from ftbuilder.ingest.chunking import Chunk, chunk_document, count_tokens
-from ftbuilder.providers.base import LLMClient
-from ftbuilder.providers.factory import make_client
-from ftbuilder.providers.prices import agent_price
-from ftbuilder.providers.ratelimit import RateLimits
+from ftbuilder.services.agent import make_client
+from ftbuilder.services.buildjob import RUN_KIND, BuildJob, BuildResult
 from ftbuilder.services.context import AppContext
 from ftbuilder.targets.registry import get_model
-
-if TYPE_CHECKING:
-    from ftbuilder.services.build import BuildJob, BuildResult
 
 NO_SOURCE = "(no source material: write from the instruction alone)"
 FALLBACK_KEY = "identify_llm"  # BuildResult.stats key of identify's LLM fallback
@@ -258,48 +255,22 @@ def run_hybrid(job: BuildJob) -> None:
          target, client)
 
 
-def retry_generation(ctx: AppContext, name: str, progress: ProgressFn | None = None,
-                     cancel: CancelToken | None = None, confirmed: bool = False) -> BuildResult:
-    """Resume an LLM build of dataset ``name``: its failed items run again, unfinished ones
-    run, and, while its inputs are still there, new work continues until the dataset holds
-    the build's size (a cancelled or killed build is finished this way). Finished items are
-    never asked again.
-
-    Returns a BuildResult (stats["generation"] holds the run's accounting, ``reset_items``
-    how many failed items were set to run again, ``resumed`` "inputs" or "items": whether
-    new work could continue from the inputs or only the recorded items ran).
+def resume_items(ctx: AppContext, ds: DatasetInfo, reset: int,
+                 progress: ProgressFn | None = None,
+                 cancel: CancelToken | None = None) -> BuildResult:
+    """Run the recorded work items of LLM dataset ``ds`` that are not done (failed ones were
+    reset by the caller: ``reset`` of them), up to its recorded target, when its inputs are
+    gone and no new work can be made from them (services.resume decides).
 
     Raises:
-        NotFoundError: no dataset of that name.
-        FtbError: the dataset was not built by an LLM mode (nothing to retry).
-        Cancelled, ProviderError: as for a build.
+        Cancelled, ProviderError: as for a build; work finished before is kept.
     """
-    from ftbuilder.services.build import RUN_KIND, BuildResult, build, last_build
-
-    ds = ctx.store.get_dataset(name)
-    gen_conf = ds.config.get("generation")
-    if not gen_conf:
-        raise FtbError(f"dataset '{name}' has no LLM work to retry",
-                       f"run `ftb build --name {name}` again: existing samples are kept, "
-                       "duplicates dropped")
-    if not confirmed:  # what is left, priced before any call (services/budget.py)
-        from ftbuilder.services import budget
-
-        budget.check(budget.estimate_retry(ctx, name))
-    reset = ctx.store.reset_work(ds.id, ("failed",))
-    req = last_build(ctx, name)
-    if req is not None:
-        req.input_paths = [p for p in req.input_paths if Path(p).exists()]
-        req.confirmed = True
-    if req is not None and req.input_paths:
-        result = build(ctx, req, progress, cancel)
-        result.stats.update(reset_items=reset, resumed="inputs")
-        return result
+    gen_conf = ds.config["generation"]
     mode = gen_conf["mode"]
     spec = get_model(ds.provider, ds.model)
     run_id = ctx.store.start_run(RUN_KIND, ds.id, {"mode": mode, "retry": True,
                                                    "reset_items": reset})
-    result = BuildResult(name, mode, run_id)
+    result = BuildResult(ds.name, mode, run_id)
     client = _client(ctx, gen_conf.get("agent") or {})
     instruction = gen_conf.get("instruction") or ""
     gen = (free_generator(ctx.settings, client, instruction) if mode == "free"
@@ -312,13 +283,13 @@ def retry_generation(ctx: AppContext, name: str, progress: ProgressFn | None = N
                                                 retry=True), opts, progress, cancel)
     except Exception as e:
         if isinstance(e, ProviderError):
-            _retry_hint(e, name)
+            _retry_hint(e, ds.name)
         ctx.store.finish_run(run_id, "failed", {}, ctx.settings.redact(str(e)))
         raise
     result.samples_added = stats.samples_added
     result.duplicates = stats.failures.get("duplicate", 0)
     result.stats = {"generation": stats.to_dict(), "reset_items": reset, "resumed": "items",
                     "work_items": ctx.store.work_counts(ds.id),
-                    "dataset_samples": ctx.store.get_dataset(name).total_samples}
+                    "dataset_samples": ctx.store.get_dataset(ds.name).total_samples}
     ctx.store.finish_run(run_id, "done", result.stats)
     return result

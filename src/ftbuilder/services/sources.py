@@ -131,7 +131,7 @@ def write_documents(docs: list[Document], folder: Path) -> int:
 def store(ctx: AppContext, run: SourceRun, convs: list[Conversation], provider: str | None,
           model: str | None, progress: ProgressFn | None = None) -> None:
     """Add ``convs`` to dataset ``run.name`` (created with the target given or config's)."""
-    from ftbuilder.services.datasets import _dataset_for_import, _spec, count_tokens
+    from ftbuilder.services.importing import _dataset_for_import, _spec, count_tokens
 
     ds, run.created = _dataset_for_import(ctx, run.name, provider, model)
     if run.created:

@@ -339,7 +339,7 @@ class Store(RunsMixin):
         return [{"path": r[0], "sha256": r[1], "type": r[2], "report": json.loads(r[3]),
                  "created_at": r[4]} for r in rows]
 
-    # --- LLM work items and response cache (agents/runner.py, providers/cache.py) ---------
+    # --- LLM work items and response cache (agents/runner.py, backends/cache.py) ---------
     def add_work_items(self, dataset_id: int, items: Iterable[tuple[str, dict[str, Any]]],
                        cache: Iterable[Sequence[Any]] = ()) -> int:
         """Register (key, payload) work items as pending; known keys are left as they are.

@@ -102,10 +102,42 @@ def m003_run_owner() -> str:
         """
 
 
+def m004_source_files() -> str:
+    """Repository sources (``ftb repos prepare``): per dataset, each repository's last
+    selection (commit, files skipped by reason) and each selected file's SHA-256 and outcome,
+    so an unchanged file is never sent again and a failed one can be retried."""
+    return """
+        CREATE TABLE source_repos (
+            id INTEGER PRIMARY KEY,
+            dataset_id INTEGER NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,
+            repo TEXT NOT NULL,
+            commit_id TEXT NOT NULL DEFAULT '',
+            skipped TEXT NOT NULL DEFAULT '{}',
+            updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+            UNIQUE (dataset_id, repo)
+        );
+        CREATE TABLE source_files (
+            id INTEGER PRIMARY KEY,
+            dataset_id INTEGER NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,
+            repo TEXT NOT NULL,
+            path TEXT NOT NULL,
+            sha256 TEXT NOT NULL,
+            doc_sha256 TEXT NOT NULL DEFAULT '',
+            commit_id TEXT NOT NULL DEFAULT '',
+            status TEXT NOT NULL DEFAULT 'pending',
+            error TEXT NOT NULL DEFAULT '',
+            items TEXT NOT NULL DEFAULT '[]',
+            updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+            UNIQUE (dataset_id, repo, path)
+        );
+        """
+
+
 MIGRATIONS: list[tuple[str, Callable[[], str]]] = [
     ("001_initial", m001_initial),
     ("002_llm_work", m002_llm_work),
     ("003_run_owner", m003_run_owner),
+    ("004_source_files", m004_source_files),
 ]
 
 

@@ -86,6 +86,12 @@ class RunsMixin:
             out.append(d)
         return out
 
+    def run_params(self, dataset_id: int, kind: str) -> list[str]:
+        """The params JSON of the dataset's runs of ``kind``, newest first."""
+        return [r[0] for r in self.db.execute(
+            "SELECT params FROM runs WHERE dataset_id = ? AND kind = ? ORDER BY id DESC",
+            (dataset_id, kind))]
+
     def last_run(self, dataset_id: int, kinds: Iterable[str]) -> dict[str, Any] | None:
         """The newest run of a dataset among ``kinds``: id, kind, status, params, stats."""
         ks = list(kinds)

@@ -23,7 +23,7 @@ from textual.widgets import (
     TextArea,
 )
 
-from ftbuilder.config import PROVIDERS
+from ftbuilder.config import BACKENDS, PROVIDERS
 from ftbuilder.core.errors import FtbError
 from ftbuilder.tui.screens.base import FtbScreen
 from ftbuilder.tui.widgets.cells import escape
@@ -126,7 +126,7 @@ class ConfigureScreen(FtbScreen):
                                  allow_blank=False)
                 yield Label("Writer (the LLM that makes samples)", classes="field")
                 with Horizontal(classes="row"):
-                    yield Select([(p, p) for p in PROVIDERS], id="agentic_llm",
+                    yield Select([(p, p) for p in BACKENDS], id="agentic_llm",
                                  allow_blank=False)
                     yield Input(id="agentic_model", placeholder="default model / embedded GGUF")
                 with Horizontal(classes="row"):

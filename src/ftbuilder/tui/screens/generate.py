@@ -1,7 +1,7 @@
 """Generate: run the configured mode over the picked files in a worker, with live progress.
 
 Progress bar, samples and tokens so far, rate, ETA, estimated training cost, a live log, cancel
-(work done so far is kept), and resume of an interrupted run (services.build.retry).
+(work done so far is kept), and resume of an interrupted run (services.resume).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from textual.message import Message
 from textual.widgets import Button, DataTable, Label, ProgressBar, RichLog, Static
 
 from ftbuilder.core.progress import Progress
-from ftbuilder.services import browse, budget
+from ftbuilder.services import browse, budget, resume
 from ftbuilder.services import settings as edit
 from ftbuilder.tui.jobs import fmt_eta
 from ftbuilder.tui.screens.base import FtbScreen
@@ -213,7 +213,7 @@ class GenerateScreen(FtbScreen):
             return
         budget = self.service("budget")
         est = budget and self.call_service(budget.estimate_retry, self.ctx, name)
-        self.ask_cost(est, lambda yes: self._begin("resume", browse.resume_build, self.ctx, name,
+        self.ask_cost(est, lambda yes: self._begin("resume", resume.resume, self.ctx, name,
                                                    confirmed=yes))
 
     @on(Button.Pressed, "#resume")
