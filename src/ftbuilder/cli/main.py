@@ -22,6 +22,7 @@ from ftbuilder.cli import (
     ingest,
     models,
     repos,
+    sources,
     split,
     tui,
     validate,
@@ -31,8 +32,8 @@ from ftbuilder.core.errors import Cancelled, FtbError
 from ftbuilder.core.text import MAX_LINE
 
 # Order of `ftb --help`; each module registers its commands.
-COMMAND_MODULES = (ingest, build, repos, datasets, validate, split, export, models, config,
-                   tui)
+COMMAND_MODULES = (ingest, build, repos, sources, datasets, validate, split, export, models,
+                   config, tui)
 
 DESCRIPTION = "Fine-Tuning Dataset Builder: provider-ready fine-tuning datasets from your files."
 EPILOG = """\
