@@ -115,8 +115,7 @@ def store_size(out: Callable[[str], None], n: int = 20_000) -> None:
         t0 = time.perf_counter()
         store.add_samples(ds.id, convs)
         elapsed = time.perf_counter() - t0
-        store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        store.close()
+        store.close()  # the last connection closing checkpoints the WAL into the file
         size = path.stat().st_size
     out(f"store: {n:,} two-turn samples in {elapsed:.1f} s ({n / elapsed:,.0f}/s), "
         f"{size / 1e6:.1f} MB -> {size * 100_000 / n / 1e6:.0f} MB per 100,000 samples")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -49,9 +50,9 @@ def _corpus(root: Path, n: int = 24) -> Path:
     return d
 
 
-def _rows(store: Store) -> list[tuple]:
-    return store.db.execute("SELECT messages, source_file, location, content_hash, token_count "
-                            "FROM samples ORDER BY id").fetchall()
+def _query(db: Path, sql: str) -> list[tuple]:
+    with sqlite3.connect(db) as con:
+        return con.execute(sql).fetchall()
 
 
 def test_identify_build_on_ray_writes_what_local_writes(tmp_path: Path, ray_engine) -> None:
@@ -64,8 +65,12 @@ def test_identify_build_on_ray_writes_what_local_writes(tmp_path: Path, ray_engi
         req = BuildRequest("identify", [inputs], "faq", "openai", "gpt-4o-mini-2024-07-18",
                            llm_fallback=False, engine=engine)
         result = build(ctx, req)
-        docs = ctx.store.db.execute("SELECT path, sha256, text FROM documents ORDER BY path")
-        out[engine] = (_rows(ctx.store), docs.fetchall(), result.found, result.samples_added)
+        ctx.close()
+        db = root / "store.db"
+        out[engine] = (_query(db, "SELECT messages, source_file, location, content_hash, "
+                                  "token_count FROM samples ORDER BY id"),
+                       _query(db, "SELECT path, sha256, text FROM documents ORDER BY path"),
+                       result.found, result.samples_added)
     assert out["local"][3] > 0
     assert out["ray"] == out["local"]
 

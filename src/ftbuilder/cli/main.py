@@ -23,6 +23,7 @@ from ftbuilder.cli import (
     ingest,
     models,
     repos,
+    sources,
     split,
     tui,
     validate,
@@ -32,8 +33,8 @@ from ftbuilder.core.errors import Cancelled, FtbError
 from ftbuilder.core.text import MAX_LINE
 
 # Order of `ftb --help`; each module registers its commands.
-COMMAND_MODULES = (ingest, build, batches, repos, datasets, validate, split, export, models, config,
-                   tui)
+COMMAND_MODULES = (ingest, build, batches, repos, sources, datasets, validate, split, export,
+                   models, config, tui)
 
 DESCRIPTION = "Fine-Tuning Dataset Builder: provider-ready fine-tuning datasets from your files."
 EPILOG = """\

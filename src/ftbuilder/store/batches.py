@@ -23,14 +23,14 @@ def _row(r: tuple) -> dict[str, Any]:
 class BatchesMixin:
     """The batches table of :class:`~ftbuilder.store.db.Store`."""
 
-    db: sqlite3.Connection
+    _db: sqlite3.Connection
     _lock: threading.RLock
 
     def add_batch(self, dataset_id: int, run_id: int | None, provider: str, model: str,
                   base_url: str, custom_ids: dict[str, str], round_: int = 0) -> int:
         """Record a batch about to be sent (state "submitting"); returns its row id."""
-        with self._lock, self.db:
-            cur = self.db.execute(
+        with self._lock, self._db:
+            cur = self._db.execute(
                 "INSERT INTO batches (dataset_id, run_id, provider, model, base_url, "
                 "custom_ids, round) VALUES (?,?,?,?,?,?,?)",
                 (dataset_id, run_id, provider, model, base_url or "", json.dumps(custom_ids),
@@ -46,8 +46,8 @@ class BatchesMixin:
         values = [json.dumps(v) if k == "counts" else int(v) if k == "collected" else v
                   for k, v in fields.items()]
         sets = ", ".join(f"{k} = ?" for k in fields)
-        with self._lock, self.db:
-            self.db.execute(f"UPDATE batches SET {sets}, updated_at = "
+        with self._lock, self._db:
+            self._db.execute(f"UPDATE batches SET {sets}, updated_at = "
                             "strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id = ?",
                             (*values, row_id))
 
@@ -55,9 +55,9 @@ class BatchesMixin:
                       cache: list[tuple[Any, ...]]) -> None:
         """Write a finished batch's replies to the response cache (rows of ``cache_put``'s
         arguments) and mark it collected, in ONE transaction."""
-        with self._lock, self.db:
+        with self._lock, self._db:
             self._cache_put_nolock(cache)  # type: ignore[attr-defined]
-            self.db.execute("UPDATE batches SET state = ?, counts = ?, collected = 1, "
+            self._db.execute("UPDATE batches SET state = ?, counts = ?, collected = 1, "
                             "updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id = ?",
                             (state, json.dumps(counts), row_id))
 
@@ -73,4 +73,4 @@ class BatchesMixin:
         sql = f"SELECT {', '.join(_COLUMNS)} FROM batches"
         if where:
             sql += " WHERE " + " AND ".join(where)
-        return [_row(r) for r in self.db.execute(sql + " ORDER BY id", args)]
+        return [_row(r) for r in self._db.execute(sql + " ORDER BY id", args)]
