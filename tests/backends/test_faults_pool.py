@@ -117,3 +117,26 @@ def test_config_base_urls_are_validated(tmp_path) -> None:
     with pytest.raises(ConfigError) as e:
         parse_config({"system": {"base_urls": ["localhost:8000"]}})
     assert "base_urls" in str(e.value)
+
+
+@pytest.mark.fault
+def test_a_fleet_with_no_endpoint_up_fails_with_a_hint(tmp_path) -> None:
+    from ftbuilder.core.errors import ProviderError
+
+    with FleetServer(0.01) as a, FleetServer(0.01) as b:
+        a.stop()
+        b.stop()
+        client = _pool(tmp_path, [a.url, b.url])
+        client.max_cooldown = 0.5
+
+        async def main() -> None:
+            try:
+                await client.agenerate(LLMRequest(messages=[{"role": "user", "content": "x"}]))
+            finally:
+                await client.aclose()
+
+        t0 = time.monotonic()
+        with pytest.raises(ProviderError) as e:
+            asyncio.run(main())
+    assert time.monotonic() - t0 < 10
+    assert e.value.kind == "connection" and "--base-url" in e.value.hint

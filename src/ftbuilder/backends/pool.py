@@ -121,8 +121,11 @@ class PoolClient(LLMClient):
     # --- health ---------------------------------------------------------------------------
     async def _healthy(self, ep: Endpoint) -> bool:
         """GET {base_url}/models answered below 500 within ``health_timeout``."""
+        get = getattr(ep.client, "_sdk", None)
+        if get is None or not hasattr(get(), "get"):
+            return True  # no OpenAI-style SDK to ask: judged by its requests alone
         try:
-            sdk = ep.client._sdk()
+            sdk = get()
             async with asyncio.timeout(self.health_timeout):
                 await sdk.get("/models", cast_to=object)
             return True
@@ -163,12 +166,19 @@ class PoolClient(LLMClient):
         if not self._checked:
             self._checked = True
             await self.check_health()
+        give_up = time.monotonic() + 2 * self.max_cooldown
         while True:
             if any(not e.active and e.out_until <= time.monotonic() for e in self.endpoints):
                 await self._readmit()
             active = [e for e in self.endpoints if e.active]
             if active:
                 return min(active, key=lambda e: (e.outstanding, e.requests))
+            if time.monotonic() > give_up:
+                raise ProviderError(
+                    f"no endpoint of the fleet answers ({len(self.endpoints)} tried for "
+                    f"{2 * self.max_cooldown:g} s)",
+                    "check that the servers given with --base-url (system.base_urls) are "
+                    "running", kind="connection")
             wait = min(e.out_until for e in self.endpoints) - time.monotonic()
             await asyncio.sleep(max(0.05, min(wait, 1.0)))
 
