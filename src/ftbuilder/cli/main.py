@@ -14,18 +14,30 @@ import traceback
 from collections.abc import Sequence
 
 from ftbuilder import __version__
-from ftbuilder.cli import build, datasets, export, ingest, models, split, tui, validate
+from ftbuilder.cli import (
+    build,
+    curate,
+    datasets,
+    export,
+    ingest,
+    judge,
+    models,
+    split,
+    tui,
+    validate,
+)
 from ftbuilder.cli.common import EXIT_CANCELLED, EXIT_FAIL, EXIT_USAGE, Session
 from ftbuilder.core.errors import Cancelled, FtbError
 
 # Order of `ftb --help`; each module registers its commands.
-COMMAND_MODULES = (ingest, build, datasets, validate, split, export, models, tui)
+COMMAND_MODULES = (ingest, build, datasets, curate, judge, validate, split, export, models, tui)
 
 DESCRIPTION = "Fine-Tuning Dataset Builder: provider-ready fine-tuning datasets from your files."
 EPILOG = """\
 typical run:
   ftb ingest input_files/
   ftb build --mode identify --input input_files/ --name support
+  ftb filter support && ftb dedup support && ftb scrub support
   ftb validate support
   ftb split support --ratio 0.8
   ftb export support --format openai
