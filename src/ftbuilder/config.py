@@ -148,6 +148,7 @@ class QualityConfig(_Strict):
     dedup_threshold: float = Field(0.8, gt=0, le=1)
     dedup_shingle: int = Field(3, ge=1)
     dedup_on: Literal["user", "conversation"] = "conversation"
+    build_near_threshold: float = Field(0.9, ge=0, le=1)  # LLM builds; 0 = off
     pii_region: str = Field("US", min_length=2, max_length=2)
     judge_threshold: int = Field(6, ge=1, le=10)
 

@@ -37,8 +37,11 @@ from typing import Any
 
 from ftbuilder.agents.accounting import (
     DUPLICATE,
+    NEAR_DUPLICATE,
     OVER_LIMIT,
+    PROMPT_EXAMPLE,
     PROVIDER_ERROR,
+    UNGROUNDED,
     RunStats,
 )
 from ftbuilder.agents.create import CHAT, Generator, Task
@@ -85,6 +88,11 @@ class RunOptions:
     price: AgentPrice | None = None
     progress_every: float = 0.25
     stats: RunStats | None = None  # filled in place (kept by the caller if the run raises)
+    # build-time curation (README "Curation"): grounding "flag" | "drop" | "off"; the
+    # built-in prompts' few-shot examples (dropped); near-duplicate threshold (0 = off)
+    grounding: str = "off"
+    examples: frozenset[str] = frozenset()
+    near_threshold: float = 0.0
 
 
 # A key or model the backend refuses fails every call the same way: stop at the first one.
@@ -157,6 +165,7 @@ class _Run:
         self.stats.existing = store.count_samples_meta(job.dataset_id, **self.gen.scope)
         self.states = store.work_states(job.dataset_id)
         self.seen = {question_key(t) for t in store.first_user_messages(job.dataset_id)}
+        self.near = _near_index(store, job.dataset_id, opts.near_threshold)
         self.max_attempts = 1 + opts.max_retries if self.gen.style != CHAT else \
             1 + min(1, opts.max_retries)
         self.inflight = 0
@@ -184,6 +193,8 @@ class _Run:
         chunks = self.job.chunks
         if not chunks:
             return
+        if self.gen.nonce:
+            chunks = _interleave(chunks, self.gen.nonce)
         per_round = max(1, self.gen.per_call * len(chunks))
         rounds = self.gen.rounds or max(len(self.gen.angles),
                                         3 * math.ceil(self.job.target / per_round) + 2)
@@ -297,8 +308,11 @@ class _Run:
                 if parsed.reason == EMPTY and self.gen.style == CHAT:
                     return self._finish(task, payload, [], "done", EMPTY)  # nothing usable there
                 continue
-            return self._finish(task, payload, self._keep(self.gen.conversations(task, parsed)),
-                                "done", "")
+            convs = self.gen.conversations(task, parsed)
+            if response.finish_reason == "length":
+                for c in convs:
+                    c.meta["finish_reason"] = "length"
+            return self._finish(task, payload, self._keep(convs), "done", "")
         self._unusable()
         return self._finish(task, payload, [], "failed", f"{reason} after "
                                                          f"{self.max_attempts} attempts")
@@ -324,8 +338,14 @@ class _Run:
             if q in self.seen:
                 self.stats.failures[DUPLICATE] += 1
                 continue
+            reason = _curate(c, self.opts, self.near)
+            if reason:
+                self.stats.failures[reason] += 1
+                continue
             self.seen.add(q)
             fresh.append(c)
+            for flag in c.meta.get("flags") or []:
+                self.stats.flagged[flag] += 1
         count_tokens(fresh, self.opts.spec)
         limit = self.opts.spec.max_tokens_per_example if self.opts.spec else None
         kept = []
@@ -415,6 +435,69 @@ class _Run:
             raise ProviderError(f"stopped after {self.bad_backend} failed calls in a row: "
                                 f"{self.fatal.message}", self.fatal.hint)
         return self.stats
+
+
+def _interleave(chunks: list[Chunk], nonce: str) -> list[Chunk]:
+    """Chunks in another order per dataset (seeded by its nonce), one document after the
+    other in turn: each document's chunks and the documents' order are shuffled, then taken
+    round-robin, so a small target still reads every document and two datasets built from
+    the same inputs start from different places."""
+    import random
+
+    rng = random.Random(nonce)
+    by_doc: dict[str, list[Chunk]] = {}
+    for c in chunks:
+        by_doc.setdefault(c.source, []).append(c)
+    docs = list(by_doc.values())
+    for d in docs:
+        rng.shuffle(d)
+    rng.shuffle(docs)
+    out: list[Chunk] = []
+    for i in range(max(len(d) for d in docs)):
+        out.extend(d[i] for d in docs if i < len(d))
+    return out
+
+
+def _near_index(store: Store, dataset_id: int, threshold: float) -> Any:
+    """A near-duplicate index of the dataset's samples (None when the check is off)."""
+    if not threshold:
+        return None
+    from ftbuilder.quality.clusters import compared_text
+    from ftbuilder.quality.dedup import NearDuplicateIndex
+
+    index = NearDuplicateIndex(threshold)
+    batch: list[Conversation] = []
+    for c in store.iter_samples(dataset_id):
+        batch.append(c)
+        if len(batch) >= 2000:
+            index.add_texts([x.id for x in batch], [compared_text(x, "conversation")
+                                                    for x in batch])
+            batch = []
+    index.add_texts([x.id for x in batch], [compared_text(x, "conversation") for x in batch])
+    return index
+
+
+def _curate(conv: Conversation, opts: RunOptions, near: Any) -> str:
+    """Why a new conversation is dropped at build time ("" = kept; it may be flagged)."""
+    from ftbuilder.quality.filters import prompt_examples
+
+    texts = [str(m.content) for m in conv.messages if m.role in ("user", "assistant")]
+    if opts.examples and prompt_examples.copied(texts, opts.examples):
+        return PROMPT_EXAMPLE
+    if near is not None:
+        from ftbuilder.quality.clusters import compared_text
+
+        sig = near.signatures([compared_text(conv, "conversation")])[0]
+        if near.query(sig):
+            return NEAR_DUPLICATE
+        near.add(-(near.size + 1), sig)  # negative keys: not yet stored samples
+    if opts.grounding in ("flag", "drop"):
+        from ftbuilder.quality.filters.base import FilterOptions
+        from ftbuilder.quality.filters.runner import apply
+
+        if apply(conv, ["grounding"], FilterOptions()) and opts.grounding == "drop":
+            return UNGROUNDED
+    return ""
 
 
 def run_job(store: Store, client: LLMClient, job: Job, opts: RunOptions | None = None,

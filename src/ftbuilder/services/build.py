@@ -38,7 +38,9 @@ RUN_KIND = "build"
 
 @dataclass
 class BuildRequest:
-    """What to build. ``size`` caps the samples this run keeps (identify: no cap when None)."""
+    """What to build. ``size``: the dataset's target size in every mode (a build on an
+    existing dataset adds samples up to it; identify keeps everything when None; hybrid keeps
+    every identified pair even past it)."""
 
     mode: str
     input_paths: list[str | Path]
@@ -191,7 +193,9 @@ def run_identify(job: BuildJob) -> None:
     job.result.found += len(convs)
     attach_keywords(convs, [d.text for d in ing.documents])
     report(job.progress, "save", 0, len(convs), "counting tokens and saving")
-    job.add(convs, limit=job.req.size)
+    room = None if job.req.size is None else max(
+        0, job.req.size - job.ctx.store.count_samples(job.dataset.id))
+    job.add(convs, limit=room)  # size = the dataset's target size, as in every mode
     report(job.progress, "save", len(convs), len(convs), f"{job.result.samples_added} added")
     if unread:
         run_identify_fallback(job, unread)
