@@ -58,7 +58,7 @@ def parse(text: str) -> tuple[int, str] | None:
     data = extract_json(text)
     if isinstance(data, dict) and "score" in data:
         try:
-            score = int(round(float(data["score"])))
+            score = round(float(data["score"]))
         except (TypeError, ValueError):
             return None
         if 1 <= score <= 10:

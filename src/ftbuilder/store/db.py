@@ -280,6 +280,15 @@ class Store:
             "SELECT id, source_file, topic_keywords, split FROM samples WHERE dataset_id = ? "
             "ORDER BY id", (dataset_id,))]
 
+    def sample_strata(self, dataset_id: int) -> list[tuple[Any, ...]]:
+        """(id, origin, category, language, first user message) of every sample, id order:
+        the stratification keys of a split that live in ``meta`` (services/split.py)."""
+        return self.db.execute(
+            "SELECT id, json_extract(meta, '$.origin'), json_extract(meta, '$.category'), "
+            "json_extract(meta, '$.language'), (SELECT json_extract(value, '$.content') FROM "
+            "json_each(messages) WHERE json_extract(value, '$.role') = 'user' LIMIT 1) "
+            "FROM samples WHERE dataset_id = ? ORDER BY id", (dataset_id,)).fetchall()
+
     def update_meta(self, items: Iterable[tuple[int, dict[str, Any]]]) -> None:
         """Replace the ``meta`` of samples given as (sample_id, meta) pairs, one transaction."""
         with self._lock, self.db:

@@ -21,8 +21,10 @@ from ftbuilder.quality.filters.base import FilterOptions, SampleView, cut
 
 EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 URL_RE = re.compile(r"\b(?:https?://|www\.)[^\s<>()\"'`]+", re.I)
-_MONTHS = ("january february march april may june july august september october november "
-           "december").split()
+_MONTHS = (
+    "january", "february", "march", "april", "may", "june", "july", "august", "september",
+    "october", "november", "december",
+)
 _MONTH_RE = "|".join([m[:3] + f"(?:{m[3:]})?" for m in _MONTHS] + ["sept"])
 DATE_RE = re.compile(
     rf"\b(?:(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?({_MONTH_RE})\.?"
@@ -36,12 +38,18 @@ QUOTE_RE = re.compile(r"[\"“”«»]([^\"“”«»\n]{3,200})[\"“”«»]")
 NAME_RE = re.compile(r"(?<![\w.@/])([A-Z][a-z]+(?:[A-Z][a-z]+)*(?:\s+[A-Z][a-z]+)*)\b")
 _SENTENCE_START = re.compile(r"(?:^|[.!?:;]\s+|\n\s*(?:[-*+]|\d+[.)])?\s*|[\"“(]\s*)$")
 _WORD_RE = re.compile(r"\w+", re.UNICODE)
-_COMMON = set("""I I'm I've I'll I'd You Your Yes No Not Please Thanks Thank Hi Hello Dear Note
-Also However If When Then This That These Those There Here It Its We Our They Their He She
-Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March April May
-June July August September October November December Step First Second Third Finally Next
-Sure Okay OK Great For To In On At By With From Of And Or But So As A An The My Me Mine
-What Why How Who Where Which Do Does Did Is Are Was Were Be Can Could Should Would Will""".split())
+_COMMON = frozenset((
+    "I", "I'm", "I've", "I'll", "I'd", "You", "Your", "Yes", "No", "Not", "Please",
+    "Thanks", "Thank", "Hi", "Hello", "Dear", "Note", "Also", "However", "If", "When",
+    "Then", "This", "That", "These", "Those", "There", "Here", "It", "Its", "We", "Our",
+    "They", "Their", "He", "She", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday",
+    "Saturday", "Sunday", "January", "February", "March", "April", "May", "June", "July",
+    "August", "September", "October", "November", "December", "Step", "First", "Second",
+    "Third", "Finally", "Next", "Sure", "Okay", "OK", "Great", "For", "To", "In", "On",
+    "At", "By", "With", "From", "Of", "And", "Or", "But", "So", "As", "A", "An", "The",
+    "My", "Me", "Mine", "What", "Why", "How", "Who", "Where", "Which", "Do", "Does", "Did",
+    "Is", "Are", "Was", "Were", "Be", "Can", "Could", "Should", "Would", "Will",
+))
 
 
 def _norm(text: str) -> str:

@@ -48,9 +48,8 @@ def _balanced(line: str) -> bool:
             continue
         elif ch in _PAIRS:
             stack.append(_PAIRS[ch])
-        elif ch in _PAIRS.values():
-            if not stack or stack.pop() != ch:
-                return False
+        elif ch in _PAIRS.values() and (not stack or stack.pop() != ch):
+            return False
     return not stack and not quoted
 
 
