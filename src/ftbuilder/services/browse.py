@@ -411,7 +411,12 @@ def check_size(provider: str, model: str, size: int, ratio: float = 1.0,
             capped * (1 - ratio) > spec.max_validation_examples:
         warnings.append(f"validation share over {spec.max_validation_examples:,} examples"
                         f"{tag('max_validation_examples')}: extra ones go to training")
-    if spec.min_examples and capped * share < spec.min_examples:
+    train = capped
+    if split_enabled:  # the real split's train count (formats/splitting.py), not size * ratio
+        from ftbuilder.formats.splitting import sizes
+
+        train = sizes(capped, ratio)[0]
+    if spec.min_examples and train < spec.min_examples:
         warnings.append(f"{spec.id} needs at least {spec.min_examples} training examples"
                         f"{tag('min_examples')}")
     return SizeCheck(size, capped, reasons, warnings)
