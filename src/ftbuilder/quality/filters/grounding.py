@@ -4,8 +4,8 @@ Checked spans of each assistant message: e-mail addresses, URLs, prices and othe
 dates, quoted phrases (3+ words) and names (capitalised words that do not start a
 sentence). A span counts as supported when it appears in the source chunk kept with the
 sample (meta ``source_text``), compared case-insensitively with whitespace collapsed;
-numbers are compared by value ("$2,000" = "2000", "12.50" = "12.5"), dates by day and
-month. Names and quoted phrases may also come from the user's own messages. Small
+numbers are compared by value ("$2,000" = "2000", "12.50" = "12.5"; a price only with the
+source's amounts, not with its years or dates), dates by day and month. Names and quoted phrases may also come from the user's own messages. Small
 integers (0-10) are not checked (list numbering, counts written as words in the source).
 
 Samples without a kept chunk (identified, imported, free mode without a document) are
@@ -30,6 +30,8 @@ DATE_RE = re.compile(
     rf"\b(?:(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?({_MONTH_RE})\.?"
     rf"|({_MONTH_RE})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?)\b(?:,?\s+(\d{{4}}))?"
     r"|\b(\d{4})-(\d{2})-(\d{2})\b", re.I)
+DASH_DATE_RE = re.compile(r"\b\d{1,2}[-/ ][A-Za-z]{3,9}[-/ ]\d{4}\b|\b\d{4}[-/]\d{1,2}[-/]\d{1,2}\b|"
+                          r"\b\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}\b")
 PRICE_RE = re.compile(r"(?:[$€£¥]\s?\d[\d,]*(?:\.\d+)?|\d[\d,]*(?:\.\d+)?\s?(?:USD|EUR|GBP|"
                       r"dollars?|euros?|pounds?)\b)", re.I)
 NUMBER_RE = re.compile(r"(?<![\w.])\d{1,3}(?:,\d{3})+(?:\.\d+)?(?![\w])|(?<![\w.,])\d+(?:\.\d+)?"
@@ -126,8 +128,10 @@ def unsupported(answer: str, source: str, context: str = "") -> tuple[str, str] 
         if d and not d <= src_dates:
             return "date", m.group(0)
     src_numbers = numbers_of(source)
+    # a price must be an amount of the source: a year or a day of a date is not one
+    amounts = numbers_of(DASH_DATE_RE.sub(" ", DATE_RE.sub(" ", source)))
     for m in PRICE_RE.finditer(masked):
-        if _value(m.group(0)) not in src_numbers:
+        if _value(m.group(0)) not in amounts:
             return "price", m.group(0).strip()
     for m in NUMBER_RE.finditer(DATE_RE.sub(" ", masked)):
         v = _value(m.group(0))
