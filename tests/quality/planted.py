@@ -198,8 +198,9 @@ def pii_values(seed: int = 3) -> list[tuple[str, str]]:
         ("CARD", cards[2]), ("CARD", "-".join(cards[3][i:i + 4] for i in range(0, 16, 4))),
         ("API_KEY", "sk-proj-" + _rand(rng, 48)), ("API_KEY", "sk-ant-api03-" + _rand(rng, 80)),
         ("API_KEY", "AKIA" + _rand(rng, 16, string.ascii_uppercase + string.digits)),
-        ("API_KEY", "ghp_" + _rand(rng, 36)), ("API_KEY", f"xoxb-{rng.randrange(10**11)}-"
-                                                          f"{rng.randrange(10**11)}-{_rand(rng, 24).lower()}"),
+        ("API_KEY", "ghp_" + _rand(rng, 36)),
+        ("API_KEY", f"xoxb-{rng.randrange(10**11)}-{rng.randrange(10**11)}-"
+                    f"{_rand(rng, 24).lower()}"),
         ("API_KEY", "AIza" + _rand(rng, 35)),
         ("PRIVATE_KEY", key_block),
     ]

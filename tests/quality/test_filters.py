@@ -125,8 +125,8 @@ def test_file_refs_against_a_real_git_repository(tmp_path: Path):
     subprocess.run(["git", "init", "-q", str(repo)], check=True)
     doc = repo / "README.md"
     doc.write_text("see src/app.py\n")
-    conv = Conversation([Message("user", "Where is the parser?"),
-                         Message("assistant", "It is in src/app.py:12, see also src/app.py:30-35.")],
+    answer = "It is in src/app.py:12, see also src/app.py:30-35."
+    conv = Conversation([Message("user", "Where is the parser?"), Message("assistant", answer)],
                         source_file=str(doc))
     assert filerefs.check(SampleView(conv), OPTS) is None
     conv.messages[1].content = "It is in src/app.py:120."

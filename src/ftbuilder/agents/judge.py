@@ -116,13 +116,17 @@ def judge(client: LLMClient, cache: object, convs: list[Conversation], rubric: s
           done: Callable[[Conversation, Verdict], None],
           cancelled: Callable[[], bool] = lambda: False) -> None:
     """Score ``convs``; ``done(conv, verdict)`` is called as each answer arrives."""
+    from ftbuilder.agents.runner import _Usage
+
     cached = client if isinstance(client, CachedClient) else CachedClient(client, cache)  # type: ignore[arg-type]
+    usage = _Usage(cached)  # every HTTP attempt, unusable replies included, as in builds
 
     async def main() -> None:
         try:
             await _judge_all(cached, convs, rubric, concurrency, limiter, stats, done,
                              cancelled)
         finally:
+            usage.sync(stats, None)
             await cached.aclose()
 
     asyncio.run(main())

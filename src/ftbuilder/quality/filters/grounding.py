@@ -5,7 +5,8 @@ dates, quoted phrases (3+ words) and names (capitalised words that do not start 
 sentence). A span counts as supported when it appears in the source chunk kept with the
 sample (meta ``source_text``), compared case-insensitively with whitespace collapsed;
 numbers are compared by value ("$2,000" = "2000", "12.50" = "12.5"; a price only with the
-source's amounts, not with its years or dates), dates by day and month. Names and quoted phrases may also come from the user's own messages. Small
+source's amounts, not with its years or dates), dates by day and month. Names and quoted
+phrases may also come from the user's own messages. Small
 integers (0-10) are not checked (list numbering, counts written as words in the source).
 
 Samples without a kept chunk (identified, imported, free mode without a document) are
@@ -30,8 +31,8 @@ DATE_RE = re.compile(
     rf"\b(?:(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?({_MONTH_RE})\.?"
     rf"|({_MONTH_RE})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?)\b(?:,?\s+(\d{{4}}))?"
     r"|\b(\d{4})-(\d{2})-(\d{2})\b", re.I)
-DASH_DATE_RE = re.compile(r"\b\d{1,2}[-/ ][A-Za-z]{3,9}[-/ ]\d{4}\b|\b\d{4}[-/]\d{1,2}[-/]\d{1,2}\b|"
-                          r"\b\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}\b")
+DASH_DATE_RE = re.compile(r"\b\d{1,2}[-/ ][A-Za-z]{3,9}[-/ ]\d{4}\b|"
+                          r"\b\d{4}[-/]\d{1,2}[-/]\d{1,2}\b|\b\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}\b")
 PRICE_RE = re.compile(r"(?:[$€£¥]\s?\d[\d,]*(?:\.\d+)?|\d[\d,]*(?:\.\d+)?\s?(?:USD|EUR|GBP|"
                       r"dollars?|euros?|pounds?)\b)", re.I)
 NUMBER_RE = re.compile(r"(?<![\w.])\d{1,3}(?:,\d{3})+(?:\.\d+)?(?![\w])|(?<![\w.,])\d+(?:\.\d+)?"
