@@ -12,7 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-ORDER = ["tokens", "validate", "pipeline", "ingest", "llm", "tui"]
+ORDER = ["tokens", "validate", "pipeline", "ingest", "curate", "llm", "tui"]
 
 
 def main(argv: list[str]) -> int:

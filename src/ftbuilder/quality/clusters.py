@@ -14,7 +14,7 @@ assistant answer (characters); then the earlier sample (smaller id). The others 
 cluster are the ones removed.
 
 Memory: the signatures are one ``uint32`` matrix of ``num_perm`` columns (512 bytes a
-sample at 128) plus the LSH band keys (about 2 KB a sample).
+sample at 128); the banding works one band at a time on a view of it.
 """
 
 from __future__ import annotations
@@ -88,41 +88,44 @@ class _UnionFind:
             self.parent[max(ra, rb)] = min(ra, rb)
 
 
+def _bands(threshold: float, num_perm: int) -> tuple[int, int]:
+    """(bands, rows per band) datasketch picks for ``threshold`` (false positives and
+    negatives weighted equally)."""
+    from datasketch import MinHashLSH
+
+    lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
+    return lsh.b, lsh.r
+
+
+REPS = 8  # members of an LSH bucket each other member is compared with
+
+
 def cluster(convs: Iterable[Conversation], threshold: float = DEFAULT_THRESHOLD,
             shingle: int = 3, on: str = "user", num_perm: int = DEFAULT_NUM_PERM,
             batch: int = 2000, tick: Callable[[int], None] | None = None) -> ClusterResult:
     """Clusters of near-duplicates among ``convs`` (each with an ``id``), with the keep rule.
 
-    ``tick(n)`` is called after each batch with the samples compared so far.
+    The MinHashes are datasketch's (computed in numpy batches by
+    :class:`~ftbuilder.quality.dedup.NearDuplicateIndex`); the LSH banding uses datasketch's
+    band parameters for the threshold and groups equal bands with numpy (``np.unique``),
+    which holds 4 bytes per band and sample instead of an index of Python sets. A bucket's
+    members are each compared with its first ``REPS`` members. ``tick(n)`` is called after
+    each batch with the samples read so far.
     """
     if on not in ON:
         raise ValueError(f"on must be one of {ON}")
     index = NearDuplicateIndex(threshold, num_perm, shingle=shingle)
-    sigs: list[np.ndarray] = []
+    blocks: list[np.ndarray] = []
     keys: list[tuple[int, int, int]] = []
-    uf = _UnionFind()
-    sims: dict[int, float] = {}
-    pos = 0
     buf: list[Conversation] = []
 
     def flush() -> None:
-        nonlocal pos
-        batch_sigs = index.signatures([compared_text(c, on) for c in buf])
-        for c, sig in zip(buf, batch_sigs, strict=True):
-            row = np.asarray(sig.hashvalues, dtype=np.uint32)
-            for other in index.query(sig):
-                s = float(np.mean(sigs[other] == row))
-                if s >= threshold:
-                    uf.union(pos, other)
-                    root = uf.find(pos)
-                    sims[root] = min(sims.get(root, 1.0), s, sims.get(other, 1.0))
-            index.add(pos, sig)
-            sigs.append(row)
-            keys.append(keep_key(c))
-            pos += 1
+        sigs = index.signatures([compared_text(c, on) for c in buf])
+        blocks.append(np.array([s.hashvalues for s in sigs], dtype=np.uint32))
+        keys.extend(keep_key(c) for c in buf)
         buf.clear()
         if tick is not None:
-            tick(pos)
+            tick(len(keys))
 
     for c in convs:
         buf.append(c)
@@ -130,16 +133,50 @@ def cluster(convs: Iterable[Conversation], threshold: float = DEFAULT_THRESHOLD,
             flush()
     if buf:
         flush()
-    groups: dict[int, list[int]] = {}
-    for p in uf.parent:
-        groups.setdefault(uf.find(p), []).append(p)
-    result = ClusterResult(compared=pos)
-    for root, members in groups.items():
+    result = ClusterResult(compared=len(keys))
+    if len(keys) < 2:
+        return result
+    sig = np.concatenate(blocks)
+    blocks.clear()
+    b, r = _bands(threshold, num_perm)
+    uf = _UnionFind()
+    edges: dict[tuple[int, int], float] = {}
+    for band in range(b):
+        part = np.ascontiguousarray(sig[:, band * r:(band + 1) * r])
+        _, inverse, counts = np.unique(part.view(np.dtype((np.void, 4 * r))).ravel(),
+                                       return_inverse=True, return_counts=True)
+        shared = np.nonzero(counts[inverse] > 1)[0]
+        if not len(shared):
+            continue
+        order = shared[np.argsort(inverse[shared], kind="stable")]
+        groups = np.split(order, np.nonzero(np.diff(inverse[order]))[0] + 1)
+        for members in groups:
+            reps = members[:REPS]
+            for m in members[1:]:
+                for rep in reps:
+                    if rep == m:
+                        break
+                    pair = (int(rep), int(m))
+                    if pair in edges:
+                        continue
+                    s = float(np.mean(sig[rep] == sig[m]))
+                    edges[pair] = s
+                    if s >= threshold:
+                        uf.union(*pair)
+    groups_of: dict[int, list[int]] = {}
+    for p in list(uf.parent):
+        groups_of.setdefault(uf.find(p), []).append(p)
+    lowest: dict[int, float] = {}  # root -> lowest confirmed similarity inside its cluster
+    for (x, _), s in edges.items():
+        if s >= threshold:
+            root = uf.find(x)
+            lowest[root] = min(lowest.get(root, 1.0), s)
+    for root, members in groups_of.items():
         members = sorted(set(members) | {root}, key=lambda m: keys[m])
         if len(members) < 2:
             continue
         ids = [keys[m][2] for m in members]
-        result.clusters.append(Cluster(ids[0], ids[1:], sims.get(root, threshold)))
+        result.clusters.append(Cluster(ids[0], ids[1:], lowest.get(root, threshold)))
     result.clusters.sort(key=lambda c: c.keep)
     return result
 

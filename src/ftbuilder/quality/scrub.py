@@ -94,7 +94,17 @@ def _secret_patterns() -> tuple[re.Pattern[str], ...]:
     return tuple(out)
 
 
+@lru_cache(maxsize=1)
+def _any_secret() -> re.Pattern[str]:
+    """Every secret pattern in one alternation: one scan tells whether any may match."""
+    parts = [f"(?{'i' if p.flags & re.I else ''}:{p.pattern})"
+             for p in (*_secret_patterns(), *EXTRA_KEYS)]
+    return re.compile("|".join(parts))
+
+
 def _secrets(text: str) -> Iterator[Finding]:
+    if not _any_secret().search(text):
+        return
     for pat in (*_secret_patterns(), *EXTRA_KEYS):
         for m in pat.finditer(text):
             g = 1 if m.groups() and m.group(1) and len(m.group(1)) >= 16 else 0
@@ -102,8 +112,11 @@ def _secrets(text: str) -> Iterator[Finding]:
                 yield Finding("API_KEY", m.start(g), m.end(g), m.group(g))
 
 
+_PHONE_HINT = re.compile(r"\d(?:[\s().\-/]{0,3}\d){5,}")  # 6+ digits, phone-like separators
+
+
 def _phones(text: str, region: str) -> Iterator[Finding]:
-    if not any(ch.isdigit() for ch in text):
+    if not _PHONE_HINT.search(text):  # the matcher is slow; most text has no such run
         return
     import phonenumbers
 

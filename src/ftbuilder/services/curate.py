@@ -14,7 +14,6 @@ undone by copying that file back. ``dry_run`` reports without writing anything.
 
 from __future__ import annotations
 
-import sqlite3
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -212,15 +211,24 @@ def scrub_dataset(ctx: AppContext, name: str, dry_run: bool = False,
     if changed and not dry_run:
         rep.backup = _backup(ctx, "scrub")
         _recount(ctx, ds.provider, ds.model, changed)
-        dup = []
+        changed_ids = {c.id for c in changed}
+        # hashes of the samples left as they are, then of each rewritten one in turn: a
+        # rewrite that equals one of them would be an exact copy (the store refuses those)
+        seen = {h for i, h in ctx.store.sample_hashes(ds.id) if i not in changed_ids}
+        dup, keep = [], []
         for conv in changed:
-            try:
-                ctx.store.update_sample(conv)
-                rep.changed += 1
-            except sqlite3.IntegrityError:  # now an exact copy of another sample
+            h = conv.content_hash()
+            if h in seen:
                 dup.append(conv.id)
+            else:
+                seen.add(h)
+                keep.append(conv)
         if dup:
-            rep.removed = ctx.store.delete_samples(ds.id, dup)
+            ctx.store.delete_samples(ds.id, dup)  # before the rewrite frees their hashes
+        ctx.store.update_samples(ds.id, keep)
+        rep.changed = len(keep)
+        if dup:
+            rep.removed = len(dup)
             rep.by_reason["duplicate"] = len(dup)
     rep.remaining = ctx.store.count_samples(ds.id)
     return rep

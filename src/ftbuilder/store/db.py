@@ -182,6 +182,11 @@ class Store:
         return self.db.execute("SELECT 1 FROM samples WHERE dataset_id = ? AND content_hash = ?",
                                (dataset_id, content_hash)).fetchone() is not None
 
+    def sample_hashes(self, dataset_id: int) -> list[tuple[int, str]]:
+        """(id, content hash) of every sample of a dataset."""
+        return self.db.execute("SELECT id, content_hash FROM samples WHERE dataset_id = ?",
+                               (dataset_id,)).fetchall()
+
     def hashes(self, dataset_id: int) -> set[str]:
         return {r[0] for r in self.db.execute(
             "SELECT content_hash FROM samples WHERE dataset_id = ?", (dataset_id,))}
@@ -243,6 +248,18 @@ class Store:
             ds = self.db.execute("SELECT dataset_id FROM samples WHERE id = ?", (c.id,)).fetchone()
             if ds:
                 self._refresh_totals_nolock(ds[0])
+
+    def update_samples(self, dataset_id: int, convs: Sequence[Conversation]) -> None:
+        """Rewrite messages, tokens and meta of many samples in ONE transaction (scrub);
+        the caller makes sure no two end up with the same content hash."""
+        with self._lock, self.db:
+            self.db.executemany(
+                "UPDATE samples SET messages = ?, token_count = ?, content_hash = ?, meta = ? "
+                "WHERE id = ? AND dataset_id = ?",
+                ((c.messages_json(), c.token_count, c.content_hash(),
+                  json.dumps(c.meta, ensure_ascii=False, default=str), c.id, dataset_id)
+                 for c in convs))
+            self._refresh_totals_nolock(dataset_id)
 
     def delete_samples(self, dataset_id: int, ids: Iterable[int]) -> int:
         ids = list(ids)

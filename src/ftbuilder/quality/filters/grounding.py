@@ -17,6 +17,7 @@ span, e.g. ``ungrounded price "$2,000"``.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from ftbuilder.quality.filters.base import FilterOptions, SampleView, cut
 
@@ -108,13 +109,23 @@ def _names(text: str) -> list[str]:
     return out
 
 
+@lru_cache(maxsize=256)
+def _source_facts(source: str) -> tuple[str, set[tuple[int, int]], set[str], set[str], set[str]]:
+    """What a source offers, computed once per chunk (several samples share one):
+    normalised text, dates, numbers, amounts (numbers outside dates), words."""
+    src = _norm(source)
+    return (src, dates_of(source), numbers_of(source),
+            numbers_of(DASH_DATE_RE.sub(" ", DATE_RE.sub(" ", source))),
+            set(_WORD_RE.findall(src)))
+
+
 def unsupported(answer: str, source: str, context: str = "") -> tuple[str, str] | None:
     """The first (kind, span) of ``answer`` not supported by ``source``, or None.
 
     ``context`` (the user's messages) also supports names and quoted phrases.
     """
-    src = _norm(source)
-    both = src + "\n" + _norm(context)
+    src, src_dates, src_numbers, amounts, src_words = _source_facts(source)
+    ctx = _norm(context)
     for m in EMAIL_RE.finditer(answer):
         if not _in(m.group(0), src):
             return "e-mail", m.group(0)
@@ -123,14 +134,11 @@ def unsupported(answer: str, source: str, context: str = "") -> tuple[str, str] 
         if not _in(url.rstrip("/"), src):
             return "URL", url
     masked = EMAIL_RE.sub(" ", URL_RE.sub(" ", answer))
-    src_dates = dates_of(source)
     for m in DATE_RE.finditer(masked):
         d = dates_of(m.group(0))
         if d and not d <= src_dates:
             return "date", m.group(0)
-    src_numbers = numbers_of(source)
     # a price must be an amount of the source: a year or a day of a date is not one
-    amounts = numbers_of(DASH_DATE_RE.sub(" ", DATE_RE.sub(" ", source)))
     for m in PRICE_RE.finditer(masked):
         if _value(m.group(0)) not in amounts:
             return "price", m.group(0).strip()
@@ -141,11 +149,11 @@ def unsupported(answer: str, source: str, context: str = "") -> tuple[str, str] 
         return "number", m.group(0)
     for m in QUOTE_RE.finditer(masked):
         phrase = m.group(1).strip()
-        if len(phrase.split()) >= 3 and not _in(phrase, both):
+        if len(phrase.split()) >= 3 and not (_in(phrase, src) or _in(phrase, ctx)):
             return "quote", phrase
-    words = set(_WORD_RE.findall(both))
+    ctx_words = set(_WORD_RE.findall(ctx))
     for name in _names(masked):
-        if not all(w.lower() in words for w in name.split()):
+        if not all(w.lower() in src_words or w.lower() in ctx_words for w in name.split()):
             return "name", name
     return None
 
