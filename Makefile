@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
-	$(PY) -m ftbuilder.providers.embedded --prepare
+	$(PY) -m ftbuilder.backends.embedded --prepare
 	@touch $(STAMP)
 
 install: $(STAMP)

@@ -7,33 +7,37 @@ environment or config.yaml itself. Errors name the key, the value and what is al
 from __future__ import annotations
 
 import os
+import reprlib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
 from dotenv import dotenv_values
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
 
+from ftbuilder.backends.registry import base_url_vars, key_vars
+from ftbuilder.backends.registry import names as backend_names
+from ftbuilder.core import redact as _redact
 from ftbuilder.core.errors import ConfigError, MissingKeyError, NotFoundError
+from ftbuilder.core.files import write_atomic
+from ftbuilder.core.text import MAX_LINE, MAX_VALUE, bounded
+from ftbuilder.targets.registry import providers as target_providers
 
-PROVIDERS = ("openai", "anthropic", "google", "mistral", "llama")
+# The fine-tuning targets (config `provider`) are those of targets/models.yaml; the backends
+# that write samples (`system.agentic_llm`) and their key / base-URL variables are those
+# registered in backends/registry.py: the one place keys are named.
+PROVIDERS = target_providers()
+BACKENDS = backend_names()
 MODES = ("create", "identify", "hybrid", "free")
-
-# Environment variable holding each backend's key; the one place keys are named.
-KEY_VARS = {
-    "openai": "OPENAI_API_KEY",
-    "anthropic": "ANTHROPIC_API_KEY",
-    "google": "GOOGLE_API_KEY",
-    "mistral": "MISTRAL_API_KEY",
-    "llama": "LLAMA_API_KEY",
-}
-BASE_URL_VARS = {
-    "openai": "OPENAI_BASE_URL",
-    "anthropic": "ANTHROPIC_BASE_URL",
-    "google": "GOOGLE_BASE_URL",
-    "mistral": "MISTRAL_BASE_URL",
-    "llama": "LLAMA_BASE_URL",
-}
+KEY_VARS = key_vars()
+BASE_URL_VARS = base_url_vars()
 OTHER_VARS = ("FTB_DB", "FTB_GGUF_PATH", "FTB_MODEL_CACHE")
 
 
@@ -110,23 +114,39 @@ class OutputConfig(_Strict):
     dir: str = "output_datasets"
 
 
+def _one_of(allowed: tuple[str, ...]) -> AfterValidator:
+    """A str field that must be one of ``allowed`` (read from a registry, not written here)."""
+    listed = ", ".join(repr(a) for a in allowed[:-1]) + f" or {allowed[-1]!r}"
+
+    def check(value: str) -> str:
+        if value not in allowed:
+            raise ValueError(f"Input should be {listed}")
+        return value
+
+    return AfterValidator(check)
+
+
+BackendName = Annotated[str, _one_of(BACKENDS)]
+TargetProvider = Annotated[str, _one_of(PROVIDERS)]
+
+
 class RateLimitConfig(_Strict):
     rpm: int = Field(0, ge=0)  # requests per minute; 0 = no limit
     tpm: int = Field(0, ge=0)  # tokens (prompt + completion) per minute; 0 = no limit
 
 
 class SystemConfig(_Strict):
-    agentic_llm: Literal["openai", "anthropic", "google", "mistral", "llama"] = "llama"
+    agentic_llm: BackendName = "llama"
     agentic_model: str = ""
     max_retries: int = Field(3, ge=0)
     timeout: float = Field(60, gt=0)
     concurrency: int = Field(4, ge=1)
     base_url: str = ""
+    max_cost_usd: float = Field(5.0, ge=0)  # an LLM build estimated above this is asked first
     rpm: int = Field(0, ge=0)  # agent LLM requests per minute, per backend; 0 = no limit
     tpm: int = Field(0, ge=0)  # agent LLM tokens per minute, per backend; 0 = no limit
     # per-backend overrides of rpm/tpm, e.g. {openai: {rpm: 500, tpm: 200000}}
-    rate_limits: dict[Literal["openai", "anthropic", "google", "mistral", "llama"],
-                      RateLimitConfig] = Field(default_factory=dict)
+    rate_limits: dict[BackendName, RateLimitConfig] = Field(default_factory=dict)
 
 
 class IngestConfig(_Strict):
@@ -164,7 +184,7 @@ class QualityConfig(_Strict):
 class FileConfig(_Strict):
     """The shape of config.yaml."""
 
-    provider: Literal["openai", "anthropic", "google", "mistral", "llama"] = "openai"
+    provider: TargetProvider = "openai"
     model: str = "gpt-4o-mini-2024-07-18"
     mode: Literal["create", "identify", "hybrid", "free"] = "identify"
     dataset_size: int = Field(100, ge=1)
@@ -179,17 +199,74 @@ class FileConfig(_Strict):
     input_dir: str = "input_files"
 
 
+_REPR = reprlib.Repr()  # a repr that stops early: no value, however nested, makes a long line
+_REPR.maxlevel, _REPR.maxstring, _REPR.maxother = 3, MAX_VALUE, MAX_VALUE
+_REPR.maxdict = _REPR.maxlist = _REPR.maxtuple = _REPR.maxset = 8
+
+
 def _format_validation_error(err: ValidationError, source: str) -> str:
+    """One line naming each bad key, its value and what is allowed, at most MAX_LINE long.
+
+    Values are shown with a bounded repr (no value, however nested, makes a long line)."""
     parts = []
-    for e in err.errors():
-        key = ".".join(str(x) for x in e["loc"]) or "(top level)"
+    for e in err.errors()[:10]:
+        key = bounded(".".join(str(x) for x in e["loc"]) or "(top level)", MAX_VALUE)
         if e["type"] == "extra_forbidden":
             parts.append(f"unknown key '{key}'")
             continue
-        value = e.get("input")
-        allowed = e.get("ctx", {}).get("expected") or e["msg"]
-        parts.append(f"'{key}' = {value!r}: {allowed}")
-    return f"{source}: " + "; ".join(parts)
+        value = bounded(_REPR.repr(e.get("input")), MAX_VALUE)
+        allowed = e.get("ctx", {}).get("expected") or e["msg"].removeprefix("Value error, ")
+        parts.append(f"'{key}' = {value}: {bounded(str(allowed), MAX_VALUE)}")
+    return bounded(f"{source}: " + "; ".join(parts), MAX_LINE)
+
+
+# --- reading YAML written by the user -----------------------------------------------------------
+MAX_CONFIG_BYTES = 1_000_000
+
+
+class _NoAliasLoader(yaml.SafeLoader):
+    """SafeLoader refusing anchors and aliases: a 350-byte file of nested aliases expands to
+    hundreds of megabytes (the "billion laughs"); a config file has no use for them."""
+
+    def compose_node(self, parent, index):  # type: ignore[no-untyped-def]
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            raise _AliasFound(event.start_mark)
+        return super().compose_node(parent, index)
+
+
+class _AliasFound(Exception):
+    def __init__(self, mark: yaml.Mark) -> None:
+        super().__init__()
+        self.mark = mark
+
+
+def load_yaml(text: str, source: str = "config.yaml") -> Any:
+    """Parse YAML written by the user: no aliases/anchors, no more than MAX_CONFIG_BYTES.
+
+    Raises:
+        ConfigError: too big, an alias or anchor, nested too deeply, or not valid YAML.
+    """
+    if len(text) > MAX_CONFIG_BYTES:
+        raise ConfigError(f"{source} is {len(text):,} characters; a config file is at most "
+                          f"{MAX_CONFIG_BYTES:,}", "keep config.yaml to the documented keys")
+    loader = _NoAliasLoader(text)
+    try:
+        return loader.get_single_data()
+    except _AliasFound as e:
+        raise ConfigError(f"{source} uses YAML aliases (&/*) at line {e.mark.line + 1}, "
+                          "which ftb does not accept",
+                          "write each value out in full instead of &anchor / *alias") from None
+    except RecursionError:
+        raise ConfigError(f"{source} nests lists or mappings too deeply",
+                          "a config file needs at most a few levels") from None
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark else ""
+        raise ConfigError(f"{source} is not valid YAML{where}",
+                          "fix the indentation or quoting there") from None
+    finally:
+        loader.dispose()
 
 
 class Settings:
@@ -204,6 +281,7 @@ class Settings:
         self.root = root
         self.config_path = config_path
         self._env = env
+        _redact.register_secrets(self.secrets())  # the log filter removes them too
 
     # --- paths ----------------------------------------------------------------------------
     @property
@@ -248,14 +326,13 @@ class Settings:
         return self._env.get(name) or None
 
     def secrets(self) -> list[str]:
-        """Every key value set, for redaction in logs and error messages."""
-        return [v for k, v in self._env.items() if k.endswith("_API_KEY") and v]
+        """Every key value set (stripped), for redaction in logs and error messages."""
+        return _redact.clean_secrets(v for k, v in self._env.items() if k.endswith("_API_KEY"))
 
-    def redact(self, text: str) -> str:
-        for s in self.secrets():
-            if len(s) >= 4:
-                text = text.replace(s, "***")
-        return text
+    def redact(self, text: str, mark: str = _redact.MARK) -> str:
+        """``text`` without any key value, whole or a 12+ character piece of one
+        (:func:`ftbuilder.core.redact.redact`). Redact before cutting a text short."""
+        return _redact.redact(text, self.secrets(), mark)
 
     def key_status(self) -> dict[str, str]:
         """Masked view of every key variable: 'set (sk-…1234)' or 'missing'."""
@@ -302,7 +379,7 @@ def _check_target(config: FileConfig, model_given: bool, source: str) -> None:
         get_model(config.provider, config.model)
     except NotFoundError:
         known = ", ".join(m.id for m in list_models(config.provider))
-        raise ConfigError(f"{source}: 'model' = {config.model!r} is not a model of "
+        raise ConfigError(f"{source}: 'model' = {_REPR.repr(config.model)} is not a model of "
                           f"{config.provider}: one of {known}",
                           "list the targets with `ftb models`, or remove 'model' to use "
                           f"{config.provider}'s first one") from None
@@ -326,13 +403,7 @@ def load_settings(config_path: str | Path | None = None, root: Path | None = Non
     path = Path(config_path) if config_path else root / "config.yaml"
     data: dict[str, Any] = {}
     if path.is_file():
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except yaml.YAMLError as e:
-            mark = getattr(e, "problem_mark", None)
-            where = f" line {mark.line + 1}" if mark else ""
-            raise ConfigError(f"{path}:{where} is not valid YAML",
-                              "fix the indentation or quoting there") from None
+        data = load_yaml(_read_config(path), str(path)) or {}
     elif config_path:
         raise ConfigError(f"config file {path} does not exist", "check the --config path")
     env: dict[str, str] = {}
@@ -343,9 +414,58 @@ def load_settings(config_path: str | Path | None = None, root: Path | None = Non
     return Settings(parse_config(data, str(path.name)), root, env, path)
 
 
-def save_config(settings: Settings, config: FileConfig) -> None:
-    """Write ``config`` to the settings' config.yaml (validated first)."""
+def _read_config(path: Path) -> str:
+    if path.stat().st_size > MAX_CONFIG_BYTES:
+        raise ConfigError(f"{path} is {path.stat().st_size:,} bytes; a config file is at most "
+                          f"{MAX_CONFIG_BYTES:,}", "keep config.yaml to the documented keys")
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path} is not UTF-8 text", "save it as UTF-8") from None
+
+
+def _merge(node: Any, values: dict[str, Any]) -> None:
+    """Set ``values`` into a round-trip YAML mapping, touching only the values that differ
+    (so the comments and layout around them stay as the user wrote them)."""
+    for key, value in values.items():
+        if isinstance(value, dict) and isinstance(node.get(key), dict):
+            _merge(node[key], value)
+        elif key not in node or node[key] != value:
+            node[key] = value
+
+
+def save_config(settings: Settings, config: FileConfig) -> Path:
+    """Write ``config`` to the settings' config.yaml: validated first; an existing file keeps
+    its comments and layout (only changed values are rewritten, ruamel.yaml round trip);
+    written through a temporary file and a rename. Returns the path.
+
+    Raises:
+        ConfigError: ``config`` is not valid (nothing is written).
+    """
+    import io
+
+    from ruamel.yaml import YAML
+
     path = settings.config_path or settings.root / "config.yaml"
-    parse_config(config.model_dump(), "config")
-    path.write_text(yaml.safe_dump(config.model_dump(), sort_keys=False), encoding="utf-8")
+    values = config.model_dump()
+    parse_config(values, "config")
+    rt = YAML()
+    rt.preserve_quotes = True
+    rt.width = 4096
+    doc: Any = None
+    if path.is_file():
+        try:
+            doc = rt.load(path.read_text(encoding="utf-8"))
+        except Exception:  # not YAML any more: rewritten plainly below
+            doc = None
+    if isinstance(doc, dict):
+        _merge(doc, values)
+        buf = io.StringIO()
+        rt.dump(doc, buf)
+        text = buf.getvalue()
+    else:
+        text = yaml.safe_dump(values, sort_keys=False)
+    write_atomic(path, text, f"the config file {path}", "make config.yaml writable")
     settings.config = config
+    settings.config_path = path
+    return path

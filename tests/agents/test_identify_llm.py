@@ -92,8 +92,9 @@ def test_min_turns_applies_to_what_the_model_returns(tmp_path):
 
 
 def test_completion_backend_gets_the_few_shot_prompt(tmp_path):
-    class CompletionClient(ScriptedClient):
+    class CompletionClient(ScriptedClient):  # the in-process base model (embedded GGUF)
         completion_style = True
+        model_path = tmp_path / "base.gguf"
 
     settings = project_settings(tmp_path)
     gen = identify_generator(settings, CompletionClient(), [DOC])
@@ -103,3 +104,13 @@ def test_completion_backend_gets_the_few_shot_prompt(tmp_path):
     assert request.prompt.endswith(chunk.text + "\nQuestion:") and request.system is None
     kept = gen.conversations(task, gen.parse(f" {ASKED}\nAnswer: {ANSWERED}"))
     assert len(kept) == 1 and kept[0].location == "lines 3-7"
+
+
+def test_a_served_completion_style_model_is_asked_on_its_chat_endpoint(tmp_path):
+    class ServedClient(ScriptedClient):  # llama.cpp / vLLM / Ollama server: instruct models
+        completion_style = True
+
+    gen = identify_generator(project_settings(tmp_path), ServedClient(), [DOC])
+    (chunk,) = chunk_document(DOC, 400, 20)
+    request = gen.request(gen.task(chunk, 0))
+    assert request.prompt is None and request.messages and request.json_schema is not None

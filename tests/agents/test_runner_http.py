@@ -1,5 +1,5 @@
 """LLM build modes end to end: services.build over real HTTP to an OpenAI-compatible stub on
-127.0.0.1 (the real OpenAI client of providers/), a real SQLite store and real input files."""
+127.0.0.1 (the real OpenAI client of backends/), a real SQLite store and real input files."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from ftbuilder.core.errors import ProviderError
-from ftbuilder.services.build import BuildRequest, build, retry
+from ftbuilder.services.build import BuildRequest, build
 from ftbuilder.services.context import AppContext
+from ftbuilder.services.resume import resume as retry
 from ftbuilder.store.db import Store
 
 from .llm_fakes import ChatStub, project_settings

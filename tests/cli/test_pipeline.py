@@ -11,6 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from ftbuilder.services.export_files import exported
+
 REPO = Path(__file__).resolve().parents[2]
 CONSOLE = Path(sys.executable).with_name("ftb")
 
@@ -51,7 +53,7 @@ def test_console_script_tour(project, tmp_path):
     ex = ftb("export", "tour", "--format", "openai", "--out", project / "out")
     assert ex.returncode == 0, ex.stderr
     out = project / "out"
-    assert sorted(p.name for p in out.iterdir()) == ["metadata.csv", "stats.json",
+    assert exported(out) == ["metadata.csv", "stats.json",
                                                      "train.jsonl", "validation.jsonl"]
     n = sum(len(p.read_text().splitlines()) for p in (out / "train.jsonl",
                                                       out / "validation.jsonl"))

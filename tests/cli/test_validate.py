@@ -155,3 +155,21 @@ def test_a_dataset_named_like_a_path_is_validated_by_name(cli, project):
     assert r.json()["examples"] == 12
     r = cli("validate", "team/nothing")
     assert r.code == 1 and r.err.startswith("error: file team/nothing does not exist")
+
+
+def test_fix_truncate_keeps_most_of_the_limit_and_then_validates(cli, project):
+    """Issue 8.6: `--fix truncate` on an example 21x over the limit keeps 90-100% of it."""
+    limit = get_model("openai", "gpt-3.5-turbo-0613").max_tokens_per_example
+    big = " ".join(f"token{i % 503}" for i in range(45_000))
+    f = write(project / "huge.jsonl", [chat(big, "short answer")] + [
+        chat(f"q{i}", "a") for i in range(10)])
+    cli("import", f, "--name", "cut", "--provider", "openai", "--model", "gpt-3.5-turbo-0613")
+    over = cli("validate", "cut", "--json").json()
+    assert over["summary"]["tokens_per_example"]["max"] > 21 * limit
+    r = cli("validate", "cut", "--fix", "truncate", "--json")
+    assert r.code == 0, r.out + r.err
+    data = r.json()
+    assert data["ok"] is True and data["examples"] == 11
+    longest = data["summary"]["tokens_per_example"]["max"]
+    assert 0.9 * limit <= longest <= limit, longest
+    assert cli("validate", "cut").code == 0

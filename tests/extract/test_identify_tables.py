@@ -132,3 +132,17 @@ def test_text_records_are_scanned_for_patterns() -> None:
     convs = identify_document(record_doc([(7, text), (8, "Just a note.")]))
     assert [(c.location, c.messages[1].content) for c in convs] == [
         ("record line 7, lines 1-2", "Yes, duties are included.")]
+
+
+def test_sheet_with_two_question_answer_column_pairs(tmp_path, docs) -> None:
+    from ftbuilder.ingest import read_document
+
+    f = docs.make_xlsx(tmp_path / "faq.xlsx", {"FAQ": [
+        ["Question", "Answer", "Question", "Answer"],
+        ["Is it free?", "Yes.", "Can I self-host?", "Yes, with Docker."],
+        ["Is there an API?", "Yes, REST.", None, None]]})
+    convs = identify_document(read_document(f))
+    assert [(c.location, c.messages[0].content, c.messages[1].content) for c in convs] == [
+        ("sheet FAQ row 2, columns A-B", "Is it free?", "Yes."),
+        ("sheet FAQ row 2, columns C-D", "Can I self-host?", "Yes, with Docker."),
+        ("sheet FAQ row 3, columns A-B", "Is there an API?", "Yes, REST.")]

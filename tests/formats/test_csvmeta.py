@@ -25,9 +25,23 @@ def test_csv_columns_and_rows() -> None:
     rows = list(csv.reader(io.StringIO(buf.getvalue())))
     assert n == 2
     assert tuple(rows[0]) == COLUMNS == ("sample_id", "content_preview", "token_length",
-                                         "topic_keywords", "source_file", "split")
-    assert rows[1] == ["1", 'Question 1, with "quotes"', "12", "a; b", "x.pdf", "train"]
-    assert rows[2] == ["2", 'Question 2, with "quotes"', "", "", "", ""]
+                                         "topic_keywords", "source_file", "split", "location",
+                                         "citation")
+    assert rows[1] == ["1", 'Question 1, with "quotes"', "12", "a; b", "x.pdf", "train", "",
+                       ""]
+    assert rows[2] == ["2", 'Question 2, with "quotes"', "", "", "", "", "", ""]
+
+
+def test_location_and_citation_columns() -> None:
+    buf = io.StringIO(newline="")
+    conv = sample(3, source_file="talk.md", location="lines 27-44")
+    conv.meta = {"citation": {"file": "talk.md", "location": "lines 27-44",
+                              "heading": "Introductions", "speaker": "Arpit",
+                              "timestamp": "07:41"}}
+    write_metadata(buf, [conv])
+    rows = list(csv.reader(io.StringIO(buf.getvalue())))
+    assert rows[1][-2:] == ["lines 27-44",
+                            "heading: Introductions; speaker: Arpit; at 07:41"]
 
 
 def test_preview_is_cut_with_an_ellipsis() -> None:

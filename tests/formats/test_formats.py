@@ -30,8 +30,16 @@ def test_round_trip_every_format(fmt: str, system: bool) -> None:
     conv = chat(system=system, turns=2 if fmt != "alpaca" else 1)
     record = to_record(conv, fmt)
     json.loads(json.dumps(record))  # plain JSON
+    if fmt in ONE_WAY:  # rendered text whose template folds the system text away
+        with pytest.raises(FormatError, match="not read back"):
+            from_record(record, fmt)
+        return
     assert as_dicts(from_record(record, fmt)) == as_dicts(conv)
-    assert as_dicts(from_record(record, "auto")) == as_dicts(conv)
+    if fmt != "parquet":  # parquet rows are read from the file (tests/services)
+        assert as_dicts(from_record(record, "auto")) == as_dicts(conv)
+
+
+ONE_WAY = ("gemma", "mistral-instruct", "mistral-instruct-tekken", "mistral-instruct-v7")
 
 
 def test_openai_line_is_the_cookbook_shape() -> None:
@@ -78,12 +86,16 @@ def test_gemini_reads_several_text_parts_and_rejects_function_calls() -> None:
 
 
 def test_llama3_text_is_the_chat_template() -> None:
+    # Issue 10: llama3 is now the Llama 3.1+ template (date header) as one "text" field;
+    # the messages-only layout Together reads is the "together" format.
     rec = to_record(chat(), "llama3")
-    assert rec["text"] == (
-        "<|begin_of_text|><|start_header_id|>system<|end_header_id|>\n\nYou are terse.<|eot_id|>"
+    assert rec == {"text": (
+        "<|begin_of_text|><|start_header_id|>system<|end_header_id|>\n\n"
+        "Cutting Knowledge Date: December 2023\nToday Date: 26 Jul 2024\n\n"
+        "You are terse.<|eot_id|>"
         "<|start_header_id|>user<|end_header_id|>\n\nQuestion 0: what is 2+0?<|eot_id|>"
-        "<|start_header_id|>assistant<|end_header_id|>\n\nIt is 2.\nDone.<|eot_id|>")
-    assert rec["messages"] == to_record(chat(), "openai")["messages"]
+        "<|start_header_id|>assistant<|end_header_id|>\n\nIt is 2.\nDone.<|eot_id|>")}
+    assert to_record(chat(), "together") == to_record(chat(), "openai")
     assert [m.to_dict() for m in parse(rec["text"])] == as_dicts(chat())
 
 

@@ -39,7 +39,8 @@ def test_check_file_errors(tmp_path):
     (tmp_path / "old.doc").write_bytes(b"x")
     with pytest.raises(IngestError) as e:
         check_file(tmp_path / "old.doc", Limits())
-    assert str(e.value).startswith("unsupported type .doc; supported: .csv, .docx")
+    assert str(e.value).startswith(
+        "unsupported type .doc; supported: .adoc, .asciidoc, .csv, .docx")
 
 
 def test_oversized_file_rejected_before_reading(tmp_path):

@@ -62,3 +62,23 @@ def test_xlsx_every_sheet(tmp_path):
     assert [s.location for s in doc.segments] == [
         "sheet Sales row 2", "sheet Sales row 3", "sheet Sales row 5", "sheet FAQ row 3"]
     assert doc.segments[-1].text == "Question: Open on Sunday?\nAnswer: No"
+
+
+def test_csv_row_that_does_not_fit_the_header_is_reported_and_skipped(tmp_path):
+    f = write_text(tmp_path / "faq.csv", "Question,Answer\nIs it free?,Yes\n"
+                                         "Python 2?,No, as of 2.28, it is not\n"
+                                         '"Two\nlines?",Yes\nLast?,Done\n')
+    doc = read_csv(f)
+    assert doc.warnings == ["line 3: 4 cells under a 2-column header (an unquoted comma?): "
+                            "row skipped"]
+    assert doc.tables[0].rows == [["Is it free?", "Yes"], ["", ""], ["Two\nlines?", "Yes"],
+                                  ["Last?", "Done"]]
+    assert [s.location for s in doc.segments] == ["row 2", "row 4", "row 5"]
+
+
+def test_xlsx_cell_past_the_header_is_reported(tmp_path):
+    f = make_xlsx(tmp_path / "b.xlsx", {"FAQ": [["Question", "Answer"], ["Free?", "Yes"],
+                                                ["Paid?", "No", "stray note"]]})
+    doc = read_xlsx(f)
+    assert doc.warnings == ["sheet FAQ row 3: 3 cells under a 2-column header "
+                            "(an unquoted comma?): row skipped"]

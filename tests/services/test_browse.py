@@ -1,15 +1,14 @@
-"""services.browse: id lists and pages under filters, charts' data, project files."""
+"""services.browse: id lists and pages under filters, charts' data, who writes samples."""
 
 from __future__ import annotations
 
 import pytest
-import yaml
 
-from ftbuilder.core.errors import ConfigError, NotFoundError, UsageError
+from ftbuilder.core.errors import NotFoundError
 from ftbuilder.core.types import Conversation, Message
 from ftbuilder.services import browse
-from ftbuilder.services.build import last_build
 from ftbuilder.services.context import open_context
+from ftbuilder.services.resume import last_build, resume
 
 
 @pytest.fixture
@@ -83,37 +82,6 @@ def test_histogram_keeps_outliers_in_the_end_bins():
     assert sum(counts) == 5 and counts[-1] == 2 and edges[0][0] == 1
 
 
-def test_size_check_caps_with_reason():
-    check = browse.check_size("anthropic", "claude-3-haiku-20240307", 50_000, 0.8, True)
-    assert check.size == 12_500 and "UNVERIFIED" in check.reasons[0]
-    ok = browse.check_size("openai", "gpt-4o-mini-2024-07-18", 5, 0.8, True)
-    assert ok.size == 5 and "at least 10" in ok.warnings[0]
-
-
-def test_config_text_validated_and_comments_kept(ctx, tmp_path):
-    with pytest.raises(ConfigError, match="line"):
-        browse.check_config_text("provider: [openai\n")
-    with pytest.raises(ConfigError, match="mode"):
-        browse.save_config_text(ctx, "mode: guess\n")
-    config = ctx.settings.config.model_copy(deep=True)
-    config.split.ratio = 0.75
-    config.model = "gpt-4.1-2025-04-14"
-    browse.save_config_keeping_comments(ctx, config)
-    text = (tmp_path / "config.yaml").read_text()
-    assert "  ratio: 0.75       # train share" in text and "# the target" in text
-    assert "provider: openai   # whose format" in text
-    assert yaml.safe_load(text)["model"] == "gpt-4.1-2025-04-14"
-
-
-def test_prompts_stay_inside_prompts_dir(ctx, tmp_path):
-    assert browse.prompt_files(ctx)[0] == "free_mode/prompt.txt"
-    assert browse.read_prompt(ctx, "free_mode/prompt.txt") == ""
-    browse.write_prompt(ctx, "free_mode/prompt.txt", "hello")
-    assert (tmp_path / "prompts" / "free_mode" / "prompt.txt").read_text() == "hello"
-    with pytest.raises(UsageError):
-        browse.write_prompt(ctx, "../escape.txt", "x")
-
-
 def test_writer_status_names_the_model_that_writes(tmp_path):
     def status(config: str, environ: dict[str, str]) -> browse.WriterStatus:
         (tmp_path / "config.yaml").write_text(config)
@@ -135,5 +103,5 @@ def test_writer_status_names_the_model_that_writes(tmp_path):
 
 def test_resume_needs_a_build(ctx):
     with pytest.raises(NotFoundError):
-        browse.resume_build(ctx, "d")  # imported, never built
+        resume(ctx, "d")  # imported, never built
     assert last_build(ctx, "d") is None

@@ -17,6 +17,7 @@ from ftbuilder.formats.csvmeta import COLUMNS
 from ftbuilder.services.context import AppContext
 from ftbuilder.services.datasets import import_file
 from ftbuilder.services.export import export_dataset
+from ftbuilder.services.export_files import exported
 from ftbuilder.services.split import apply_split, plan_split
 from ftbuilder.store.db import Store
 
@@ -51,7 +52,7 @@ def test_unsplit_dataset_exports_dataset_jsonl_with_exact_content(ctx: AppContex
                                                                   tmp_path: Path) -> None:
     out = tmp_path / "out"
     r = export_dataset(ctx, fruit, "openai", out)
-    assert sorted(p.name for p in out.iterdir()) == ["dataset.jsonl", "metadata.csv",
+    assert exported(out) == ["dataset.jsonl", "metadata.csv",
                                                      "stats.json"]
     samples = list(ctx.store.iter_samples(ctx.store.get_dataset(fruit).id))
     assert lines(out / "dataset.jsonl") == [to_record(c, "openai") for c in samples]
@@ -63,7 +64,7 @@ def test_unsplit_dataset_exports_dataset_jsonl_with_exact_content(ctx: AppContex
     rows = list(csv.reader((out / "metadata.csv").open(encoding="utf-8", newline="")))
     assert tuple(rows[0]) == COLUMNS and len(rows) == N + 1
     assert rows[1] == [str(samples[0].id), "Fact 0 about pears, please. ☺",
-                       str(samples[0].token_count), "", "fruit.jsonl", ""]
+                       str(samples[0].token_count), "", "fruit.jsonl", "", "line 1", ""]
     stats = json.loads((out / "stats.json").read_text(encoding="utf-8"))
     assert {"dataset", "provider", "model", "format", "exported_at", "samples", "splits",
             "tokens", "messages_per_sample", "roles", "sources", "keywords", "files",
@@ -78,7 +79,7 @@ def test_split_dataset_exports_one_file_per_split(ctx: AppContext, fruit: str,
     export_dataset(ctx, fruit, "openai", out)
     plan = apply_split(ctx, plan_split(ctx, fruit, 0.8, 0.1, seed=3))
     r = export_dataset(ctx, fruit, "mistral", out)
-    names = sorted(p.name for p in out.iterdir())
+    names = exported(out)
     assert names == ["metadata.csv", "stats.json", "test.jsonl", "train.jsonl",
                      "validation.jsonl"]  # the stale dataset.jsonl is gone
     for split in ("train", "validation", "test"):
@@ -102,15 +103,27 @@ def test_target_means_the_provider_format(ctx: AppContext, fruit: str, tmp_path:
     assert r.format == "openai" and r.files[0].examples == N
 
 
-@pytest.mark.parametrize("fmt", [f for f, spec in FORMATS.items() if spec.exportable])
+# Formats read back under another name (same layout), and the files each writes (issue 10).
+READS_AS = {"llamafactory": "sharegpt", "axolotl": "openai", "together": "openai",
+            "llama3.0": "llama3", "parquet": "generic"}
+WRITES = {"llamafactory": ["dataset.jsonl", "dataset_info.json", "llamafactory.yaml"],
+          "axolotl": ["axolotl.yaml", "dataset.jsonl"], "parquet": ["README.md",
+                                                                     "dataset.parquet"]}
+ONE_WAY = ("gemma", "mistral-instruct", "mistral-instruct-tekken", "mistral-instruct-v7")
+
+
+@pytest.mark.parametrize("fmt", [f for f, spec in FORMATS.items()
+                                 if spec.exportable and f not in ONE_WAY])
 def test_export_then_import_gives_the_same_messages(ctx: AppContext, fruit: str,
                                                     tmp_path: Path, fmt: str) -> None:
     out = tmp_path / fmt
     export_dataset(ctx, fruit, fmt, out, include_csv=False, include_stats=False)
-    assert sorted(p.name for p in out.iterdir()) == ["dataset.jsonl"]
-    r = import_file(ctx, out / "dataset.jsonl", f"back-{fmt}")
+    assert exported(out) == WRITES.get(fmt, ["dataset.jsonl"])
+    data = out / ("dataset.parquet" if fmt == "parquet" else "dataset.jsonl")
+    r = import_file(ctx, data, f"back-{fmt}")
     # a record without system prompt is the same in the Anthropic, Mistral and OpenAI formats
-    assert sum(r.formats.values()) == N and set(r.formats) <= {fmt, "openai"}
+    assert sum(r.formats.values()) == N
+    assert set(r.formats) <= {fmt, "openai", READS_AS.get(fmt, fmt)}
     before = [[m.to_dict() for m in c.messages]
               for c in ctx.store.iter_samples(ctx.store.get_dataset(fruit).id)]
     after = [[m.to_dict() for m in c.messages]
@@ -135,7 +148,7 @@ def test_generic_and_csv_formats(ctx: AppContext, fruit: str, tmp_path: Path) ->
     assert (g.files[0].validation, g.files[0].ok, g.ok) == ("not validated", None, True)
     assert lines(tmp_path / "g" / "dataset.jsonl")[0]["source_file"] == "fruit.jsonl"
     c = export_dataset(ctx, fruit, "csv", tmp_path / "c")
-    assert c.files == [] and sorted(p.name for p in (tmp_path / "c").iterdir()) == [
+    assert c.files == [] and exported(tmp_path / "c") == [
         "metadata.csv", "stats.json"]
 
 
@@ -147,19 +160,25 @@ def test_cancel_leaves_earlier_files_untouched(ctx: AppContext, tmp_path: Path) 
                                              {"role": "assistant", "content": "a"}]}) + "\n")
     import_file(ctx, path, "many", near_threshold=None)
     out = tmp_path / "out"
-    out.mkdir()
-    (out / "dataset.jsonl").write_text("old\n", encoding="utf-8")
+    # the earlier files are an export of another dataset (ftb replaces only files it wrote)
+    few = tmp_path / "few.jsonl"
+    few.write_text(json.dumps({"messages": [{"role": "user", "content": "old"},
+                                            {"role": "assistant", "content": "a"}]}) + "\n",
+                   encoding="utf-8")
+    import_file(ctx, few, "few")
+    export_dataset(ctx, "few", "openai", out, include_csv=False, include_stats=False)
+    before = (out / "dataset.jsonl").read_bytes()
     token = CancelToken()
     token.cancel()
     with pytest.raises(Cancelled):
         export_dataset(ctx, "many", "openai", out, cancel=token)
-    assert sorted(p.name for p in out.iterdir()) == ["dataset.jsonl"]
-    assert (out / "dataset.jsonl").read_text(encoding="utf-8") == "old\n"
+    assert exported(out) == ["dataset.jsonl"]
+    assert (out / "dataset.jsonl").read_bytes() == before
 
 
 def test_errors(ctx: AppContext, fruit: str, tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="unknown export format"):
-        export_dataset(ctx, fruit, "sharegpt", tmp_path)
+        export_dataset(ctx, fruit, "vicuna", tmp_path)  # (sharegpt is exportable: issue 10)
     ctx.store.create_dataset("empty", "openai", "gpt-4o-mini-2024-07-18", "import")
     with pytest.raises(UsageError, match="no samples"):
         export_dataset(ctx, "empty", "openai", tmp_path)

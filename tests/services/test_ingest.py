@@ -141,7 +141,8 @@ def test_unsupported_and_missing_explicit_files_reported(ctx, tmp_path):
     ok = write_text(tmp_path / "ok.txt", "fine\n")
     result = ingest_paths(ctx, [tmp_path / "notes.xyz", tmp_path / "gone.pdf", ok])
     errors = [r.error for r in result.reports]
-    assert errors[0].startswith("unsupported type .xyz; supported: .csv, .docx, ")
+    assert errors[0].startswith(
+        "unsupported type .xyz; supported: .adoc, .asciidoc, .csv, .docx, ")
     assert errors[1].startswith("gone.pdf: no such file")
     assert result.reports[2].status == "ok"
 

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from ftbuilder.targets.limits import cap_dataset_size, epochs_for, estimate_training
+from ftbuilder.targets.limits import epochs_for, estimate_training, size_check
 from ftbuilder.targets.registry import get_model
+
+
+def cap_dataset_size(size, spec):
+    check = size_check(spec, size)
+    return check.size, check.summary
 
 
 def test_cap_dataset_size():

@@ -46,3 +46,30 @@ def test_unknown_model_lists_the_known_ones():
     assert "open-mistral-7b" in str(e.value)
     with pytest.raises(NotFoundError, match="unknown provider"):
         get_model("cohere", "command")
+
+
+@pytest.mark.parametrize(("provider", "alias", "snapshot"), [
+    ("openai", "gpt-4o-mini", "gpt-4o-mini-2024-07-18"),
+    ("openai", "gpt-4.1", "gpt-4.1-2025-04-14"),
+    ("google", "gemini-2.0-flash", "gemini-2.0-flash-001"),
+    ("mistral", "mistral-small-latest", "mistral-small-2409"),
+    ("mistral", "open-mistral-nemo", "open-mistral-nemo-2407"),
+    ("llama", "meta-llama/Llama-3.1-8B-Instruct", "meta-llama/Meta-Llama-3.1-8B-Instruct"),
+])
+def test_documented_aliases_resolve_to_their_snapshot(provider, alias, snapshot):
+    from ftbuilder.targets.registry import resolve
+
+    spec, said = resolve(provider, alias)
+    assert spec.id == snapshot and said == f"model {alias} -> {snapshot}"
+    assert resolve(provider, snapshot)[1] is None
+    assert get_model(provider, f"ft:{alias}:org::x").id == snapshot if provider == "openai" \
+        else True
+
+
+def test_aliases_are_unique_and_never_another_entrys_id():
+    ids = {(m.provider, m.id) for m in load_registry()}
+    seen = set()
+    for m in load_registry():
+        for a in m.aliases:
+            assert (m.provider, a) not in ids and (m.provider, a) not in seen
+            seen.add((m.provider, a))

@@ -71,3 +71,16 @@ async def test_every_field_and_mode_line_fits_the_form_at_120_columns(app):
             assert region.x >= form.x and region.right <= form.right, wid
         for button in app.screen.query(RadioButton):  # "mode: what it does", not cut
             assert len(str(button.label)) + 4 <= button.content_region.width, button.label
+
+
+async def test_an_alias_in_config_yaml_is_kept_and_resolved_in_the_limits(app, project):
+    # Issue 10: the model field takes the ids users type; the panel names the snapshot.
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("2")
+        await pilot.pause()
+        model = app.screen.query_one("#model", Select)
+        model.value = "gpt-4o-mini"
+        await pilot.pause()
+        limits = str(app.screen.query_one("#limits").render())
+        assert "model gpt-4o-mini -> gpt-4o-mini-2024-07-18" in limits
+        assert not app.screen.query_one("#save", Button).disabled

@@ -6,6 +6,7 @@ import json
 
 from textual.widgets import DataTable, SelectionList, Switch
 
+from ftbuilder.services.export_files import exported
 from tui.helpers import SIZE, settle, status_text, type_into
 
 
@@ -14,7 +15,7 @@ async def test_export_target_format(app, project):
         await pilot.press("8", "ctrl+e")
         await settle(pilot)
         out = project / "output_datasets" / "support"
-        assert sorted(p.name for p in out.iterdir()) == ["dataset.jsonl", "metadata.csv",
+        assert exported(out) == ["dataset.jsonl", "metadata.csv",
                                                          "stats.json"]
         records = [json.loads(x) for x in (out / "dataset.jsonl").read_text().splitlines()]
         assert len(records) == 30 and records[0]["messages"][0]["role"] == "user"
@@ -79,3 +80,26 @@ async def test_failed_validation_is_visible_in_the_table_at_120_columns(ctx, pro
         note = str(app.screen.query_one("#exp-note").render())
         assert "Why it failed:" in note, status_text(app)
         assert note.count("tokens") >= 2 and "line " in note  # the two over-limit samples
+
+
+async def test_the_export_screen_offers_the_trainer_formats_and_writes_parquet(app, project):
+    # Issue 10: every format of the export service is offered; parquet writes its card.
+    from ftbuilder.formats import FORMATS
+
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("8")
+        await settle(pilot)
+        formats = app.screen.query_one("#formats", SelectionList)
+        offered = {formats.get_option_at_index(i).value for i in range(formats.option_count)}
+        assert set(FORMATS) <= offered
+        assert {"chatml", "llama3", "gemma", "harmony", "together", "parquet", "llamafactory",
+                "axolotl", "sharegpt", "alpaca", "mistral-instruct"} <= offered
+        formats.deselect_all()
+        formats.select("parquet")
+        await pilot.press("ctrl+e")
+        await settle(pilot)
+        out = project / "output_datasets" / "support"
+        assert {"dataset.parquet", "README.md"} <= {p.name for p in out.iterdir()}
+        table = app.screen.query_one("#written", DataTable)
+        shown = [str(table.get_row_at(i)[0]) for i in range(table.row_count)]
+        assert "dataset.parquet" in shown and "README.md" in shown

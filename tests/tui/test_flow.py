@@ -10,6 +10,7 @@ import json
 import yaml
 
 from ftbuilder.services.context import open_context
+from ftbuilder.services.export_files import exported
 from ftbuilder.tui.app import create_app
 from tui.helpers import SIZE, TOPICS, settle, status_text, type_into
 
@@ -73,7 +74,7 @@ async def test_full_flow_without_a_key(project):
             await pilot.press("8", "ctrl+e")
             await settle(pilot)
             out = project / "output_datasets" / "flow"
-            written = sorted(p.name for p in out.iterdir())
+            written = exported(out)
             assert "train.jsonl" in written and "metadata.csv" in written
             assert "stats.json" in written
             lines = (out / "train.jsonl").read_text().splitlines()

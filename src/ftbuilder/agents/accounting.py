@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ftbuilder.agents.parsing import EMPTY, INVALID_JSON
-from ftbuilder.providers.prices import AgentPrice
+from ftbuilder.backends.prices import AgentPrice
 
 PROVIDER_ERROR, DUPLICATE, OVER_LIMIT = "provider_error", "duplicate", "over_token_limit"
 NOT_VERBATIM, TOO_SHORT = "not_verbatim", "too_short"
@@ -37,6 +37,7 @@ class RunStats:
     items_skipped: int = 0  # finished by an earlier run
     surplus: int = 0  # good samples left out because the target was reached
     failures: Counter[str] = field(default_factory=Counter)
+    failed_by: Counter[str] = field(default_factory=Counter)  # failed items by last reason
     by_source: Counter[str] = field(default_factory=Counter)  # samples added per source file
     flagged: Counter[str] = field(default_factory=Counter)  # kept samples flagged, by rule
     stopped: str = ""
@@ -91,5 +92,6 @@ class RunStats:
             "items_skipped": self.items_skipped, "surplus": self.surplus,
             "failures": {r: self.failures[r] for r in REASONS if self.failures[r]},
             "flagged": dict(self.flagged),
+            "failed_by": dict(self.failed_by.most_common()),
             "stopped": self.stopped, "agent": self.agent,
         }

@@ -25,11 +25,11 @@ from ftbuilder.agents.parsing import (
     parse_qa_text,
 )
 from ftbuilder.agents.prompts import fill, load_lines, load_prompt, text_sha
+from ftbuilder.backends.base import LLMClient, LLMRequest
 from ftbuilder.config import Settings
 from ftbuilder.core.types import Conversation, Message
 from ftbuilder.extract.keywords import KeywordIndex
 from ftbuilder.ingest.chunking import Chunk, count_tokens
-from ftbuilder.providers.base import LLMClient, LLMRequest
 
 CHAT, COMPLETION = "chat", "completion"
 _VARIETY = {"low": 1, "medium": 4, "high": 0}  # angles used (0 = all)

@@ -4,9 +4,10 @@ Used only when ``agent.identify.llm_fallback`` (or ``ftb build --llm-fallback``)
 only for documents where :func:`~ftbuilder.extract.identify.identify_document` found nothing.
 Each chunk of such a document is one task of the generation runner
 (:mod:`ftbuilder.agents.runner`: concurrency, response cache, resumable work items,
-accounting), asked once. Chat backends get ``prompts/system/identify_mode.txt`` with
-``identify_request.txt`` and the conversations JSON schema; completion-style backends (the
-embedded base model) the few-shot ``identify_completion.txt``.
+accounting), asked once. Every served model (OpenAI-compatible servers included) gets
+``prompts/system/identify_mode.txt`` with ``identify_request.txt`` and the conversations
+JSON schema on its chat endpoint; only the in-process base model (the embedded GGUF) gets
+the few-shot ``identify_completion.txt`` (:func:`identify_style`).
 
 The model is not trusted: every message it returns must appear in the chunk word for word,
 whitespace-normalised and case-sensitive (a message it merged from several lines of one
@@ -26,14 +27,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ftbuilder.agents.accounting import NOT_VERBATIM, TOO_SHORT
-from ftbuilder.agents.create import COMPLETION, COMPLETION_STOP, Generator, Task, style_of
+from ftbuilder.agents.create import CHAT, COMPLETION, COMPLETION_STOP, Generator, Task
 from ftbuilder.agents.parsing import CONVERSATIONS_SCHEMA, ParseResult
 from ftbuilder.agents.prompts import fill, load_prompt
+from ftbuilder.backends.base import LLMClient, LLMRequest
 from ftbuilder.config import Settings
 from ftbuilder.core.types import Conversation, Document, Message
 from ftbuilder.extract.identify import IdentifyOptions, usable
 from ftbuilder.ingest.locate import location_for_span
-from ftbuilder.providers.base import LLMClient, LLMRequest
 
 ORIGIN = "identify-llm"
 _WORD_RE = re.compile(r"\S+")
@@ -178,6 +179,18 @@ class IdentifyGenerator(Generator):
         return out
 
 
+def identify_style(client: LLMClient) -> str:
+    """Completion (the few-shot prompt) only for the in-process base model, the embedded
+    GGUF; every served model, an OpenAI-compatible llama.cpp/vLLM/Ollama server included,
+    is asked on its chat endpoint: they serve instruct models, which a few-shot completion
+    prompt does not fit (see docs/providers.md)."""
+    inner: object = client
+    while not hasattr(inner, "model_path") and isinstance(getattr(inner, "inner", None),
+                                                          LLMClient):
+        inner = inner.inner  # type: ignore[attr-defined]
+    return COMPLETION if hasattr(inner, "model_path") else CHAT
+
+
 def identify_generator(settings: Settings, client: LLMClient,
                        documents: list[Document]) -> IdentifyGenerator:
     """The fallback's generator for ``documents`` (each chunk asked once).
@@ -185,7 +198,7 @@ def identify_generator(settings: Settings, client: LLMClient,
     Raises:
         ConfigError: a prompt file is missing or empty.
     """
-    style = style_of(client)
+    style = identify_style(client)
     pdir = settings.prompts_dir
     completion = style == COMPLETION
     scope: dict[str, Any] = {"mode": "identify", "origin": ORIGIN}

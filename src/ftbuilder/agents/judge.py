@@ -17,12 +17,12 @@ from dataclasses import dataclass
 
 from ftbuilder.agents.accounting import RunStats
 from ftbuilder.agents.create import COMPLETION, style_of
+from ftbuilder.backends.base import LLMClient, LLMRequest
+from ftbuilder.backends.cache import CachedClient
+from ftbuilder.backends.jsonout import extract_json
+from ftbuilder.backends.ratelimit import RateLimiter
 from ftbuilder.core.errors import ProviderError
 from ftbuilder.core.types import Conversation
-from ftbuilder.providers.base import LLMClient, LLMRequest
-from ftbuilder.providers.cache import CachedClient
-from ftbuilder.providers.jsonout import extract_json
-from ftbuilder.providers.ratelimit import RateLimiter
 
 SCHEMA = {"type": "object", "properties": {"score": {"type": "integer"},
                                            "reason": {"type": "string"}},

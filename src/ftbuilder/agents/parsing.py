@@ -166,7 +166,17 @@ def _conversation_list(value: Any) -> list[Any]:
 
 
 def parse_conversations(text: str) -> ParseResult:
-    """Conversations from a JSON reply (repaired if needed), or a failure reason."""
+    """Conversations from a JSON reply (repaired if needed), or a failure reason.
+
+    Never raises: JSON nested deeper than Python can walk is ``invalid_json``.
+    """
+    try:
+        return _parse_conversations(text)
+    except RecursionError:
+        return ParseResult([], INVALID_JSON)
+
+
+def _parse_conversations(text: str) -> ParseResult:
     if not text or not text.strip():
         return ParseResult([], EMPTY)
     if "{" not in text and "[" not in text:

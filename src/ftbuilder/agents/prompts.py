@@ -3,6 +3,10 @@
 ``prompts/system/<name>.txt`` holds the instructions of each mode. Templates use ``{name}``
 placeholders filled by :func:`fill` (plain replacement: JSON braces in a prompt are safe).
 Editing a file changes the next request, and so its cache key: the next run uses the new text.
+
+The project's folder wins; where there is no project prompts folder (``ftb`` run from any
+other folder, without FTB_ROOT) the copy installed with the package is read
+(``ftbuilder/defaults/prompts``).
 """
 
 from __future__ import annotations
@@ -13,10 +17,16 @@ from pathlib import Path
 from ftbuilder.core.errors import ConfigError
 
 SYSTEM_DIR = "system"
+PACKAGED_DIR = Path(__file__).resolve().parent.parent / "defaults" / "prompts"
 
 
 def prompt_path(prompts_dir: Path, name: str) -> Path:
-    return prompts_dir / SYSTEM_DIR / f"{name}.txt"
+    """The project's prompt file; the packaged one when there is no project prompts folder
+    at all (``ftb`` run outside a project). A project folder missing one file is an error
+    the user should see (:func:`load_prompt`), not silently replaced."""
+    system = prompts_dir / SYSTEM_DIR
+    packaged = PACKAGED_DIR / SYSTEM_DIR / f"{name}.txt"
+    return packaged if not system.is_dir() and packaged.exists() else system / f"{name}.txt"
 
 
 def load_prompt(prompts_dir: Path, name: str) -> str:

@@ -31,7 +31,7 @@ import asyncio
 import math
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,15 +46,17 @@ from ftbuilder.agents.curation import curate as _curate
 from ftbuilder.agents.curation import interleave as _interleave
 from ftbuilder.agents.curation import near_index as _near_index
 from ftbuilder.agents.parsing import EMPTY, INVALID_JSON
+from ftbuilder.backends.base import LLMClient, LLMResponse
+from ftbuilder.backends.cache import CachedClient, CacheRow
+from ftbuilder.backends.common import REDACTED
+from ftbuilder.backends.prices import AgentPrice
+from ftbuilder.backends.ratelimit import RateLimiter
 from ftbuilder.core.errors import Cancelled, ProviderError
 from ftbuilder.core.progress import CancelToken, ProgressFn, report
+from ftbuilder.core.redact import MARK
 from ftbuilder.core.types import Conversation, ModelSpec
 from ftbuilder.ingest.chunking import Chunk
 from ftbuilder.ingest.chunking import count_tokens as count_tokens_text
-from ftbuilder.providers.base import LLMClient, LLMResponse
-from ftbuilder.providers.cache import CachedClient
-from ftbuilder.providers.prices import AgentPrice
-from ftbuilder.providers.ratelimit import RateLimiter
 from ftbuilder.store.db import Store
 
 _NORM_RE = re.compile(r"[\W_]+", re.UNICODE)
@@ -93,6 +95,9 @@ class RunOptions:
     grounding: str = "off"
     examples: frozenset[str] = frozenset()
     near_threshold: float = 0.0
+    # removes the configured keys from a text: redact(text, mark) (Settings.redact); by
+    # default the client's own redaction when it has one
+    redact: Callable[[str, str], str] | None = None
 
 
 # A key or model the backend refuses fails every call the same way: stop at the first one.
@@ -106,7 +111,7 @@ def _bad_output(err: ProviderError) -> bool:
 class _Usage:
     """What the backend was really asked: every HTTP attempt (retries and unusable replies
     included) and their tokens, read from the client's own counters when it keeps them
-    (providers' ClientStats), else counted per answered call."""
+    (backends' ClientStats), else counted per answered call."""
 
     def __init__(self, client: LLMClient) -> None:
         inner = client.inner if isinstance(client, CachedClient) else client
@@ -181,6 +186,8 @@ class _Run:
         self._last_report = 0.0
         self._warm: asyncio.Task[None] | None = None
         self.usage = _Usage(client)
+        inner = client.inner if isinstance(client, CachedClient) else client
+        self._redact = opts.redact or getattr(inner, "redact", None)
         self.unregistered: list[tuple[str, dict[str, Any]]] = []  # pending, not yet written
 
     # --- which tasks, in what order ------------------------------------------------------------
@@ -290,6 +297,7 @@ class _Run:
             except ProviderError as e:
                 reason = INVALID_JSON if _bad_output(e) else PROVIDER_ERROR
                 self.stats.failures[reason] += 1
+                self.stats.failed_by[e.kind] += 1
                 if reason == INVALID_JSON:
                     self._unusable()
                 self.bad_backend = self.bad_backend + 1 if reason == PROVIDER_ERROR else 0
@@ -314,6 +322,7 @@ class _Run:
                     c.meta["finish_reason"] = "length"
             return self._finish(task, payload, self._keep(convs), "done", "")
         self._unusable()
+        self.stats.failed_by[reason] += 1
         return self._finish(task, payload, [], "failed", f"{reason} after "
                                                          f"{self.max_attempts} attempts")
 
@@ -358,12 +367,30 @@ class _Run:
         self.stats.surplus += max(0, len(kept) - room)
         return kept[:room]
 
+    # --- what is written: never a key -------------------------------------------------------
+    def _scrub(self, text: str, mark: str = MARK) -> str:
+        return self._redact(text, mark) if self._redact is not None and text else text
+
+    def _scrubbed(self, convs: list[Conversation], cache: list[CacheRow]
+                  ) -> tuple[list[Conversation], list[CacheRow]]:
+        """The one place samples and replies pass on their way to the store: a key value
+        (whole, or a 12+ character piece) in the model's text becomes [REDACTED]."""
+        for c in convs:
+            for m in c.messages:
+                if isinstance(m.content, str):
+                    m.content = self._scrub(m.content, REDACTED)
+            c.topic_keywords = [self._scrub(k, REDACTED) for k in c.topic_keywords]
+        rows = [(k, b, m, self._scrub(text, REDACTED), pt, ct)
+                for k, b, m, text, pt, ct in cache]
+        return convs, rows
+
     def _finish(self, task: Task, payload: dict[str, Any], convs: list[Conversation],
                 status: str, error: str) -> int:
         register, self.unregistered = self.unregistered, []
+        convs, cache = self._scrubbed(convs, self.client.take_unsaved())
         added, dup = self.store.commit_work(self.job.dataset_id, task.key, convs, payload,
-                                            status, error, register=register,
-                                            cache=self.client.take_unsaved())
+                                            status, self._scrub(error), register=register,
+                                            cache=cache)
         self.states[task.key] = (status, self.states.get(task.key, ("", 0))[1] + 1)
         self.stats.failures[DUPLICATE] += dup
         self.stats.samples_added += added
@@ -414,7 +441,7 @@ class _Run:
             watcher.cancel()
             # items cut short by a cancel stay pending, replies not yet committed are kept
             self.store.add_work_items(self.job.dataset_id, self.unregistered,
-                                      cache=self.client.take_unsaved())
+                                      cache=self._scrubbed([], self.client.take_unsaved())[1])
             self.unregistered = []
             self.usage.sync(self.stats, None)  # calls cut short by a cancel count too
             await self.client.aclose()
@@ -432,8 +459,11 @@ class _Run:
             raise ProviderError(self.fatal.message, self.fatal.hint, kind=self.fatal.kind,
                                 status=self.fatal.status)
         if self.fatal is not None:
-            raise ProviderError(f"stopped after {self.bad_backend} failed calls in a row: "
-                                f"{self.fatal.message}", self.fatal.hint)
+            by = ", ".join(f"{k} {n}" for k, n in self.stats.failed_by.most_common())
+            raise ProviderError(f"stopped after {self.bad_backend} failed calls in a row "
+                                f"({self.stats.items_failed} work items failed: {by}): "
+                                f"{self.fatal.message}", self.fatal.hint,
+                                kind=self.fatal.kind, status=self.fatal.status)
         return self.stats
 
 

@@ -20,7 +20,8 @@ from ftbuilder.cli.common import (
     table,
     to_jsonable,
 )
-from ftbuilder.config import MODES, PROVIDERS
+from ftbuilder.cli.render import generation_lines
+from ftbuilder.config import BACKENDS, MODES, PROVIDERS
 from ftbuilder.core.errors import Cancelled
 
 
@@ -43,12 +44,16 @@ def render_build(data: dict[str, Any]) -> str:
         rows = [[display_path(p), f.get("status"), *([f.get("found")] if with_found else []),
                  f.get("added"), f.get("error", "")] for p, f in files.items()]
         parts.append(table(cols, rows, max_width=80))
+        warned = [f"  {display_path(p)}: {w}" for p, f in files.items()
+                  for w in f.get("warnings") or []]
+        if warned:
+            parts.append("skipped while reading:\n" + "\n".join(warned))
     methods = stats.get("token_method") or {}
     if methods:
         parts.append("token counts: " + "; ".join(f"{n:,} by {m}" for m, n in methods.items()))
     gen = stats.get("generation") or {}
     if gen:
-        parts.append("generation:\n" + key_values(_generation_lines(gen, data.get("name"))))
+        parts.append("generation:\n" + key_values(generation_lines(gen, data.get("name"))))
     if stats.get("resumed") == "items":
         parts.append("note: the build's inputs are no longer there, so only the work items "
                      "recorded before ran again; build again with --input to add more")
@@ -61,7 +66,7 @@ def render_build(data: dict[str, Any]) -> str:
 
 def _fallback_lines(g: dict[str, Any]) -> list[tuple[str, Any]]:
     """Identify's LLM fallback: what was asked, kept and rejected (by reason)."""
-    lines = dict(_generation_lines({**g, "target": g.get("target") or 0}))
+    lines = dict(generation_lines({**g, "target": g.get("target") or 0}))
     out: list[tuple[str, Any]] = [
         ("agent", g.get("agent")),
         ("asked", f"{g.get('documents', 0):,} documents in {g.get('chunks', 0):,} chunks"
@@ -76,36 +81,6 @@ def _fallback_lines(g: dict[str, Any]) -> list[tuple[str, Any]]:
         out.append(("stopped", g["stopped"]))
     if g.get("items_failed"):
         out.append(("next", "run the same build again: failed chunks are asked again"))
-    return out
-
-
-def _generation_lines(g: dict[str, Any], name: str | None = None) -> list[tuple[str, Any]]:
-    """The LLM accounting of a build (agent, calls, tokens, cost, speed, failures)."""
-    cost = g.get("estimated_cost_usd")
-    cost_text = "unknown (no price for the agent model)" if cost is None else (
-        "none (local model)" if g.get("local_model") else
-        f"${cost:,.4f}" + ("" if g.get("price_verified") else " (UNVERIFIED price)"))
-    out: list[tuple[str, Any]] = [
-        ("agent", g.get("agent")),
-        ("samples", f"{g.get('samples_added', 0):,} added of a target of {g.get('target', 0):,}"
-                    + (f" ({g['existing']:,} existing)" if g.get("existing") else "")),
-        ("LLM calls", f"{g.get('requests', 0):,} (+{g.get('cache_hits', 0):,} from the cache)"),
-        ("tokens", f"{g.get('prompt_tokens', 0):,} prompt + "
-                   f"{g.get('completion_tokens', 0):,} completion"),
-        ("estimated cost", cost_text),
-        ("speed", f"{g.get('samples_per_min', 0):g} samples/min over {g.get('seconds', 0):g} s"),
-        ("work items", f"{g.get('items_done', 0):,} done, {g.get('items_failed', 0):,} failed"
-                       + (f", {g['items_skipped']:,} done earlier" if g.get("items_skipped")
-                          else "")),
-    ]
-    if g.get("failures"):
-        out.append(("rejected", g["failures"]))
-    if g.get("stopped"):
-        out.append(("stopped", g["stopped"]))
-    short = g.get("existing", 0) + g.get("samples_added", 0) < g.get("target", 0)
-    if g.get("items_failed") and short:
-        out.append(("next", f"`ftb retry {shlex.quote(name or 'NAME')}` runs the failed items "
-                            "again"))
     return out
 
 
@@ -149,7 +124,7 @@ def _say_agent(session: Session, agent: dict[str, Any], mode: str = "",
     """One note on stderr naming the model that writes the samples (and that it is the
     embedded local model when no key is configured), once the build can start: a missing
     key or free-mode instruction is the only thing said."""
-    from ftbuilder.providers.factory import describe_agent
+    from ftbuilder.services.agent import describe_agent
     from ftbuilder.services.generate import check_llm_build
 
     check_llm_build(session.ctx, mode, agent, instruction)
@@ -168,7 +143,8 @@ def run_build(session: Session, args: argparse.Namespace) -> int:
     fields = dict(mode=mode, input_paths=inputs, name=name, provider=provider, model=model,
                   size=args.size, agent_provider=args.agent_provider,
                   agent_model=args.agent_model, base_url=args.base_url,
-                  concurrency=args.concurrency, llm_fallback=args.llm_fallback)
+                  concurrency=args.concurrency, llm_fallback=args.llm_fallback,
+                  confirmed=args.yes)
     if mode == "free":
         instruction = _free_instruction(session)
         if instruction is not None:
@@ -185,7 +161,59 @@ def run_build(session: Session, args: argparse.Namespace) -> int:
                                          cancel=cancel))
     data = to_jsonable(result)
     session.emit(result, lambda: render_build(data))
-    return EXIT_FAIL if _partial(data) else EXIT_OK
+    return _exit(session, data)
+
+
+# what to do about failed items, by the reason they failed (ProviderError kinds and the
+# runner's own reasons)
+_FIXES = {
+    "timeout": "raise system.timeout (the server answers slower than it allows)",
+    "rate_limit": "lower --concurrency or set system.rpm",
+    "server": "the service (or a proxy before it) is failing; try again later",
+    "connection": "check that the server is running and the base URL (--base-url)",
+    "bad_output": "use a larger or instruction-tuned model, or lower the temperature",
+    "invalid_json": "use a larger or instruction-tuned model, or lower the temperature",
+    "empty": "use a larger or instruction-tuned model",
+    "truncated": "ask for less per call (agent.create.samples_per_call) or raise max tokens",
+    "context": "use smaller chunks (agent.create.chunk_tokens)",
+}
+
+
+def shortfall(data: dict[str, Any]) -> tuple[str, str] | None:
+    """The error and hint of an LLM build that ended short of its size, or None.
+
+    E.g. ("12 of 20 items failed: timeout 12; 8 of 30 samples made", "raise
+    system.timeout ...; then `ftb retry NAME` runs the failed items again").
+    """
+    gen = (data.get("stats") or {}).get("generation") or {}
+    have = gen.get("existing", 0) + gen.get("samples_added", 0)
+    if not gen or have >= gen.get("target", 0):
+        return None
+    name = shlex.quote(str(data.get("name") or "NAME"))
+    made = f"the dataset has {have:,} of the {gen.get('target', 0):,} samples asked for"
+    failed = gen.get("items_failed", 0)
+    if failed:
+        items = failed + gen.get("items_done", 0)
+        by = gen.get("failed_by") or {}
+        reasons = ", ".join(f"{k} {n:,}" for k, n in by.items())
+        fixes = list(dict.fromkeys(_FIXES[k] for k in by if k in _FIXES))
+        return (f"{failed:,} of {items:,} work items failed"
+                + (f": {reasons}" if reasons else "") + f"; {made}",
+                "; ".join([*fixes, f"then `ftb retry {name}` runs the failed items again"]))
+    return (f"{made} ({gen.get('stopped') or 'the work ran out'})",
+            "add input documents or use a stronger agent model; building again with the "
+            "same --name continues from what is there")
+
+
+def _exit(session: Session, data: dict[str, Any]) -> int:
+    """Exit 1 with an error line for a partial build (the result itself is printed)."""
+    if not _partial(data):
+        return EXIT_OK
+    short = shortfall(data)
+    if short is not None:
+        session.info(f"error: {short[0]}")
+        session.info(f"hint: {short[1]}")
+    return EXIT_FAIL
 
 
 def _partial(data: dict[str, Any]) -> bool:
@@ -198,7 +226,7 @@ def _partial(data: dict[str, Any]) -> bool:
 
 
 def run_retry(session: Session, args: argparse.Namespace) -> int:
-    from ftbuilder.services.build import retry
+    from ftbuilder.services.resume import resume
 
     ds = session.ctx.store.find_dataset(args.name)
     agent = ((ds.config if ds else {}).get("generation") or {}).get("agent")
@@ -206,11 +234,16 @@ def run_retry(session: Session, args: argparse.Namespace) -> int:
         _say_agent(session, agent)
     with session.running() as cancel:
         result = _run_counting(
-            session, args.name, lambda: retry(session.ctx, args.name, progress=session.progress,
-                                              cancel=cancel))
+            session, args.name, lambda: resume(session.ctx, args.name, progress=session.progress,
+                                               cancel=cancel, confirmed=args.yes))
     data = to_jsonable(result)
+    if "repos" in data:  # a repository dataset: its failed files ran again
+        from ftbuilder.cli.repos import render_prepare
+
+        session.emit(result, lambda: render_prepare(data))
+        return EXIT_FAIL if data.get("failed") else EXIT_OK
     session.emit(result, lambda: render_build(data))
-    return EXIT_FAIL if _partial(data) else EXIT_OK
+    return _exit(session, data)
 
 
 BUILD_EPILOG = """\
@@ -238,7 +271,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
                    help="the dataset's target size, in every mode: a build adds new samples "
                         "up to it (hybrid keeps every identified pair); default: config "
                         "dataset_size")
-    p.add_argument("--agent-provider", choices=PROVIDERS,
+    p.add_argument("--agent-provider", choices=BACKENDS,
                    help="LLM backend that writes samples (default: config system.agentic_llm; "
                         "llama = embedded local model)")
     p.add_argument("--agent-model", metavar="M", help="model of that backend, or a GGUF path")
@@ -259,3 +292,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
                                       "recorded items run). Finished work is never asked "
                                       "again.")
     r.add_argument("name", metavar="NAME", help="dataset name")
+    for q in (p, r):
+        q.add_argument("--yes", action="store_true",
+                       help="start even when the estimated cost is over system.max_cost_usd "
+                            "(or the size over 100,000 on a paid backend)")

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from ftbuilder.cli.progress import ProgressPrinter, cancel_on_interrupt
 from ftbuilder.core.errors import UsageError
 from ftbuilder.core.progress import CancelToken
+from ftbuilder.core.text import bounded, json_safe, visible
 
 if TYPE_CHECKING:
     from ftbuilder.services.context import AppContext
@@ -64,8 +65,8 @@ def fmt_value(v: Any) -> str:
     if isinstance(v, list | tuple):
         return ", ".join(fmt_value(x) for x in v) or "-"
     if isinstance(v, dict):
-        return ", ".join(f"{k}={fmt_value(x)}" for k, x in v.items()) or "-"
-    return display_path(str(v))
+        return ", ".join(f"{visible(str(k))}={fmt_value(x)}" for k, x in v.items()) or "-"
+    return visible(display_path(str(v)))  # a name's ESC or newline shown, never obeyed
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], max_width: int = 60) -> str:
@@ -90,8 +91,10 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], max_width: int 
 
 def key_values(pairs: Sequence[tuple[str, Any]]) -> str:
     """``key: value`` lines with the keys aligned."""
-    width = max((len(display_path(k)) for k, _ in pairs), default=0)
-    return "\n".join(f"{display_path(k).ljust(width)}  {fmt_value(v)}" for k, v in pairs)
+    keys = [visible(display_path(k)) for k, _ in pairs]
+    width = max((len(k) for k in keys), default=0)
+    return "\n".join(f"{k.ljust(width)}  {fmt_value(v)}"
+                     for k, (_, v) in zip(keys, pairs, strict=True))
 
 
 MAX_ITEMS = 12  # entries of a key/value section shown by human renderings
@@ -166,22 +169,31 @@ class Session:
                 text = text.replace(value, "***")
         return text
 
-    # --- output -----------------------------------------------------------------------------
+    # --- output: every line the CLI prints goes through out/info/line --------------------------
+    def line(self, text: str, limit: int | None = None) -> str:
+        """``text`` as printed: keys redacted, then control characters made visible (a file
+        name's ESC sequence is shown as ``^[``, never obeyed; newlines and tabs of a
+        rendering stay), then cut to ``limit`` characters when one is given."""
+        text = visible(self.redact(text), "\n\t")
+        return bounded(text, limit) if limit else text
+
     def out(self, text: str = "") -> None:
         self.progress.clear()
-        self.stdout.write(self.redact(text) + "\n")
+        self.stdout.write(self.line(text) + "\n")
 
     def info(self, text: str) -> None:
         """A note for humans on stderr (never mixed into --json stdout)."""
         self.progress.clear()
-        self.stderr.write(self.redact(text) + "\n")
+        self.stderr.write(self.line(text) + "\n")
         self.stderr.flush()
 
     def emit(self, data: Any, human: Callable[[], str] | str | None = None) -> None:
-        """Print ``data`` as JSON with --json, else the human rendering (or key/values)."""
+        """Print ``data`` as JSON with --json, else the human rendering (or key/values).
+
+        JSON stays valid JSON: json.dumps escapes the C0 controls, json_safe DEL and C1."""
         if self.json:
             text = json.dumps(to_jsonable(data), ensure_ascii=False, indent=2, default=str)
-            self.out(text)
+            self.out(json_safe(text))
             return
         if human is None:
             plain = to_jsonable(data)
@@ -200,7 +212,24 @@ class Session:
 
     # --- defaults from config.yaml ----------------------------------------------------------
     def target(self, provider: str | None, model: str | None) -> tuple[str, str]:
-        """(provider, model): flags, else config.yaml; a provider alone gets its first model."""
+        """(provider, model): flags, else config.yaml; a provider alone gets its first model.
+
+        An alias the provider documents is resolved to its snapshot, said on stderr
+        ("model gpt-4o-mini -> gpt-4o-mini-2024-07-18"); an unknown id is left for the
+        command to refuse with the list of known ones."""
+        provider, model = self._target(provider, model)
+        from ftbuilder.core.errors import NotFoundError
+        from ftbuilder.targets.registry import resolve
+
+        try:
+            spec, said = resolve(provider, model)
+        except NotFoundError:
+            return provider, model
+        if said:
+            self.info(said)
+        return provider, spec.id
+
+    def _target(self, provider: str | None, model: str | None) -> tuple[str, str]:
         cfg = self.config
         if provider is None:
             return cfg.provider, model or cfg.model

@@ -17,8 +17,7 @@ from ftbuilder.cli.common import (
     to_jsonable,
 )
 from ftbuilder.core.errors import UsageError
-
-EXPORT_FORMATS = ("openai", "anthropic", "gemini", "mistral", "llama3", "generic", "csv")
+from ftbuilder.formats import EXPORT_FORMATS
 
 
 def parse_formats(values: list[str] | None) -> list[str]:
@@ -78,6 +77,7 @@ def render_export(d: dict[str, Any]) -> str:
              f.get("validation"), f.get("violations"), f.get("warnings")]
             for f in d.get("files") or []]
     extra = [display_path(str(d[k])) for k in ("metadata_csv", "stats_json") if d.get(k)]
+    extra += [display_path(str(p)) for p in d.get("extra_files") or []]
     if rows:
         lines += ["", table(["file", "examples", "bytes", "validation", "violations",
                              "warnings"], rows)]
@@ -104,22 +104,27 @@ def _provider_format(session: Session, name: str) -> str:
     try:
         return get_model(ds.provider, ds.model).format
     except NotFoundError:
-        return {"google": "gemini", "llama": "llama3"}.get(ds.provider, ds.provider)
+        return {"google": "gemini", "llama": "together"}.get(ds.provider, ds.provider)
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     p = add_command(
         sub, common, "export", "write a dataset as provider-ready JSONL files", run,
         epilog="Writes train.jsonl, validation.jsonl, test.jsonl (one per split), or\n"
-               "dataset.jsonl when the dataset is not split, with metadata.csv and stats.json.\n"
+               "dataset.jsonl when the dataset is not split, with metadata.csv and stats.json\n"
+               "(parquet: train.parquet... and a README.md dataset card; llamafactory and\n"
+               "axolotl: the trainer's dataset_info.json / config snippet too).\n"
                "Several formats (--format openai,mistral) go to one sub-folder each.\n"
+               "Files ftb did not write are never replaced or removed: it refuses, naming\n"
+               "the file (.ftb-export.json lists what ftb wrote there).\n"
                "Exit 1 when a written file does not pass validation.")
     p.add_argument("name", metavar="NAME", help="dataset name")
     p.add_argument("--format", action="append", metavar="F",
-                   help=f"{'|'.join(EXPORT_FORMATS)}; repeatable or comma-separated "
-                        "(default: the dataset's provider format)")
+                   help=f"{', '.join(EXPORT_FORMATS)}; repeatable or comma-separated "
+                        "(default: the dataset's provider format; README 'Export formats' "
+                        "says which trainer reads each)")
     p.add_argument("--out", metavar="DIR",
                    help="output folder (default: <config output.dir>/NAME, NAME made a safe "
-                        "folder name: / \\ : etc. become _)")
+                        "folder name: / \\ : etc. become _ and a short hash is added)")
     p.add_argument("--no-csv", action="store_true", help="do not write metadata.csv")
     p.add_argument("--no-stats", action="store_true", help="do not write stats.json")

@@ -35,7 +35,7 @@ def _parts(r: Any) -> str:
 
 def render_reports(reports: list[Any]) -> str:
     """The per-file table, then every error and warning in full (shared by ingest and build)."""
-    rows, errors, warned = [], [], []
+    rows, errors, warned, skipped = [], [], [], []
     for r in reports:
         name = display_path(r.path)
         warnings = getattr(r, "warnings", None) or []
@@ -43,12 +43,14 @@ def render_reports(reports: list[Any]) -> str:
         rows.append([name, r.type, r.status, _size(r.bytes), r.chars, r.tokens,
                      f"{r.seconds:.2f}s", note])
         if r.error:
-            errors.append(f"  {name}: {r.error}")
+            (skipped if r.status == "skipped" else errors).append(f"  {name}: {r.error}")
         warned += [f"  {name}: {w}" for w in warnings]
     text = table(["file", "type", "status", "size", "chars", "tokens", "time", "note"], rows,
                  max_width=70)
     if errors:
         text += "\n\nnot read:\n" + "\n".join(errors)
+    if skipped:
+        text += "\n\nleft out of the folders (warnings):\n" + "\n".join(skipped)
     if warned:
         shown = warned[:MAX_WARNINGS]
         more = len(warned) - len(shown)
@@ -76,16 +78,20 @@ def run(session: Session, args: argparse.Namespace) -> int:
         if not result.reports:
             return empty
         unchanged = getattr(result, "unchanged", 0)
+        skipped = getattr(result, "skipped", 0)
         return (render_reports(result.reports) + f"\n\n{_plural(len(result.reports), 'file')}: "
-                f"{result.ok} ok ({unchanged} unchanged), {result.failed} failed")
+                f"{result.ok} ok ({unchanged} unchanged), {result.failed} failed"
+                + (f", {skipped} skipped" if skipped else ""))
 
     session.emit(result, human)
-    return EXIT_FAIL if result.failed or not result.reports else EXIT_OK
+    return EXIT_FAIL if result.failed or not result.ok else EXIT_OK
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     p = add_command(
         sub, common, "ingest", "read files (PDF, DOCX, XLSX, PPTX, CSV, JSON, text) into the store",
         run, epilog="Folders are searched recursively. Unchanged files are not read again.\n"
-                    "Exit 1 when a file could not be read (the others are still ingested).")
+                    "Exit 1 when a file or a subfolder could not be read (the others are still\n"
+                    "ingested). Inside folders, symlinks pointing outside the folders named,\n"
+                    "symlink loops and special files (FIFOs, devices) are skipped with a warning.")
     p.add_argument("paths", nargs="+", metavar="PATH", help="files or folders")

@@ -16,21 +16,25 @@ from collections.abc import Sequence
 from ftbuilder import __version__
 from ftbuilder.cli import (
     build,
+    config,
     curate,
     datasets,
     export,
     ingest,
     judge,
     models,
+    repos,
     split,
     tui,
     validate,
 )
 from ftbuilder.cli.common import EXIT_CANCELLED, EXIT_FAIL, EXIT_USAGE, Session
 from ftbuilder.core.errors import Cancelled, FtbError
+from ftbuilder.core.text import MAX_LINE
 
 # Order of `ftb --help`; each module registers its commands.
-COMMAND_MODULES = (ingest, build, datasets, curate, judge, validate, split, export, models, tui)
+COMMAND_MODULES = (ingest, build, repos, datasets, curate, judge, validate, split, export,
+                   models, config, tui)
 
 DESCRIPTION = "Fine-Tuning Dataset Builder: provider-ready fine-tuning datasets from your files."
 EPILOG = """\
@@ -69,12 +73,43 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _print_error(session: Session | None, stderr: object, err: FtbError) -> None:
-    redact = session.redact if session else (lambda s: s)
+def default_hint(err: FtbError, command: str | None) -> str:
+    """The hint of an error raised without one: every error line comes with a hint line."""
+    from ftbuilder.core.errors import (
+        ConfigError,
+        FormatError,
+        IngestError,
+        MissingKeyError,
+        NotFoundError,
+        ProviderError,
+        UsageError,
+    )
+
+    help_line = f"see `ftb {command} --help`" if command else "see `ftb --help`"
+    for cls, hint in ((ConfigError, "see README 'Configuration' for every key and its values"),
+                      (UsageError, help_line),
+                      (NotFoundError, "list what there is with `ftb datasets` or `ftb models`"),
+                      (MissingKeyError, "set the key in .env or the environment"),
+                      (IngestError, "check the file; `ftb ingest FILE` shows its report"),
+                      (FormatError, "`ftb validate FILE` lists the problems, line by line"),
+                      (ProviderError, "check the backend and your key; `ftb retry NAME` "
+                                      "continues where the run stopped")):
+        if isinstance(err, cls):
+            return hint
+    return help_line
+
+
+def _print_error(session: Session, stderr: object, err: FtbError) -> None:
+    """``error: <message>`` and ``hint: <hint>``: redacted, control characters made visible,
+    each line bounded (MAX_LINE characters), whatever the message embeds."""
     out = stderr.write  # type: ignore[attr-defined]
-    out(f"error: {redact(err.message)}\n")
-    if err.hint:
-        out(f"hint: {redact(err.hint)}\n")
+    hint = err.hint or default_hint(err, getattr(session.args, "command", None))
+    out(f"error: {_one_line(session, err.message)}\n")
+    out(f"hint: {_one_line(session, hint)}\n")
+
+
+def _one_line(session: Session, text: str) -> str:
+    return session.line(" ".join(str(text).split("\n")), MAX_LINE)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -89,9 +124,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.func(session, args) or 0)
     except Cancelled as err:
         session.progress.clear()
-        sys.stderr.write(f"{session.redact(err.message)}\n")
+        sys.stderr.write(f"{_one_line(session, err.message)}\n")
         if err.hint:
-            sys.stderr.write(f"hint: {session.redact(err.hint)}\n")
+            sys.stderr.write(f"hint: {_one_line(session, err.hint)}\n")
         return EXIT_CANCELLED
     except KeyboardInterrupt:
         session.progress.clear()
@@ -108,9 +143,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:
         session.progress.clear()
         if os.environ.get("FTB_DEBUG"):
-            sys.stderr.write(session.redact(traceback.format_exc()))
+            sys.stderr.write(session.line(traceback.format_exc()))
         msg = " ".join(str(exc).split()) or type(exc).__name__
-        sys.stderr.write(f"internal error: {type(exc).__name__}: {session.redact(msg)} "
+        sys.stderr.write(f"internal error: {type(exc).__name__}: {_one_line(session, msg)} "
                          "(run with FTB_DEBUG=1 for the traceback)\n")
         return EXIT_FAIL
     finally:

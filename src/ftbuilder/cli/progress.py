@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from typing import TextIO
 
 from ftbuilder.core.progress import CancelToken, Progress
+from ftbuilder.core.text import visible
 
 
 def _fmt_seconds(seconds: float) -> str:
@@ -42,7 +43,7 @@ def format_progress(p: Progress) -> str:
         parts.append(f"ETA {_fmt_seconds(eta)}")
     if p.message:
         parts.append(p.message)
-    return "  ".join(parts)
+    return visible("  ".join(parts))  # a file name's ESC sequence is shown, not obeyed
 
 
 class ProgressPrinter:

@@ -67,3 +67,15 @@ class ProviderError(FtbError):
 
 class Cancelled(FtbError):
     """The user cancelled a long operation; work committed so far is kept."""
+
+
+class StorageError(FtbError):
+    """A file or the store could not be written or read for a reason outside ftb: the disk
+    is full, the file or folder is read-only, another process holds the store's lock.
+
+    ``kind`` is a stable reason: disk_full, read_only, locked, io.
+    """
+
+    def __init__(self, message: str, hint: str = "", kind: str = "io") -> None:
+        super().__init__(message, hint)
+        self.kind = kind

@@ -111,7 +111,9 @@ class Document:
 
 @dataclass(slots=True)
 class FileReport:
-    """What happened to one file during ingestion. status: ok | unchanged | error.
+    """What happened to one file during ingestion. status: ok | unchanged | error | skipped
+    (a path a folder walk left out with a warning: a symlink out of the folder or a loop, a
+    FIFO or device; the reason is in ``error``).
 
     ``warnings`` lists parts of an ok file that were skipped (e.g. "line 7: not valid JSON").
     """
@@ -151,7 +153,8 @@ class ModelSpec:
     """One fine-tunable model from the registry data file (targets/models.yaml).
 
     A limit that is None is unknown. ``unverified`` lists the fields whose numbers have no
-    confirmed source: show them as UNVERIFIED, never as fact.
+    confirmed source: show them as UNVERIFIED, never as fact. ``aliases``: the other ids the
+    provider documents for this snapshot (``gpt-4o-mini`` for ``gpt-4o-mini-2024-07-18``).
     """
 
     provider: str
@@ -171,6 +174,7 @@ class ModelSpec:
     unverified: list[str] = field(default_factory=list)
     source: str = ""
     notes: str = ""
+    aliases: list[str] = field(default_factory=list)
 
     def is_verified(self, field_name: str) -> bool:
         return self.verified and field_name not in self.unverified

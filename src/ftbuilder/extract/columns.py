@@ -88,6 +88,30 @@ def match_columns(header: Sequence[Any]) -> Columns | None:
     return None
 
 
+def _is_named(name: str, names: Sequence[str], word: str) -> bool:
+    """``name`` is one of ``names``, or one of them with a number or qualifier added
+    ("Question 2", "FAQ answer (EN)"), or holds ``word``."""
+    base = " ".join(t for t in name.split() if not t.isdigit())
+    return base in names or word in name.split()
+
+
+def qa_column_pairs(header: Sequence[Any]) -> list[Columns]:
+    """Every question/answer column pair of a header, left to right: a sheet may hold
+    several ("Question | Answer | Question | Answer"). Each question column pairs with the
+    first answer column to its right before the next question column. Fewer than two
+    pairs: an empty list (:func:`match_columns` reads the one-pair layouts)."""
+    names = [normalise_name(str(h or "")) for h in header]
+    out: list[Columns] = []
+    q = -1
+    for i, n in enumerate(names):
+        if _is_named(n, QUESTION_NAMES, "question"):
+            q = i
+        elif q >= 0 and _is_named(n, ANSWER_NAMES, "answer"):
+            out.append(Columns("qa", q, i))
+            q = -1
+    return out if len(out) >= 2 else []
+
+
 def _cell(row: Sequence[Any], i: int) -> str:
     if i < 0 or i >= len(row) or row[i] is None:
         return ""

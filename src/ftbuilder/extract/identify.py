@@ -22,6 +22,7 @@ returns is checked against the source text and kept only if it is there verbatim
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -30,13 +31,21 @@ from ftbuilder import formats
 from ftbuilder.core.errors import FormatError
 from ftbuilder.core.types import Conversation, Document, Message, Segment, Table
 from ftbuilder.extract.blocks import blocks_of
-from ftbuilder.extract.columns import match_columns, qa_turns, row_context, turn_groups
+from ftbuilder.extract.columns import (
+    match_columns,
+    qa_column_pairs,
+    qa_turns,
+    row_context,
+    turn_groups,
+)
+from ftbuilder.extract.markup import normalise
 from ftbuilder.extract.patterns import find_conversations
 from ftbuilder.extract.rejoin import Vocabulary, logical_lines
 
 ORIGIN = "identify"
 MIN_PLAIN_QUESTIONS = 2  # plain "...?" lines count as an FAQ only with company
 _ROW_LOC_RE = re.compile(r"\brow \d+$")
+_PAGE_RE = re.compile(r"\bpage (\d+)")
 _SHEET_TYPES = {"xlsx", "xlsm", "xls", "ods"}
 
 
@@ -56,11 +65,32 @@ class IdentifyOptions:
                    cfg.system_prompt.strip(), cfg.agent.identify.llm_fallback)
 
 
+def citation(doc: Document, location: str, heading: str, meta: dict[str, Any]
+             ) -> dict[str, Any]:
+    """Where a conversation is: file name, location, and the page, heading path, speaker
+    and first timestamp when the document gives them (shown in Review, exported in
+    metadata.csv)."""
+    cite: dict[str, Any] = {"file": os.path.basename(doc.path), "location": location}
+    if m := _PAGE_RE.search(location):
+        cite["page"] = int(m.group(1))
+    if heading:
+        cite["heading"] = heading
+    if meta.get("speaker"):
+        cite["speaker"] = meta["speaker"]
+    if meta.get("timestamps"):
+        cite["timestamp"] = meta["timestamps"][0]
+    return cite
+
+
 def _conv(doc: Document, turns: list[tuple[str, str]], location: str, pattern: str,
-          context: str, opts: IdentifyOptions) -> Conversation:
+          context: str, opts: IdentifyOptions, extra: dict[str, Any] | None = None
+          ) -> Conversation:
     meta: dict[str, Any] = {"origin": ORIGIN, "pattern": pattern}
     if context and opts.include_context:
         meta["context"] = context
+    meta.update(extra or {})
+    meta["citation"] = citation(doc, location, context if pattern.startswith(
+        ("faq", "numbered", "definition", "interview", "kb", "qa", "transcript")) else "", meta)
     return Conversation([Message(r, c) for r, c in turns], source_file=doc.path,
                         location=location, meta=meta)
 
@@ -74,18 +104,32 @@ def _text_segments(doc: Document) -> list[Segment]:
     return list(doc.segments)
 
 
+def _broken_word(text: str) -> bool:
+    """Whether a line of ``text`` ends in "letter-" (a word a line break may have split)."""
+    i = text.find("-\n")
+    while i > 0:
+        if text[i - 1].isalpha():
+            return True
+        i = text.find("-\n", i + 2)
+    return False
+
+
 def _scan(doc: Document, segments: list[Segment], opts: IdentifyOptions,
           where: str = "") -> list[Conversation]:
     """Conversations written in ``segments``; ``where`` replaces the location prefix."""
-    vocab = Vocabulary.of("\n".join(s.text for s in segments))
+    whole = "\n".join(s.text for s in segments)
+    # The vocabulary is the evidence for soft hyphens at line ends: without a line ending
+    # in "letters-" it would never be read (and it costs a scan of the whole text).
+    vocab = Vocabulary.of(whole) if _broken_word(whole) else None
     out: list[Conversation] = []
     for block in blocks_of(segments):
-        for f in find_conversations(logical_lines(block.text, vocab), opts.include_context):
+        text = "\n".join(normalise(block.lines))
+        for f in find_conversations(logical_lines(text, vocab), opts.include_context):
             loc = block.location(f.start, f.end)
             if where:
                 first, last = f.start + 1, f.end + 1
                 loc = where + (f", line {first}" if first == last else f", lines {first}-{last}")
-            out.append(_conv(doc, f.turns, loc, f.pattern, f.context, opts))
+            out.append(_conv(doc, f.turns, loc, f.pattern, f.context, opts, f.meta))
     return out
 
 
@@ -101,6 +145,16 @@ def _row_location(doc: Document, table: Table, first: int, last: int | None = No
     return rows if kind in ("csv", "tsv") else f"{table.name} {rows}"  # DOCX: "table 1 row 3"
 
 
+def _letter(i: int) -> str:
+    """The spreadsheet letter of column index ``i`` (0 -> A, 26 -> AA)."""
+    out = ""
+    i += 1
+    while i:
+        i, r = divmod(i - 1, 26)
+        out = chr(65 + r) + out
+    return out
+
+
 def _from_tables(doc: Document, opts: IdentifyOptions) -> list[Conversation]:
     out: list[Conversation] = []
     for table in doc.tables:
@@ -108,12 +162,19 @@ def _from_tables(doc: Document, opts: IdentifyOptions) -> list[Conversation]:
         if cols is None:
             continue
         if cols.kind == "qa":
+            layouts = qa_column_pairs(table.header) or [cols]
             for i, row in enumerate(table.rows):
-                turns = qa_turns(row, cols)
-                if turns:
+                for k, pair in enumerate(layouts):
+                    turns = qa_turns(row, pair)
+                    if not turns:
+                        continue
                     loc = _row_location(doc, table, table.first_row + i)
-                    ctx = row_context(table.header, row, cols)
-                    out.append(_conv(doc, turns, loc, "table", ctx, opts))
+                    if len(layouts) > 1:
+                        loc += f", columns {_letter(pair.question)}-{_letter(pair.answer)}"
+                    ctx = row_context(table.header, row, cols) if k == 0 else ""
+                    out.append(_conv(doc, turns, loc, "table", ctx, opts,
+                                     {"columns": [table.header[pair.question],
+                                                  table.header[pair.answer]]}))
         else:
             for a, b, turns in turn_groups(table.rows, cols):
                 loc = _row_location(doc, table, table.first_row + a, table.first_row + b)

@@ -10,6 +10,7 @@ Two styles:
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -47,6 +48,7 @@ class Label:
     rest: str
 
 
+@functools.lru_cache(maxsize=4096)
 def normalise_name(name: str) -> str:
     """Lowercase, accents removed, ``_``/``-`` as spaces, other punctuation dropped."""
     s = unicodedata.normalize("NFKD", name)

@@ -21,34 +21,23 @@ is a list item or indented (question headings take their whole section).
 from __future__ import annotations
 
 import itertools
-import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from ftbuilder.extract.labels import PAIR, Label, parse_label
-from ftbuilder.extract.rejoin import FENCE_RE, Line
-
-_HEADING_RE = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
-_SEPARATOR_RE = re.compile(r"^\s*([-*_=])(\s*\1){2,}\s*$")
-_BOLD_LINE_RE = re.compile(r"^\s*(\*\*|__)(.+?)\1\s*$")
-_NUMBERED_Q_RE = re.compile(r"^\s*\d{1,3}[.)]\s+(\S.*\?)\s*$")
-_NUMBERED_RE = re.compile(r"^\s*\d{1,3}[.)]\s")
-_BULLET_RE = re.compile(r"^\s*([-*+•]|\d{1,3}[.)])\s")
-_TITLE_END = ".!?:;,"
-BOLD_LEVEL = 7  # a bold question line nests under every markdown heading
-
-BLANK, SEP, HEADING, FENCE, LABEL, TEXT, CODE = (
-    "blank", "sep", "heading", "fence", "label", "text", "code")
-
-
-@dataclass(slots=True)
-class Found:
-    """One conversation found: (role, content) turns over raw lines ``start``..``end``."""
-
-    turns: list[tuple[str, str]]
-    start: int
-    end: int
-    pattern: str
-    context: str = ""
+from ftbuilder.extract.labels import PAIR
+from ftbuilder.extract.lists import definitions, numbered
+from ftbuilder.extract.rejoin import Line
+from ftbuilder.extract.scan import (
+    _BULLET_RE,
+    BLANK,
+    HEADING,
+    LABEL,
+    TEXT,
+    Found,
+    Scan,
+    _is_title,
+)
+from ftbuilder.extract.sections import headings, knowledge_base
+from ftbuilder.extract.speakers import interviews
 
 
 @dataclass(slots=True)
@@ -61,95 +50,7 @@ class _Turn:
     gap: str = "none"  # what separates it from the previous turn: none | blank | hard
 
 
-@dataclass
-class _Scan:
-    lines: list[Line]
-    kinds: list[str] = field(default_factory=list)
-    labels: dict[int, Label] = field(default_factory=dict)
-    levels: dict[int, int] = field(default_factory=dict)  # heading index -> level
-    titles: dict[int, str] = field(default_factory=dict)
-    taken: list[bool] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        in_fence = False
-        for i, ln in enumerate(self.lines):
-            kind = TEXT
-            if FENCE_RE.match(ln.text):
-                in_fence, kind = not in_fence, FENCE
-            elif in_fence:
-                kind = CODE
-            elif not ln.text.strip():
-                kind = BLANK
-            elif _SEPARATOR_RE.match(ln.text):
-                kind = SEP
-            elif (lab := parse_label(ln.text)) is not None:
-                kind, self.labels[i] = LABEL, lab
-            elif m := _HEADING_RE.match(ln.text):
-                kind, self.levels[i], self.titles[i] = HEADING, len(m.group(1)), m.group(2)
-            elif (m := _BOLD_LINE_RE.match(ln.text)) and m.group(2).rstrip().endswith("?"):
-                kind, self.levels[i], self.titles[i] = HEADING, BOLD_LEVEL, m.group(2).strip()
-            self.kinds.append(kind)
-        self.taken = [False] * len(self.lines)
-
-    def next_nonblank(self, i: int, stop: int) -> int:
-        while i < stop and self.kinds[i] == BLANK:
-            i += 1
-        return i
-
-    def body(self, i: int, stop: int, multi_para: bool, stop_numbered: bool = False,
-             stop_levels: int = 0, stop_title: bool = False) -> tuple[str, int]:
-        """Text from line ``i`` on; returns (content, end index exclusive)."""
-        parts: list[str] = []
-        j = i
-        while j < stop and not self.taken[j]:
-            kind = self.kinds[j]
-            if kind in (LABEL, SEP):
-                break
-            if kind == HEADING and (not stop_levels or self.levels[j] <= stop_levels
-                                    or self.titles[j].endswith("?")):
-                break
-            if kind == BLANK:
-                n = self.next_nonblank(j, stop)
-                if (n >= stop or self.taken[n] or self.kinds[n] in (LABEL, SEP)
-                        or _NUMBERED_Q_RE.match(self.lines[n].text)):
-                    break
-                if not (multi_para or self.lines[n].text[:1].isspace()
-                        or _BULLET_RE.match(self.lines[n].text)):
-                    break
-                if self.kinds[n] == HEADING and (not stop_levels or self.levels[n] <= stop_levels
-                                                 or self.titles[n].endswith("?")):
-                    break
-                parts.append("")
-                j = n
-                continue
-            if stop_numbered and parts and _NUMBERED_Q_RE.match(self.lines[j].text):
-                break
-            if stop_title and parts and _is_title(self.lines[j].text.strip()):
-                break
-            if kind == FENCE:  # a code block goes in whole
-                k = j + 1
-                while k < stop and self.kinds[k] != FENCE:
-                    k += 1
-                k = min(k + 1, stop)
-                parts.extend(ln.text for ln in self.lines[j:k])
-                j = k
-                continue
-            parts.append(self.lines[j].text)
-            j += 1
-        while parts and not parts[-1]:
-            parts.pop()
-        return "\n".join(parts).strip(), j
-
-    def take(self, a: int, b: int) -> None:
-        for k in range(a, b):
-            self.taken[k] = True
-
-    def found(self, turns: list[tuple[str, str]], a: int, b: int, pattern: str) -> Found:
-        self.take(a, b)
-        return Found(turns, self.lines[a].start, self.lines[b - 1].end, pattern)
-
-
-def _labelled(sc: _Scan) -> list[Found]:
+def _labelled(sc: Scan) -> list[Found]:
     n = len(sc.lines)
     turns: list[_Turn] = []
     last_end = 0
@@ -174,7 +75,7 @@ def _labelled(sc: _Scan) -> list[Found]:
     return _group(sc, turns)
 
 
-def _group(sc: _Scan, turns: list[_Turn]) -> list[Found]:
+def _group(sc: Scan, turns: list[_Turn]) -> list[Found]:
     runs: list[list[_Turn]] = []
     for t in turns:
         if not runs or t.gap == "hard" or t.style != runs[-1][-1].style:
@@ -215,39 +116,7 @@ def _trim(turns: list[_Turn]) -> list[_Turn]:
     return system + rest if rest else []
 
 
-def _numbered(sc: _Scan) -> list[Found]:
-    out = []
-    n = len(sc.lines)
-    for i in range(n):
-        if sc.taken[i] or sc.kinds[i] != TEXT:
-            continue
-        m = _NUMBERED_Q_RE.match(sc.lines[i].text)
-        if not m:
-            continue
-        start = sc.next_nonblank(i + 1, min(n, i + 3))
-        if start >= n or sc.kinds[start] != TEXT or _NUMBERED_RE.match(sc.lines[start].text):
-            continue
-        answer, end = sc.body(start, n, multi_para=False, stop_numbered=True)
-        if answer:
-            out.append(sc.found([("user", m.group(1).strip()), ("assistant", answer)], i, end,
-                                "numbered"))
-    return out
-
-
-def _headings(sc: _Scan) -> list[Found]:
-    out = []
-    for i, kind in enumerate(sc.kinds):
-        if kind != HEADING or sc.taken[i] or not sc.titles[i].endswith("?"):
-            continue
-        answer, end = sc.body(i + 1, len(sc.lines), multi_para=True,
-                              stop_levels=sc.levels[i])
-        if answer:
-            out.append(sc.found([("user", sc.titles[i]), ("assistant", answer)], i, end,
-                                "faq_heading"))
-    return out
-
-
-def _is_question_line(sc: _Scan, i: int) -> bool:
+def _is_question_line(sc: Scan, i: int) -> bool:
     s = sc.lines[i].text.strip()
     if sc.taken[i] or sc.kinds[i] != TEXT or not s.endswith("?") or len(s) > 200:
         return False
@@ -260,13 +129,7 @@ def _is_question_line(sc: _Scan, i: int) -> bool:
             or prev[-1] in ".!?:\"')]”" or _is_title(prev))
 
 
-def _is_title(s: str) -> bool:
-    """A short line that starts upper-case and has no closing punctuation: a heading."""
-    return (0 < len(s) <= 60 and len(s.split()) <= 8 and s[0].isupper()
-            and s[-1] not in _TITLE_END)
-
-
-def _plain_questions(sc: _Scan) -> list[Found]:
+def _plain_questions(sc: Scan) -> list[Found]:
     n = len(sc.lines)
     cands = [i for i in range(n) if _is_question_line(sc, i)]
     out = []
@@ -283,7 +146,7 @@ def _plain_questions(sc: _Scan) -> list[Found]:
     return out
 
 
-def _contexts(sc: _Scan) -> list[str]:
+def _contexts(sc: Scan) -> list[str]:
     """For each line, the heading chain above it ("A > B"), else the nearest free title line.
 
     One pass over the lines (a document can hold thousands of conversations).
@@ -308,8 +171,9 @@ def find_conversations(lines: list[Line], with_context: bool = True) -> list[Fou
     Plain question lines (pattern ``faq_question``) are included; callers drop them when the
     whole document has fewer than two.
     """
-    sc = _Scan(lines)
-    found = _labelled(sc) + _numbered(sc) + _headings(sc) + _plain_questions(sc)
+    sc = Scan(lines)
+    found = _labelled(sc) + interviews(sc) + knowledge_base(sc) + numbered(sc)
+    found += definitions(sc) + headings(sc) + _plain_questions(sc)
     if with_context:
         by_raw = {ln.start: i for i, ln in enumerate(lines)}
         contexts = _contexts(sc)

@@ -4,7 +4,9 @@
 ``from_record(obj, fmt)`` reads one back (``fmt="auto"`` detects it); ``detect_format(obj)``
 names the format of a record. Both raise :class:`~ftbuilder.core.errors.FormatError` with a
 one-line reason. ``csv`` is not a record format: it is the metadata table of
-:mod:`ftbuilder.formats.csvmeta`.
+:mod:`ftbuilder.formats.csvmeta`. ``ext`` is the file type an export writes (``parquet`` rows
+go through :class:`ftbuilder.formats.parquet.ParquetSink`); files written beside the records
+(dataset_info.json, the dataset card, trainer snippets) come from ``formats.trainers.EXTRAS``.
 """
 
 from __future__ import annotations
@@ -15,7 +17,19 @@ from typing import Any
 
 from ftbuilder.core.errors import FormatError
 from ftbuilder.core.types import Conversation
-from ftbuilder.formats import anthropic, community, gemini, generic, llama3, mistral, openai
+from ftbuilder.formats import (
+    anthropic,
+    community,
+    gemini,
+    generic,
+    harmony,
+    llama3,
+    mistral,
+    openai,
+    parquet,
+    templates,
+    together,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +44,7 @@ class Format:
     # the record laid out without checks, for samples to_record refuses (the validator then
     # says what is wrong); None: plain {"messages": [...]}
     layout: Callable[[Conversation], dict[str, Any]] | None = None
+    ext: str = "jsonl"
 
 
 FORMATS: dict[str, Format] = {
@@ -41,21 +56,51 @@ FORMATS: dict[str, Format] = {
                      "Gemini on Vertex AI (systemInstruction + contents)", gemini.layout),
     "mistral": Format("mistral", mistral.to_record, mistral.from_record, True,
                       "Mistral instruct JSONL (messages)"),
-    "llama3": Format("llama3", llama3.to_record, llama3.from_record, True,
-                     "Llama 3 messages plus the rendered chat template in 'text'"),
+    "together": Format("together", together.together_to_record, openai.from_record, True,
+                       "Together AI / Llama: messages only, alternating (check_file rules)"),
     "generic": Format("generic", generic.to_record, generic.from_record, True,
                       "messages with all metadata (source, keywords, split, tokens, meta)"),
     "sharegpt": Format("sharegpt", community.sharegpt_to_record,
-                       community.sharegpt_from_record, False,
-                       "ShareGPT conversations (from human/gpt/system)"),
-    "alpaca": Format("alpaca", community.alpaca_to_record, community.alpaca_from_record, False,
-                     "Alpaca instruction/input/output"),
+                       community.sharegpt_from_record, True,
+                       "ShareGPT conversations (FastChat; from human/gpt/system)"),
+    "alpaca": Format("alpaca", community.alpaca_to_record, community.alpaca_from_record, True,
+                     "Alpaca instruction/input/output (earlier turns in history)"),
+    "llamafactory": Format("llamafactory", together.llamafactory_to_record,
+                           community.sharegpt_from_record, True,
+                           "LLaMA-Factory ShareGPT files + dataset_info.json + config keys"),
+    "axolotl": Format("axolotl", together.axolotl_to_record, openai.from_record, True,
+                      "Axolotl chat_template messages + axolotl.yaml datasets block"),
+    "chatml": Format("chatml", templates.chatml_to_record,
+                     templates.text_reader(templates.chatml_parse, "ChatML"), True,
+                     "ChatML text (<|im_start|>), one 'text' per conversation"),
+    "llama3": Format("llama3", lambda c: templates.llama3_record(c, "3.1"), llama3.from_record,
+                     True, "Llama 3.1/3.2/3.3 chat-template text (date header, trimmed)"),
+    "llama3.0": Format("llama3.0", lambda c: templates.llama3_record(c, "3.0"),
+                       llama3.from_record, True, "Llama 3.0 chat-template text"),
+    "gemma": Format("gemma", templates.gemma_to_record, templates.not_readable("Gemma"), True,
+                    "Gemma 2/3 chat-template text (system folded into the first user turn)"),
+    "mistral-instruct": Format("mistral-instruct", templates.mistral_writer("mistral-instruct"),
+                               templates.not_readable("Mistral instruct"), True,
+                               "Mistral [INST] text, tokenizer v3 (7B v0.3, Mixtral, Codestral)"),
+    "mistral-instruct-tekken": Format(
+        "mistral-instruct-tekken", templates.mistral_writer("mistral-instruct-tekken"),
+        templates.not_readable("Mistral instruct"), True,
+        "Mistral [INST] text, v3 Tekken (Nemo, Ministral, Small 24.09)"),
+    "mistral-instruct-v7": Format(
+        "mistral-instruct-v7", templates.mistral_writer("mistral-instruct-v7"),
+        templates.not_readable("Mistral instruct"), True,
+        "Mistral text, v7 with [SYSTEM_PROMPT] (Large 24.11)"),
+    "harmony": Format("harmony", harmony.to_record, harmony.from_record, True,
+                      "OpenAI Harmony text for gpt-oss (openai-harmony)"),
+    "parquet": Format("parquet", parquet.to_record, parquet.from_record, True,
+                      "Parquet per split (messages + metadata) + README.md dataset card",
+                      ext="parquet"),
 }
 EXPORT_FORMATS = (*[f for f, spec in FORMATS.items() if spec.exportable], "csv")
 IMPORT_FORMATS = ("auto", *FORMATS)
 # The record format of each provider's fine-tuning API, and back.
 PROVIDER_FORMATS = {"openai": "openai", "anthropic": "anthropic", "google": "gemini",
-                    "mistral": "mistral", "llama": "llama3"}
+                    "mistral": "mistral", "llama": "together"}
 FORMAT_PROVIDERS = {v: k for k, v in PROVIDER_FORMATS.items()}
 
 # Checked in order: the first that matches names the record's format.
@@ -65,6 +110,8 @@ _DETECTORS: tuple[tuple[str, Callable[[dict[str, Any]], bool]], ...] = (
     ("gemini", gemini.matches),
     ("generic", generic.matches),
     ("llama3", llama3.matches),
+    ("chatml", templates.chatml_matches),
+    ("harmony", harmony.matches),
     ("anthropic", anthropic.matches),
     ("openai", openai.matches),
 )

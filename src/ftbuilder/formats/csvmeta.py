@@ -1,8 +1,11 @@
 """The metadata table of a dataset: one CSV row per sample.
 
-Columns: sample_id, content_preview, token_length, topic_keywords, source_file, split.
-The preview is the first user message (else the first message) on one line, cut to
-``PREVIEW_CHARS`` characters with an ellipsis; keywords are joined with "; ".
+Columns: sample_id, content_preview, token_length, topic_keywords, source_file, split,
+location, citation. The preview is the first user message (else the first message) on one
+line, cut to ``PREVIEW_CHARS`` characters with an ellipsis; keywords are joined with "; ".
+``location`` is where in the file the sample is ("page 3, lines 4-9", "sheet FAQ row 7");
+``citation`` what else the document said about that place: its heading path, the speaker
+and the first timestamp (identify mode's ``meta["citation"]``), "; "-joined.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from typing import IO
 from ftbuilder.core.types import Conversation
 
 COLUMNS = ("sample_id", "content_preview", "token_length", "topic_keywords", "source_file",
-           "split")
+           "split", "location", "citation")
 PREVIEW_CHARS = 120
 
 
@@ -26,10 +29,24 @@ def preview(conv: Conversation, limit: int = PREVIEW_CHARS) -> str:
     return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
 
 
+def citation_text(conv: Conversation) -> str:
+    """Heading path, speaker and timestamp of an identified sample ("" when none)."""
+    cite = (conv.meta or {}).get("citation") or {}
+    parts = []
+    if cite.get("heading"):
+        parts.append(f"heading: {cite['heading']}")
+    if cite.get("speaker"):
+        parts.append(f"speaker: {cite['speaker']}")
+    if cite.get("timestamp"):
+        parts.append(f"at {cite['timestamp']}")
+    return "; ".join(parts)
+
+
 def row(conv: Conversation) -> list[object]:
     return [conv.id if conv.id is not None else "", preview(conv),
             conv.token_count if conv.token_count is not None else "",
-            "; ".join(conv.topic_keywords), conv.source_file or "", conv.split or ""]
+            "; ".join(conv.topic_keywords), conv.source_file or "", conv.split or "",
+            conv.location or "", citation_text(conv)]
 
 
 class MetadataWriter:

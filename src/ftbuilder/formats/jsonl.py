@@ -14,30 +14,49 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
+from ftbuilder.core.clean import strip_nul
 from ftbuilder.core.errors import FormatError, NotFoundError, UsageError
+from ftbuilder.core.files import open_regular
 
 _WS = b" \t\r\n"
+TOO_DEEP = "nested too deeply to read"
 
 
 def check_path(path: Path) -> None:
-    """NotFoundError / UsageError unless ``path`` is an existing file."""
+    """NotFoundError / UsageError unless ``path`` is an existing regular file (a FIFO, a
+    device or a socket is refused before it is opened: reading one would block)."""
     if not path.exists():
         raise NotFoundError(f"{path} does not exist", "check the file name")
     if path.is_dir():
         raise UsageError(f"{path} is a folder", "give one .jsonl or .json file")
+    try:
+        with _open(path):  # regular, and readable by this user
+            pass
+    except OSError as e:
+        raise UsageError(f"cannot read {path}: {e.strerror or e}",
+                         "check the file's permissions") from None
+
+
+def _open(path: Path) -> IO[bytes]:
+    return open_regular(path, UsageError)
 
 
 def _first_char(path: Path) -> bytes:
-    with path.open("rb") as f:
+    with _open(path) as f:
         head = f.read(4096).lstrip(b"\xef\xbb\xbf" + _WS)
     return head[:1]
 
 
 def count_lines(path: str | Path) -> int:
-    """Number of lines (for progress totals); cheap: counts newlines block by block."""
+    """Number of lines (for progress totals); cheap: counts newlines block by block.
+    A ``.parquet`` file: its number of rows."""
+    if str(path).lower().endswith(".parquet"):
+        from ftbuilder.formats.parquet import num_rows
+
+        return num_rows(path)
     n = 0
     last = b"\n"
-    with Path(path).open("rb") as f:
+    with _open(Path(path)) as f:
         while block := f.read(1 << 20):
             n += block.count(b"\n")
             last = block[-1:]
@@ -47,20 +66,30 @@ def count_lines(path: str | Path) -> int:
 def iter_records(path: str | Path) -> Iterator[tuple[int, Any, str]]:
     """``(line, obj, reason)`` for each record of a JSONL or JSON-array file.
 
-    Blank lines are skipped. A line that is not valid JSON, not UTF-8, or not a JSON object
-    yields ``(line, None, reason)``.
+    Blank lines are skipped. A line that is not valid JSON, not UTF-8, nested too deeply,
+    or not a JSON object yields ``(line, None, reason)``. NUL characters are dropped from
+    every string of a record (they never reach the store).
 
     Raises:
         NotFoundError: the file does not exist.
         UsageError: the path is a folder.
-        FormatError: a JSON-array file is not valid JSON as a whole.
+        FormatError: a JSON-array file is not valid JSON as a whole, or nested too deeply.
     """
     path = Path(path)
     check_path(path)
-    if _first_char(path) == b"[":
-        yield from _iter_array(path)
+    if path.suffix.lower() == ".parquet":  # rows as records (formats.parquet)
+        from ftbuilder.formats.parquet import iter_rows
+
+        for line, obj, reason in iter_rows(path):
+            yield line, (strip_nul(obj) if obj is not None else None), reason
         return
-    with path.open("rb") as f:
+    records = _iter_array(path) if _first_char(path) == b"[" else _iter_lines_of(path)
+    for line, obj, reason in records:
+        yield line, (strip_nul(obj) if obj is not None else None), reason
+
+
+def _iter_lines_of(path: Path) -> Iterator[tuple[int, Any, str]]:
+    with _open(path) as f:
         yield from _iter_lines(f)
 
 
@@ -79,6 +108,9 @@ def _iter_lines(f: IO[bytes]) -> Iterator[tuple[int, Any, str]]:
         except json.JSONDecodeError as e:
             yield n, None, f"invalid JSON: {e.msg} (column {e.colno})"
             continue
+        except RecursionError:
+            yield n, None, TOO_DEEP
+            continue
         if isinstance(obj, dict):
             yield n, obj, ""
         else:
@@ -87,7 +119,8 @@ def _iter_lines(f: IO[bytes]) -> Iterator[tuple[int, Any, str]]:
 
 def _iter_array(path: Path) -> Iterator[tuple[int, Any, str]]:
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        with _open(path) as f:
+            text = f.read().decode("utf-8-sig")
     except UnicodeDecodeError:
         raise FormatError(f"{path.name} is not UTF-8 text", "save it as UTF-8") from None
     decoder = json.JSONDecoder()
@@ -109,6 +142,10 @@ def _iter_array(path: Path) -> Iterator[tuple[int, Any, str]]:
             raise FormatError(f"{path.name} line {e.lineno}: invalid JSON: {e.msg}",
                               "fix that line, or convert the file to JSONL so bad lines "
                               "are skipped one by one") from None
+        except RecursionError:
+            raise FormatError(f"{path.name} line {line}: JSON {TOO_DEEP}",
+                              "flatten that record, or convert the file to JSONL so bad "
+                              "lines are skipped one by one") from None
         if isinstance(obj, dict):
             yield line, obj, ""
         else:

@@ -1,17 +1,14 @@
-"""Meta Llama 3.x: chat ``messages`` plus the same conversation rendered with the chat template.
+"""Reading Meta Llama 3.x records: ``messages`` (Together's layout, and the ``messages`` +
+``text`` lines older ftb exports wrote) or the rendered ``text`` alone.
 
-Template (docs/providers.md §5, meta-llama/llama-models prompt_format.md)::
-
-    <|begin_of_text|><|start_header_id|>{role}<|end_header_id|>\\n\\n{content}<|eot_id|>...
-
-Roles in the template: system, user, assistant, ipython (our ``tool``). The ``messages`` list
-follows Together AI's conversational format (role, content, optional ``weight``).
-Reading takes ``messages`` when present, else parses ``text``.
+Writing is :mod:`ftbuilder.formats.templates` (``llama3``: the 3.1+ template, ``llama3.0``)
+and :mod:`ftbuilder.formats.together` (messages only). :func:`render` here is the bare
+per-message template (docs/providers.md §5, no date header, no trimming), kept for callers
+that need exactly that.
 """
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from ftbuilder.core.types import Conversation, Message
@@ -22,8 +19,6 @@ HEADER = "<|start_header_id|>{role}<|end_header_id|>\n\n"
 EOT = "<|eot_id|>"
 ROLES = ("system", "user", "assistant", "tool")
 TEMPLATE_ROLE = {"tool": "ipython"}
-_TURN = re.compile(r"<\|start_header_id\|>(.*?)<\|end_header_id\|>\n\n(.*?)<\|(?:eot|eom)_id\|>",
-                   re.DOTALL)
 
 
 def render(messages: list[Message]) -> str:
@@ -44,18 +39,11 @@ def to_record(conv: Conversation) -> dict[str, Any]:
 
 
 def parse(text: str) -> list[Message]:
-    """Messages of a rendered Llama 3 conversation; FormatError if there are none."""
-    if not text.startswith(BEGIN):
-        raise fail("'text' does not start with <|begin_of_text|>")
-    msgs = []
-    for role, content in _TURN.findall(text):
-        role = "tool" if role == "ipython" else role
-        if role not in ROLES:
-            raise fail(f"'text' has a turn with role '{role}'")
-        msgs.append(Message(role, content))
-    if not msgs:
-        raise fail("'text' holds no complete <|start_header_id|>...<|eot_id|> turn")
-    return msgs
+    """Messages of a rendered Llama 3 conversation (3.0 or 3.1+: the date header is taken
+    off); FormatError if there are none."""
+    from ftbuilder.formats.templates import llama3_parse
+
+    return llama3_parse(text)
 
 
 def from_record(obj: Any) -> Conversation:

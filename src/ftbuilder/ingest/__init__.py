@@ -15,8 +15,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from ftbuilder.core.clean import strip_nul, strip_nul_text
 from ftbuilder.core.errors import IngestError
-from ftbuilder.core.types import Document
+from ftbuilder.core.types import Document, Segment
 from ftbuilder.ingest.base import (
     EXTENSIONS,
     ZIP_TYPES,
@@ -24,6 +25,7 @@ from ftbuilder.ingest.base import (
     check_file,
     check_zip,
     file_type,
+    read_limit,
     sha256_file,
     supported_list,
 )
@@ -35,12 +37,13 @@ from ftbuilder.ingest.pdf import read_pdf
 from ftbuilder.ingest.sheets import read_csv, read_xlsx
 from ftbuilder.ingest.slides import read_pptx
 from ftbuilder.ingest.text import read_txt
+from ftbuilder.ingest.walk import Skipped, Walk, walk_inputs
 from ftbuilder.ingest.word import read_docx
 
 __all__ = [
-    "EXTENSIONS", "Limits", "check_file", "document_from_payload", "document_to_payload",
-    "file_type", "location_for_span", "read_document", "segment_spans", "sha256_file",
-    "supported_list",
+    "EXTENSIONS", "Limits", "Skipped", "Walk", "check_file", "document_from_payload",
+    "document_to_payload", "file_type", "location_for_span", "read_document",
+    "segment_spans", "sha256_file", "supported_list", "walk_inputs",
 ]
 
 READERS: dict[str, Callable[[Path], Document]] = {
@@ -51,6 +54,8 @@ READERS: dict[str, Callable[[Path], Document]] = {
     "csv": read_csv,
     "txt": read_txt,
     "md": lambda p: read_txt(p, "md"),
+    "rst": lambda p: read_txt(p, "rst"),
+    "adoc": lambda p: read_txt(p, "adoc"),
     "html": read_html,
     "json": read_json,
     "jsonl": lambda p: read_jsonl(p),
@@ -59,6 +64,20 @@ READERS: dict[str, Callable[[Path], Document]] = {
 _NO_TEXT_HINT = {
     "pdf": "scanned pages are images: run OCR first (e.g. ocrmypdf in.pdf out.pdf)",
 }
+
+
+def _strip_nul(doc: Document) -> None:
+    """Drop NUL characters from everything a Document carries (they never reach the store)."""
+    if any("\x00" in s.text or "\x00" in s.location for s in doc.segments):
+        cleaned = [Segment(strip_nul_text(s.text), strip_nul_text(s.location))
+                   for s in doc.segments]
+        doc.segments = [s for s in cleaned if s.text.strip()]
+    for t in doc.tables:
+        t.name = strip_nul_text(t.name)
+        strip_nul(t.header)
+        strip_nul(t.rows)
+    doc.records = [(line, strip_nul(value)) for line, value in doc.records]
+    strip_nul(doc.warnings)
 
 
 def read_document(path: str | Path, limits: Limits | None = None,
@@ -82,11 +101,16 @@ def read_document(path: str | Path, limits: Limits | None = None,
     if kind in ZIP_TYPES:
         check_zip(p, kind, limits)
     try:
-        doc = READERS[kind](p)
+        with read_limit(limits.max_file_bytes):
+            doc = READERS[kind](p)
+        _strip_nul(doc)
     except IngestError:
         raise
     except RecursionError:
         raise IngestError("file nested too deeply to read", "simplify the file") from None
+    except OSError as e:  # permission denied, vanished while reading...
+        raise IngestError(f"cannot read: {e.strerror or e}",
+                          "check the file's permissions") from None
     except MemoryError:
         raise IngestError("not enough memory to read this file",
                           "split it, or lower ingest.max_file_mb in config.yaml") from None
@@ -101,5 +125,5 @@ def read_document(path: str | Path, limits: Limits | None = None,
                               "add rows of content below the header row")
         raise IngestError(f"no text found in this {kind.upper()}",
                           _NO_TEXT_HINT.get(kind, "check the file has content"))
-    doc.sha256 = sha256 or sha256_file(p)
+    doc.sha256 = sha256 or sha256_file(p, max_bytes=limits.max_file_bytes)
     return doc

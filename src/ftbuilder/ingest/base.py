@@ -7,12 +7,20 @@ content in a text file (``sniff_binary``). Each failure is an :class:`IngestErro
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import os
+import stat
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from ftbuilder.core.errors import IngestError
+from ftbuilder.core.files import NOT_REGULAR_HINT, file_kind, open_regular
 
 MB = 1024 * 1024
 
@@ -20,10 +28,11 @@ MB = 1024 * 1024
 EXTENSIONS: dict[str, str] = {
     ".pdf": "pdf", ".docx": "docx", ".xlsx": "xlsx", ".xlsm": "xlsx", ".pptx": "pptx",
     ".csv": "csv", ".tsv": "csv", ".txt": "txt", ".text": "txt", ".md": "md",
-    ".markdown": "md", ".html": "html", ".htm": "html", ".json": "json", ".jsonl": "jsonl",
+    ".markdown": "md", ".rst": "rst", ".adoc": "adoc", ".asciidoc": "adoc", ".html": "html",
+    ".htm": "html", ".json": "json", ".jsonl": "jsonl",
     ".ndjson": "jsonl",
 }
-TEXT_TYPES = frozenset({"txt", "md", "csv", "html", "json", "jsonl"})
+TEXT_TYPES = frozenset({"txt", "md", "rst", "adoc", "csv", "html", "json", "jsonl"})
 ZIP_TYPES = frozenset({"docx", "xlsx", "pptx"})
 # the part every real file of that type has
 _ZIP_MAIN_PART = {"docx": "word/document.xml", "xlsx": "xl/workbook.xml",
@@ -73,17 +82,26 @@ def _mb(n: float) -> str:
 
 
 def check_file(path: Path, limits: Limits) -> int:
-    """Raise IngestError if ``path`` is missing, unsupported, empty or too large; else its size."""
-    if not path.exists():
-        raise IngestError(f"{path.name}: no such file", "check the path")
-    if not path.is_file():
-        raise IngestError(f"{path.name}: not a regular file", "give a file or a folder")
+    """Raise IngestError if ``path`` is missing, not a regular file (a FIFO, a device, a
+    socket: never opened), unsupported, empty or too large; else its size."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        raise IngestError(f"{path.name}: no such file", "check the path") from None
+    except OSError as e:
+        if e.errno == errno.ELOOP:
+            raise IngestError(f"{path.name}: symlink loop", "point the link at a real file"
+                              ) from None
+        raise
+    if not stat.S_ISREG(st.st_mode):
+        raise IngestError(f"not a regular file (it is {file_kind(st.st_mode)})",
+                          NOT_REGULAR_HINT)
     kind = file_type(path)
     if kind is None:
         ext = path.suffix.lower() or "(no extension)"
         raise IngestError(f"unsupported type {ext}; supported: {supported_list()}",
                           "convert the file to one of these types")
-    size = path.stat().st_size
+    size = st.st_size
     if size == 0:
         raise IngestError("empty file", "nothing to read; remove it or add content")
     if size > limits.max_file_bytes:
@@ -93,13 +111,55 @@ def check_file(path: Path, limits: Limits) -> int:
     return size
 
 
-def sha256_file(path: Path, chunk: int = MB) -> str:
-    """SHA-256 of the file's bytes, read in chunks (bounded memory)."""
+def _too_large(limit: int) -> IngestError:
+    return IngestError(f"file too large: more than the limit of {_mb(limit)}",
+                       "split the file, or raise ingest.max_file_mb in config.yaml")
+
+
+def sha256_file(path: Path, chunk: int = MB, max_bytes: int | None = None) -> str:
+    """SHA-256 of the file's bytes, read in chunks (bounded memory).
+
+    Only a regular file is opened (IngestError otherwise); with ``max_bytes``, a file that
+    turns out longer than that (whatever size it reported) raises IngestError.
+    """
     h = hashlib.sha256()
-    with path.open("rb") as f:
+    seen = 0
+    with open_regular(path, IngestError) as f:
         while block := f.read(chunk):
+            seen += len(block)
+            if max_bytes is not None and seen > max_bytes:
+                raise _too_large(max_bytes)
             h.update(block)
     return h.hexdigest()
+
+
+# the size limit of the read in progress (set by read_document for its readers)
+_READ_LIMIT: ContextVar[int] = ContextVar("ftb_read_limit", default=Limits().max_file_bytes)
+
+
+@contextmanager
+def read_limit(max_bytes: int) -> Iterator[None]:
+    """Readers called inside read at most ``max_bytes`` (+1) bytes of a file."""
+    token = _READ_LIMIT.set(max_bytes)
+    try:
+        yield
+    finally:
+        _READ_LIMIT.reset(token)
+
+
+def read_bytes(path: Path) -> bytes:
+    """The bytes of a regular file, never more than the current read limit (+1 byte)."""
+    limit = _READ_LIMIT.get()
+    with open_file(path) as f:
+        data = f.read(limit + 1)
+    if len(data) > limit:
+        raise _too_large(limit)
+    return data
+
+
+def open_file(path: Path) -> BinaryIO:
+    """``path`` opened for binary reading, if it is a regular file (IngestError otherwise)."""
+    return open_regular(path, IngestError)
 
 
 def looks_like(head: bytes) -> str | None:
@@ -119,7 +179,7 @@ def check_zip(path: Path, kind: str, limits: Limits) -> None:
     """
     ext = f".{kind}"
     resave = f"open it in {_APP[kind]} and save it again"
-    with path.open("rb") as f:
+    with open_file(path) as f:
         head = f.read(8)
     if head.startswith(_OLE_MAGIC):
         raise IngestError(

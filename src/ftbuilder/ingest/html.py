@@ -1,8 +1,9 @@
 """HTML with the standard library parser: visible text in blocks, located by source line.
 
 script/style/noscript/template/svg are dropped. Block elements start a new segment;
-headings become Markdown heading lines ("## What is X?") and list items "- item", so the
-structure survives as text. Whitespace is collapsed as a browser would, except in <pre>.
+headings become Markdown heading lines ("## What is X?"), ``<summary>`` a level-6
+heading, list items "- item" and ``<dd>`` definitions ": text" under their ``<dt>`` term,
+so the structure survives as text. Whitespace is collapsed as a browser would, except in <pre>.
 """
 
 from __future__ import annotations
@@ -59,6 +60,10 @@ class _TextParser(HTMLParser):
                 self._prefix = "#" * _HEADINGS[tag] + " "
             elif tag == "li":
                 self._prefix = "- "
+            elif tag == "summary":  # a <details> FAQ: the summary is the question
+                self._prefix = "###### "
+            elif tag == "dd":  # a definition list: the term's line, then ": definition"
+                self._prefix = ": "
             elif tag == "pre":
                 self._pre += 1
             elif tag == "tr":

@@ -1,6 +1,6 @@
 """The JSON shape a Document is stored in (store.documents.payload), and back.
 
-``{"v": 1, "type", "path", "sha256", "segments": [[text, location], ...],
+``{"v": 2, "type", "path", "sha256", "segments": [[text, location], ...],
 "tables": [{"name", "header", "rows", "first_row"}], "records": [[line, value], ...],
 "pages", "sheets", "slides", "warnings"}``
 """
@@ -11,7 +11,9 @@ from typing import Any
 
 from ftbuilder.core.types import Document, Segment, Table
 
-VERSION = 1
+# 2: readers keep more structure (PDF clean-up and heading marks, <summary>/<dd> in HTML,
+# CSV/XLSX rows that do not fit the header skipped): a stored v1 document is read again.
+VERSION = 2
 
 
 def document_to_payload(doc: Document) -> dict[str, Any]:

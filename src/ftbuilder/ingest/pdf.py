@@ -1,5 +1,9 @@
 """PDF with pypdf: one segment per page ("page 3"), line breaks kept as extracted.
 
+The text is cleaned first (:mod:`ftbuilder.ingest.pdfclean`): running headers, footers
+and page numbers go, doubled spaces become one, line-end hyphenation is undone, and lines
+set as headings (larger or bold type) get a Markdown heading mark.
+
 Encrypted files are opened with the empty password first (many PDFs are "encrypted" only
 to restrict printing); if that fails the file is skipped with a clear message.
 """
@@ -8,9 +12,18 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Any
 
 from ftbuilder.core.errors import IngestError
 from ftbuilder.core.types import Document, Segment
+from ftbuilder.ingest.base import open_file
+from ftbuilder.ingest.pdfclean import (
+    FontLines,
+    drop_running_lines,
+    join_hyphens,
+    mark_headings,
+    single_spaces,
+)
 
 # pypdf logs every recoverable oddity of a file as a warning; we report outcomes ourselves
 logging.getLogger("pypdf").setLevel(logging.ERROR)
@@ -28,7 +41,7 @@ def read_pdf(path: Path) -> Document:
     from pypdf import PasswordType, PdfReader
     from pypdf.errors import DependencyError
 
-    with path.open("rb") as f:
+    with open_file(path) as f:
         head = f.read(1024)
     if b"%PDF-" not in head:
         raise IngestError("corrupt PDF: no %PDF header (not a real PDF?)", _HINT)
@@ -51,16 +64,30 @@ def read_pdf(path: Path) -> Document:
 
     doc = Document(path=str(path), sha256="", type="pdf", pages=n_pages)
     failed = 0
+    fonts = FontLines()
+    texts: list[tuple[int, list[str]]] = []
     for n in range(n_pages):
         try:
-            text = pages[n].extract_text() or ""
+            text = _page_text(pages[n], fonts)
         except Exception as e:
             failed += 1
             doc.warnings.append(f"page {n + 1}: text could not be extracted ({type(e).__name__})")
             continue
-        text = "\n".join(line.rstrip() for line in text.splitlines()).strip("\n")
-        if text.strip():
-            doc.segments.append(Segment(text, f"page {n + 1}"))
+        texts.append((n + 1, [single_spaces(line.rstrip()) for line in text.splitlines()]))
     if n_pages and failed == n_pages:
         raise IngestError("corrupt PDF: no page could be read", _HINT)
+    cleaned = join_hyphens(drop_running_lines([lines for _n, lines in texts]))
+    for (number, _raw), lines in zip(texts, cleaned, strict=True):
+        text = "\n".join(mark_headings(lines, fonts)).strip("\n")
+        if text.strip():
+            doc.segments.append(Segment(text, f"page {number}"))
     return doc
+
+
+def _page_text(page: Any, fonts: FontLines) -> str:
+    """The page's text; its lines' fonts go to ``fonts`` (a font pypdf cannot describe only
+    loses the heading marks, never the text)."""
+    try:
+        return page.extract_text(visitor_text=fonts.visit) or ""
+    except (TypeError, ValueError, KeyError, AttributeError):
+        return page.extract_text() or ""

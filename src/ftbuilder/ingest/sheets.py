@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -38,13 +38,17 @@ def table_segments(table: Table, prefix: str = "") -> list[Segment]:
             for i, row in enumerate(table.rows) if any(row)]
 
 
-def make_table(name: str, rows: Iterable[list[str]]) -> Table | None:
+def make_table(name: str, rows: Iterable[list[str]], warnings: list[str] | None = None,
+               where: Callable[[int], str] | None = None) -> Table | None:
     """A table from raw rows: the first non-empty row is the header; None if all are empty.
 
     Empty rows inside are kept (row numbers stay true); trailing empty rows and columns go.
+    With ``warnings``, a row with text past the header's last column (an unquoted comma in
+    a CSV, a stray cell in a sheet) does not fit the header: it is reported there, as
+    ``where(n)`` ("line 7", "sheet FAQ row 7") says, and left out (an empty row in its place).
     """
     header: list[str] | None = None
-    header_row = 0
+    header_row = width = 0
     body: list[list[str]] = []
     pending_empty = 0
     for n, row in enumerate(rows, 1):
@@ -53,10 +57,15 @@ def make_table(name: str, rows: Iterable[list[str]]) -> Table | None:
                 pending_empty += 1
             continue
         if header is None:
-            header, header_row = row, n
+            header, header_row, width = row, n, _last_filled(row)
             continue
         body.extend([] for _ in range(pending_empty))
         pending_empty = 0
+        if warnings is not None and width > 1 and _last_filled(row) > width:
+            at = where(n) if where else f"row {n}"
+            warnings.append(f"{at}: {_last_filled(row)} cells under a {width}-column header "
+                            "(an unquoted comma?): row skipped")
+            row = []
         body.append(row)
     if header is None:
         return None
@@ -89,16 +98,23 @@ def read_csv(path: Path) -> Document:
     except csv.Error:
         dialect = csv.excel_tab if path.suffix.lower() == ".tsv" else csv.excel
     reader = csv.reader(io.StringIO(text), dialect)
+    rows: list[list[str]] = []
+    lines: list[int] = []  # the line each record starts on (a quoted cell may span lines)
     try:
-        rows = [[c.strip() for c in row] for row in reader]
+        last = 0
+        for row in reader:
+            rows.append([c.strip() for c in row])
+            lines.append(last + 1)
+            last = reader.line_num
     except csv.Error as e:
         raise IngestError(f"malformed CSV at line {reader.line_num}: {e}",
                           "check the quoting on that line") from None
-    table = make_table(path.name, rows)
+    warnings: list[str] = []
+    table = make_table(path.name, rows, warnings, lambda n: f"line {lines[n - 1]}")
     if table is None:
         raise IngestError("no rows found in the CSV", "check the file has content")
     return Document(path=str(path), sha256="", type="csv", tables=[table],
-                    segments=table_segments(table))
+                    segments=table_segments(table), warnings=warnings)
 
 
 # --- XLSX -------------------------------------------------------------------------------------
@@ -129,7 +145,8 @@ def read_xlsx(path: Path) -> Document:
         doc.sheets = len(sheets)
         for ws in sheets:
             rows = ([cell_text(v) for v in r] for r in ws.iter_rows(values_only=True))
-            table = make_table(ws.title, rows)
+            table = make_table(ws.title, rows, doc.warnings,
+                               lambda n, t=ws.title: f"sheet {t} row {n}")
             if table is None:
                 continue
             doc.tables.append(table)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from ftbuilder.core.errors import IngestError
 from ftbuilder.core.types import Document, Segment
-from ftbuilder.ingest.base import looks_like
+from ftbuilder.ingest.base import looks_like, read_bytes
 
 _BOMS = [  # UTF-32 before UTF-16: the UTF-32-LE BOM starts with the UTF-16-LE one
     (codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF32_LE, "utf-32"),
@@ -59,8 +59,8 @@ def decode_bytes(data: bytes) -> tuple[str, str]:
 
 
 def read_text(path: Path) -> tuple[str, str]:
-    """Read and decode a text file; return (text, encoding)."""
-    text, enc = decode_bytes(path.read_bytes())
+    """Read and decode a text file (bounded by the read limit); return (text, encoding)."""
+    text, enc = decode_bytes(read_bytes(path))
     if not text.strip():
         raise IngestError("empty file (only whitespace)", "nothing to read; add content")
     return text, enc

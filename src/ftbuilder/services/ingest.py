@@ -21,13 +21,16 @@ from ftbuilder.core.progress import CancelToken, ProgressFn, report
 from ftbuilder.core.types import Document, FileReport
 from ftbuilder.ingest import (
     Limits,
+    Skipped,
     check_file,
     document_from_payload,
     document_to_payload,
     file_type,
     read_document,
     sha256_file,
+    walk_inputs,
 )
+from ftbuilder.ingest.walk import real
 from ftbuilder.services.context import AppContext
 
 TOKEN_ENCODING = "o200k_base"  # the report's token figure; per-target counts come later
@@ -35,7 +38,9 @@ TOKEN_ENCODING = "o200k_base"  # the report's token figure; per-target counts co
 
 @dataclass
 class IngestResult:
-    """Per-file reports (input order) and the Documents of the files read or unchanged."""
+    """Per-file reports (input order, then the paths a folder walk left out: status
+    "skipped" with the reason in ``error``, or "error" for an unreadable folder) and the
+    Documents of the files read or unchanged."""
 
     reports: list[FileReport] = field(default_factory=list)
     documents: list[Document] = field(default_factory=list)
@@ -53,9 +58,14 @@ class IngestResult:
     def unchanged(self) -> int:
         return sum(r.status == "unchanged" for r in self.reports)
 
+    @property
+    def skipped(self) -> int:
+        """Paths a folder walk left out with a warning (symlink outside or loop, FIFO...)."""
+        return sum(r.status == "skipped" for r in self.reports)
+
     def to_dict(self) -> dict[str, Any]:
         return {"ok": self.ok, "failed": self.failed, "unchanged": self.unchanged,
-                "files": [r.to_dict() for r in self.reports]}
+                "skipped": self.skipped, "files": [r.to_dict() for r in self.reports]}
 
 
 @functools.cache
@@ -76,44 +86,31 @@ def limits_of(ctx: AppContext) -> Limits:
     return Limits.from_mb(c.max_file_mb, c.max_decompressed_mb, c.max_compression_ratio)
 
 
-def _hidden(name: str) -> bool:
-    return name.startswith((".", "~$"))  # dot files/folders, Office lock files
-
-
 def discover_files(paths: Iterable[str | Path]) -> list[Path]:
     """Expand folders (recursively, sorted) into the files to ingest.
 
     Files named explicitly are kept whatever their type (an unsupported one is reported
     by :func:`ingest_paths`), as are paths that do not exist. Inside folders, hidden files
     and folders (.git, .venv...) and Office lock files are skipped, as are unsupported
-    types. Each file appears once, in the order given.
+    types, special files (FIFOs, devices) and symlinks that point outside the named folders
+    or loop (see :func:`ftbuilder.ingest.walk.walk_inputs`; :func:`ingest_paths` reports
+    those). Each file appears once, in the order given.
     """
-    out: list[Path] = []
-    seen: set[Path] = set()
+    return walk_inputs(paths).files
 
-    def add(p: Path) -> None:
-        key = p.resolve()
-        if key not in seen:
-            seen.add(key)
-            out.append(p)
 
-    for raw in paths:
-        p = Path(raw).expanduser()
-        if not p.is_dir():
-            add(p)
-            continue
-        found = []
-        for root, dirs, files in os.walk(p):
-            dirs[:] = [d for d in dirs if not _hidden(d)]
-            found.extend(Path(root) / f for f in files
-                         if not _hidden(f) and file_type(f) is not None)
-        for f in sorted(found):
-            add(f)
-    return out
+def _skip_report(s: Skipped) -> FileReport:
+    """The report of a path a folder walk left out: "skipped" (a warning) or "error"."""
+    kind = "folder" if s.failed else (file_type(s.path) or s.path.suffix.lstrip(".").lower())
+    return FileReport(path=os.path.abspath(s.path), type=kind,
+                      status="error" if s.failed else "skipped", error=s.reason)
 
 
 def _error_report(path: Path, key: str, err: Exception, started: float) -> FileReport:
-    size = path.stat().st_size if path.is_file() else 0
+    try:
+        size = path.stat().st_size if path.is_file() else 0
+    except OSError:
+        size = 0
     return FileReport(path=key, type=file_type(path) or path.suffix.lstrip(".").lower(),
                       status="error", bytes=size, error=str(err),
                       seconds=round(time.perf_counter() - started, 4))
@@ -144,11 +141,11 @@ def ingest_file(ctx: AppContext, path: str | Path, limits: Limits | None = None,
     """
     started = time.perf_counter()
     p = Path(path).expanduser()
-    key = str(p.resolve())
+    key = real(p)
     limits = limits or limits_of(ctx)
     try:
         size = check_file(p, limits)
-        sha = sha256_file(p)
+        sha = sha256_file(p, max_bytes=limits.max_file_bytes)
         restored = _from_store(ctx, key, sha, started)
         if restored is not None:
             return restored
@@ -185,7 +182,8 @@ def ingest_paths(ctx: AppContext, paths: list[str | Path], progress: ProgressFn 
     Raises:
         Cancelled: ``cancel`` was triggered; files already ingested stay in the store.
     """
-    files = discover_files(paths)
+    walk = walk_inputs(paths)
+    files = walk.files
     limits = limits_of(ctx)
     if files:
         _encoder()  # load the vocabulary once, outside the first file's timing
@@ -200,4 +198,5 @@ def ingest_paths(ctx: AppContext, paths: list[str | Path], progress: ProgressFn 
         if doc is not None:
             result.documents.append(doc)
         report(progress, "ingest", i, len(files), f"{f.name}: {rep.status}", started)
+    result.reports.extend(_skip_report(s) for s in walk.skipped)
     return result

@@ -18,6 +18,7 @@ import numpy as np
 
 from ftbuilder import tokens
 from ftbuilder.core.errors import NotFoundError, UsageError
+from ftbuilder.core.files import check_regular, open_regular
 from ftbuilder.core.progress import CancelToken, ProgressFn, report
 from ftbuilder.services.context import AppContext
 from ftbuilder.services.validate import resolve_spec
@@ -70,7 +71,8 @@ def count_file(ctx: AppContext, path: str | Path, provider: str | None = None,
     Output: a TokenFileReport (totals, per-example distribution, exact/estimate label).
     Raises:
         NotFoundError: the file does not exist, or the provider/model is unknown.
-        UsageError: the path is a folder, cannot be read, or a text file is not UTF-8.
+        UsageError: the path is a folder or not a regular file (a FIFO, a device), cannot
+            be read, or a text file is not UTF-8.
         Cancelled: ``cancel`` was triggered.
     """
     path = Path(path)
@@ -79,6 +81,10 @@ def count_file(ctx: AppContext, path: str | Path, provider: str | None = None,
         raise NotFoundError(f"file {path} does not exist", "check the path")
     if path.is_dir():
         raise UsageError(f"{path} is a folder", "give a file")
+    try:  # a FIFO or a device would block the read or never end: refused before opening
+        check_regular(path, UsageError)
+    except OSError as e:
+        raise UsageError(f"cannot read {path}: {e.strerror or e}", "check permissions") from None
     counter = tokens.counter_for(spec)
     rep = TokenFileReport(str(path), spec.provider, spec.id, "jsonl",
                           "exact" if tokens.is_exact(spec) else "estimate", counter.method,
@@ -90,7 +96,8 @@ def count_file(ctx: AppContext, path: str | Path, provider: str | None = None,
         else:
             rep.kind = "text"
             try:
-                text = path.read_text(encoding="utf-8")
+                with open_regular(path, UsageError) as f:
+                    text = f.read().decode("utf-8")
             except UnicodeDecodeError:
                 raise UsageError(f"{path} is not UTF-8 text",
                                  "convert it to UTF-8, or ingest it with `ftb ingest`") from None
@@ -125,7 +132,7 @@ def _count_jsonl(path: Path, spec: Any, rep: TokenFileReport, progress: Progress
             cancel.check()
         report(progress, "tokens", done, size, f"{rep.examples:,} lines", started)
 
-    with path.open("rb") as f:
+    with open_regular(path, UsageError) as f:
         for lineno, raw in enumerate(f, 1):
             done += len(raw)
             if not raw.strip():
@@ -133,7 +140,7 @@ def _count_jsonl(path: Path, spec: Any, rep: TokenFileReport, progress: Progress
             rep.examples += 1
             try:
                 msgs = tokens.to_messages(json.loads(raw))
-            except ValueError:
+            except (ValueError, RecursionError):  # not JSON, or nested too deeply
                 msgs = None
             if msgs is None:
                 rep.skipped += 1

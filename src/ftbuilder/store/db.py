@@ -8,14 +8,23 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-import time
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from ftbuilder.core.errors import NotFoundError, UsageError
 from ftbuilder.core.types import Conversation, DatasetInfo, Message
+from ftbuilder.store.backup import write_backup
+from ftbuilder.store.guard import (
+    BACKUP_HINT,
+    GuardedConnection,
+    busy_timeout,
+    create_private,
+    enable_wal,
+    storage_error,
+)
 from ftbuilder.store.migrations import migrate
+from ftbuilder.store.runs import RunsMixin
 
 _SAMPLE_COLS = ("id, messages, token_count, topic_keywords, source_file, location, split, "
                 "meta")
@@ -30,15 +39,19 @@ def _row_to_conversation(r: tuple) -> Conversation:
     )
 
 
-class Store:
+class Store(RunsMixin):
     """SQLite-backed store. ``path`` may be ":memory:" (tests).
 
+    ``timeout``: seconds to wait for a lock held by another process (default
+    :func:`busy_timeout`); then a StorageError says the store is locked.
+
     Raises:
-        UsageError: the file exists but is not an SQLite database, or its folder cannot be
-            created.
+        UsageError: the file exists but is not an SQLite database (or is damaged), or its
+            folder cannot be created.
+        StorageError: the disk is full, the store is read-only or locked (store/guard.py).
     """
 
-    def __init__(self, path: str | Path = ":memory:") -> None:
+    def __init__(self, path: str | Path = ":memory:", timeout: float | None = None) -> None:
         self.path = str(path)
         if self.path != ":memory:":
             try:
@@ -48,18 +61,23 @@ class Store:
                        if isinstance(e, FileExistsError | NotADirectoryError) else e.strerror)
                 raise UsageError(f"cannot create the folder of the store {self.path} ({why})",
                                  "point --db at a file in a folder you can write") from None
+            create_private(self.path)
         self._lock = threading.RLock()
+        self.timeout = busy_timeout() if timeout is None else timeout
         try:
-            self.db = sqlite3.connect(self.path, check_same_thread=False, timeout=30)
+            self.db = sqlite3.connect(self.path, check_same_thread=False, timeout=self.timeout,
+                                      factory=GuardedConnection)
+            self.db.ftb_path, self.db.ftb_timeout = self.path, self.timeout
             self.db.execute("PRAGMA foreign_keys = ON")
             if self.path != ":memory:":
-                self.db.execute("PRAGMA journal_mode = WAL")
+                enable_wal(self.db, self.timeout)
                 self.db.execute("PRAGMA synchronous = NORMAL")
             migrate(self.db)
-        except sqlite3.DatabaseError as e:
-            raise UsageError(f"{self.path} is not a usable dataset store ({e})",
-                             "point --db at another file, or restore a backup from "
-                             "memory/backups/") from None
+        except sqlite3.Error as e:
+            mapped = storage_error(e, self.path, self.timeout)
+            raise mapped or UsageError(f"{self.path} is not a usable dataset store ({e})",
+                                       BACKUP_HINT) from None
+        self.reap_runs()
 
     def close(self) -> None:
         self.db.close()
@@ -347,36 +365,7 @@ class Store:
         return [{"path": r[0], "sha256": r[1], "type": r[2], "report": json.loads(r[3]),
                  "created_at": r[4]} for r in rows]
 
-    # --- runs -------------------------------------------------------------------------------
-    def start_run(self, kind: str, dataset_id: int | None = None,
-                  params: dict[str, Any] | None = None) -> int:
-        with self._lock, self.db:
-            cur = self.db.execute("INSERT INTO runs (dataset_id, kind, params) VALUES (?,?,?)",
-                                  (dataset_id, kind, json.dumps(params or {}, default=str)))
-            return cur.lastrowid or 0
-
-    def finish_run(self, run_id: int, status: str, stats: dict[str, Any] | None = None,
-                   error: str = "") -> None:
-        with self._lock, self.db:
-            self.db.execute(
-                "UPDATE runs SET status = ?, stats = ?, error = ?, finished_at = "
-                "strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id = ?",
-                (status, json.dumps(stats or {}, default=str), error, run_id))
-
-    def list_runs(self, limit: int = 20) -> list[dict[str, Any]]:
-        rows = self.db.execute(
-            "SELECT r.id, d.name, r.kind, r.status, r.started_at, r.finished_at, r.stats, r.error "
-            "FROM runs r LEFT JOIN datasets d ON d.id = r.dataset_id ORDER BY r.id DESC LIMIT ?",
-            (limit,)).fetchall()
-        keys = ("id", "dataset", "kind", "status", "started_at", "finished_at", "stats", "error")
-        out = []
-        for r in rows:
-            d = dict(zip(keys, r, strict=True))
-            d["stats"] = json.loads(d["stats"])
-            out.append(d)
-        return out
-
-    # --- LLM work items and response cache (agents/runner.py, providers/cache.py) ---------
+    # --- LLM work items and response cache (agents/runner.py, backends/cache.py) ---------
     def add_work_items(self, dataset_id: int, items: Iterable[tuple[str, dict[str, Any]]],
                        cache: Iterable[Sequence[Any]] = ()) -> int:
         """Register (key, payload) work items as pending; known keys are left as they are.
@@ -470,17 +459,6 @@ class Store:
             if text:
                 yield str(text)
 
-    def last_run(self, dataset_id: int, kinds: Iterable[str]) -> dict[str, Any] | None:
-        """The newest run of a dataset among ``kinds``: id, kind, status, params, stats."""
-        ks = list(kinds)
-        r = self.db.execute(
-            f"SELECT id, kind, status, params, stats FROM runs WHERE dataset_id = ? AND kind IN "
-            f"({','.join('?' * len(ks))}) ORDER BY id DESC LIMIT 1", (dataset_id, *ks)).fetchone()
-        if r is None:
-            return None
-        return {"id": r[0], "kind": r[1], "status": r[2], "params": json.loads(r[3]),
-                "stats": json.loads(r[4])}
-
     def cache_get(self, key: str) -> tuple[str, int, int] | None:
         """A cached LLM reply: (text, prompt_tokens, completion_tokens), or None."""
         r = self.db.execute("SELECT response, prompt_tokens, completion_tokens FROM llm_cache "
@@ -501,28 +479,15 @@ class Store:
     # --- backups ----------------------------------------------------------------------------
     def backup(self, dest_dir: str | Path | None = None, keep: int = BACKUPS_KEPT,
                reason: str = "manual") -> Path | None:
-        """Copy the store with SQLite's online backup API; keep the newest ``keep`` copies.
+        """Copy the store with SQLite's online backup API; keep the newest ``keep`` copies
+        (store/backup.py: written whole or not at all, only whole copies count).
 
         Returns the backup path (None for an in-memory store).
+
+        Raises:
+            StorageError: the copy could not be written (disk full...); earlier backups kept.
         """
         if self.path == ":memory:":
             return None
         folder = Path(dest_dir) if dest_dir else Path(self.path).parent / "backups"
-        folder.mkdir(parents=True, exist_ok=True)
-        # One clock reading, microseconds after the seconds: names sort in creation order.
-        ns = time.time_ns()
-        stamp = (time.strftime("%Y%m%d-%H%M%S", time.localtime(ns // 1_000_000_000))
-                 + f"-{ns // 1000 % 1_000_000:06d}")
-        dest = folder / f"{Path(self.path).stem}-{stamp}-{reason}.db"
-        with self._lock:
-            target = sqlite3.connect(dest)
-            try:
-                self.db.backup(target)
-            finally:
-                target.close()
-        olds = sorted(folder.glob(f"{Path(self.path).stem}-*.db"))
-        for old in olds[:-keep] if keep > 0 else []:
-            old.unlink(missing_ok=True)
-        return dest
-
-
+        return write_backup(self.db, self._lock, self.path, folder, keep, reason)

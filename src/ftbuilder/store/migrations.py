@@ -1,7 +1,8 @@
 """Schema migrations: named, append-only steps applied in order when the store opens.
 
 Never edit or reorder a released migration; add a new one at the end of MIGRATIONS.
-Each step returns its SQL, which runs with its bookkeeping row in one transaction.
+Each step returns its SQL; the pending steps run with their bookkeeping rows in one
+transaction.
 """
 
 from __future__ import annotations
@@ -92,22 +93,100 @@ def m002_llm_work() -> str:
         """
 
 
+def m003_run_owner() -> str:
+    """Which process runs a run, so a run left "running" by a killed process is found."""
+    return """
+        ALTER TABLE runs ADD COLUMN pid INTEGER;
+        ALTER TABLE runs ADD COLUMN host TEXT;
+        ALTER TABLE runs ADD COLUMN proc_start TEXT;
+        """
+
+
+def m004_source_files() -> str:
+    """Repository sources (``ftb repos prepare``): per dataset, each repository's last
+    selection (commit, files skipped by reason) and each selected file's SHA-256 and outcome,
+    so an unchanged file is never sent again and a failed one can be retried."""
+    return """
+        CREATE TABLE source_repos (
+            id INTEGER PRIMARY KEY,
+            dataset_id INTEGER NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,
+            repo TEXT NOT NULL,
+            commit_id TEXT NOT NULL DEFAULT '',
+            skipped TEXT NOT NULL DEFAULT '{}',
+            updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+            UNIQUE (dataset_id, repo)
+        );
+        CREATE TABLE source_files (
+            id INTEGER PRIMARY KEY,
+            dataset_id INTEGER NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,
+            repo TEXT NOT NULL,
+            path TEXT NOT NULL,
+            sha256 TEXT NOT NULL,
+            doc_sha256 TEXT NOT NULL DEFAULT '',
+            commit_id TEXT NOT NULL DEFAULT '',
+            status TEXT NOT NULL DEFAULT 'pending',
+            error TEXT NOT NULL DEFAULT '',
+            items TEXT NOT NULL DEFAULT '[]',
+            updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+            UNIQUE (dataset_id, repo, path)
+        );
+        """
+
+
 MIGRATIONS: list[tuple[str, Callable[[], str]]] = [
     ("001_initial", m001_initial),
     ("002_llm_work", m002_llm_work),
+    ("003_run_owner", m003_run_owner),
+    ("004_source_files", m004_source_files),
 ]
 
 
+def _statements(script: str) -> list[str]:
+    """The SQL statements of ``script``, split where SQLite says a statement is complete."""
+    out, buf = [], ""
+    for part in script.split(";"):
+        buf += part + ";"
+        if sqlite3.complete_statement(buf):
+            if buf.strip(" \t\r\n;"):
+                out.append(buf.strip())
+            buf = ""
+    return out
+
+
+def _applied(db: sqlite3.Connection) -> set[str]:
+    try:
+        return {r[0] for r in db.execute("SELECT name FROM _migrations")}
+    except sqlite3.OperationalError as e:
+        if "no such table" in str(e):
+            return set()
+        raise
+
+
 def migrate(db: sqlite3.Connection) -> list[str]:
-    """Apply the migrations not yet applied, each in its own transaction. Returns their names."""
-    db.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT "
-               "NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')))")
-    done = {r[0] for r in db.execute("SELECT name FROM _migrations")}
-    applied = []
-    for name, fn in MIGRATIONS:
-        if name in done:
-            continue
-        record = f"INSERT INTO _migrations (name) VALUES ('{name}');"
-        db.executescript(f"BEGIN;\n{fn()}\n{record}\nCOMMIT;")
-        applied.append(name)
+    """Apply the migrations not yet applied, in one transaction. Returns their names.
+
+    Safe when several processes open a new store at once: the pending steps are read again
+    inside ``BEGIN IMMEDIATE`` (one writer at a time; the others wait on the busy timeout
+    and then find nothing left to do). A store already up to date is only read, so a
+    read-only one still opens.
+    """
+    if all(name in _applied(db) for name, _ in MIGRATIONS):
+        return []
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        db.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at "
+                   "TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')))")
+        done = _applied(db)
+        applied = []
+        for name, fn in MIGRATIONS:
+            if name in done:
+                continue
+            for statement in _statements(fn()):
+                db.execute(statement)
+            db.execute("INSERT INTO _migrations (name) VALUES (?)", (name,))
+            applied.append(name)
+        db.commit()
+    except BaseException:
+        db.rollback()
+        raise
     return applied

@@ -1,4 +1,4 @@
-"""Set-level limits: dataset size cap, token distributions, epochs and training cost.
+"""Set-level limits: the dataset size cap, token distributions, epochs and training cost.
 
 Epochs and billing follow the OpenAI cookbook (Chat_finetuning_data_prep.ipynb, docs/providers.md
 §1): target 3 epochs; with n examples, if n*3 < 100 then min(25, 100 // n); if n*3 > 25,000
@@ -8,6 +8,8 @@ charged = epochs × billed; cost = charged / 1M × the registry price.
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -22,17 +24,56 @@ MIN_DEFAULT_EPOCHS = 1
 MAX_DEFAULT_EPOCHS = 25
 
 
-def cap_dataset_size(size: int, spec: ModelSpec) -> tuple[int, str | None]:
-    """``size`` capped to the most examples ``spec`` allows, and why (None when not capped).
+@dataclass(slots=True)
+class SizeCheck:
+    """A requested dataset size checked against the target: ``size`` is what will be made,
+    ``reasons`` why it was capped, ``warnings`` what else the target's limits say."""
 
-    The reason says when the limit is UNVERIFIED in the registry.
+    requested: int
+    size: int
+    reasons: list[str]
+    warnings: list[str]
+
+    @property
+    def capped(self) -> bool:
+        return self.size != self.requested
+
+    @property
+    def summary(self) -> str | None:
+        """One line saying the size was capped, to what and why (None when it was not)."""
+        if not self.capped:
+            return None
+        return f"size capped to {self.size:,}: " + "; ".join(self.reasons)
+
+
+def size_check(spec: ModelSpec, size: int, ratio: float = 1.0,
+               split_enabled: bool = False) -> SizeCheck:
+    """The one size cap: ``size`` capped to the most training examples ``spec`` takes.
+
+    Training examples are ``size * ratio`` when splits are on. Unverified limits still cap
+    (the safe side) but the reason says UNVERIFIED.
     """
-    limit = spec.max_examples
-    if limit is None or size <= limit:
-        return size, None
-    unv = "" if spec.is_verified("max_examples") else " (UNVERIFIED limit)"
-    return limit, (f"dataset size {size:,} capped to {limit:,}: the most training examples "
-                   f"{spec.provider} {spec.id} takes{unv}")
+    share = ratio if split_enabled else 1.0
+    capped, reasons, warnings = size, [], []
+
+    def tag(field: str) -> str:
+        return "" if spec.is_verified(field) else " (UNVERIFIED)"
+
+    if spec.max_examples and size * share > spec.max_examples:
+        capped = int(spec.max_examples / share)
+        reasons.append(f"{spec.provider} {spec.id} accepts at most {spec.max_examples:,} "
+                       f"training examples{tag('max_examples')}")
+    if split_enabled and spec.max_validation_examples and \
+            capped * (1 - ratio) > spec.max_validation_examples:
+        warnings.append(f"validation share over {spec.max_validation_examples:,} examples"
+                        f"{tag('max_validation_examples')}: extra ones go to training")
+    train = capped
+    if split_enabled and capped >= 2:  # as the split counts it (formats/splitting.py sizes):
+        train = capped - max(1, math.floor(capped * (1 - ratio) + 0.5 + 1e-9))  # val half-up
+    if spec.min_examples and train < spec.min_examples:
+        warnings.append(f"{spec.id} needs at least {spec.min_examples} training examples"
+                        f"{tag('min_examples')}")
+    return SizeCheck(size, capped, reasons, warnings)
 
 
 def epochs_for(n: int) -> int:

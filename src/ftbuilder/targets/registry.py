@@ -1,7 +1,9 @@
 """The model registry: fine-tunable targets read from ``models.yaml`` (the one data file).
 
 Look-ups accept fine-tuned ids (``ft:gpt-4.1-2025-04-14:org::abc``) and map them to their
-base model explicitly.
+base model explicitly, and the aliases a provider documents for a snapshot (an entry's
+``aliases`` list: ``gpt-4o-mini`` -> ``gpt-4o-mini-2024-07-18``); the spec returned always
+carries the snapshot id, which is what a dataset records.
 """
 
 from __future__ import annotations
@@ -34,6 +36,11 @@ def load_registry(path: str | None = None) -> tuple[ModelSpec, ...]:
     return tuple(specs)
 
 
+def providers() -> tuple[str, ...]:
+    """The target providers of the data file, in its order (openai, anthropic, ...)."""
+    return tuple(dict.fromkeys(m.provider for m in load_registry()))
+
+
 def list_models(provider: str | None = None) -> list[ModelSpec]:
     return [m for m in load_registry() if provider is None or m.provider == provider]
 
@@ -55,12 +62,27 @@ def get_model(provider: str, model_id: str) -> ModelSpec:
     for m in load_registry():
         if m.provider == provider and m.id == wanted:
             return m
+    for m in load_registry():
+        if m.provider == provider and wanted in m.aliases:
+            return m
     models = list_models(provider)
     if not models:
         raise NotFoundError(f"unknown provider '{provider}'",
-                            "use one of: openai, anthropic, google, mistral, llama")
+                            "use one of: " + ", ".join(providers()))
     raise NotFoundError(f"model '{model_id}' is not in the registry for {provider}",
-                        "known: " + ", ".join(m.id for m in models))
+                        "known: " + ", ".join(_with_aliases(m) for m in models))
+
+
+def _with_aliases(m: ModelSpec) -> str:
+    return f"{m.id} ({', '.join(m.aliases)})" if m.aliases else m.id
+
+
+def resolve(provider: str, model_id: str) -> tuple[ModelSpec, str | None]:
+    """The spec of ``model_id`` and, when ``model_id`` was an alias, the line that says so
+    (``"model gpt-4o-mini -> gpt-4o-mini-2024-07-18"``); NotFoundError as :func:`get_model`."""
+    spec = get_model(provider, model_id)
+    base = base_model_id(model_id)
+    return spec, (None if base == spec.id else f"model {model_id} -> {spec.id}")
 
 
 def default_model(provider: str) -> ModelSpec:

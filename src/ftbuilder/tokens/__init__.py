@@ -9,7 +9,8 @@ o200k_base,         quicktok BPE (ids identical to tiktoken) + the        exact
 cl100k_base,        OpenAI cookbook overhead (3/message, +1 name,
 o200k_harmony       +3 reply priming)
 llama3              quicktok llama3 BPE + Llama 3 chat template            exact
-mistral:<model>     mistral-common, the real chat template                exact
+mistral:<model>     mistral-common, the real chat template (the tokenizer  exact
+                    mistral-common maps the snapshot to)
 gemma (Gemini)      Gemma 3 vocabulary of the embedded GGUF + Gemma        estimate
                     template (characters / 4 if unavailable)
 estimate (Claude)   characters / 3.5 in Claude's prompt layout             estimate
@@ -73,8 +74,11 @@ def counter_for(spec: ModelSpec) -> Counter:
 
 def is_exact(spec: ModelSpec) -> bool:
     """True when counts for ``spec`` are exact; False for estimates (Gemini, Claude)."""
-    return spec.tokenizer in OPENAI_ENCODINGS or spec.tokenizer == "llama3" or \
-        spec.tokenizer.startswith("mistral:")
+    if spec.tokenizer.startswith("mistral:"):
+        from ftbuilder.tokens.mistral import is_exact_model
+
+        return is_exact_model(spec.tokenizer.split(":", 1)[1])
+    return spec.tokenizer in OPENAI_ENCODINGS or spec.tokenizer == "llama3"
 
 
 def method(spec: ModelSpec) -> str:

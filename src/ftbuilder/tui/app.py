@@ -91,6 +91,12 @@ class FtbApp(App[int]):
     def watch_theme(self) -> None:
         cells.set_theme(self.current_theme)
 
+    def notify(self, message: str, *, title: str = "", severity: str = "information",
+               timeout: float | None = None, markup: bool = True) -> None:
+        """Every notification (screens call this one) with its text sanitized."""
+        super().notify(cells.safe(message, "\n"), title=cells.safe(title),
+                       severity=severity, timeout=timeout, markup=markup)  # type: ignore[arg-type]
+
     # --- navigation -------------------------------------------------------------------------
     def go(self, mode: str) -> None:
         """Show screen ``mode`` (home, configure, files, ...)."""

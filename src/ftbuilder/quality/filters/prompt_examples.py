@@ -23,12 +23,18 @@ def _key(text: str) -> str:
     return _KEEP.sub(" ", text.lower()).strip()
 
 
+# the prompts shipped in the package (used where a project has none): docs/architecture.md
+PACKAGED = Path(__file__).resolve().parents[2] / "defaults" / "prompts"
+
+
 @lru_cache(maxsize=8)
 def examples(prompts_dir: str) -> frozenset[str]:
-    """The normalised example lines of every prompt file under ``prompts_dir``/system."""
+    """The normalised example lines of every prompt file under ``prompts_dir``/system and
+    of the packaged default prompts."""
     out: set[str] = set()
-    folder = Path(prompts_dir) / "system"
-    for f in sorted(folder.glob("*.txt")) if folder.is_dir() else []:
+    files = [f for d in (Path(prompts_dir) / "system", PACKAGED / "system") if d.is_dir()
+             for f in sorted(d.glob("*.txt"))]
+    for f in files:
         for m in _LINE.finditer(f.read_text(encoding="utf-8", errors="replace")):
             line = m.group(1).strip()
             if "{" not in line and len(line.split()) >= 3:
@@ -45,7 +51,5 @@ def copied(texts: list[str], known: frozenset[str]) -> str | None:
 
 
 def check(sample: SampleView, opts: FilterOptions) -> str | None:
-    if not opts.prompts_dir:
-        return None
-    hit = copied(sample.questions + sample.answers, examples(opts.prompts_dir))
+    hit = copied(sample.questions + sample.answers, examples(opts.prompts_dir or ""))
     return None if hit is None else f'copies a prompt example: "{cut(hit)}"'

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
+from textual import on
 from textual.app import ComposeResult
 from textual.containers import Container
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Static
+from textual.widgets import Button, Footer, ProgressBar
 
 from ftbuilder.core.errors import FtbError
-from ftbuilder.core.progress import CancelToken
-from ftbuilder.tui.jobs import error_line, start_job
+from ftbuilder.core.progress import CancelToken, Progress
+from ftbuilder.tui.jobs import JobDone, JobFailed, JobProgress, error_line, fmt_eta, start_job
+from ftbuilder.tui.widgets.cells import SafeStatic
 from ftbuilder.tui.widgets.nav import NavBar
 
 DEBOUNCE_S = 0.3
@@ -33,7 +35,7 @@ class FtbScreen(Screen[None]):
         yield NavBar(self.MODE)
         with Container(id="body"):
             yield from self.compose_body()
-        yield Static("", id="status", markup=False)  # names and errors as they are
+        yield SafeStatic("", id="status", markup=False)  # names and errors, sanitized
         yield Footer()
 
     def compose_body(self) -> ComposeResult:
@@ -67,7 +69,7 @@ class FtbScreen(Screen[None]):
     # --- feedback ---------------------------------------------------------------------------
     def status(self, text: str, kind: str = "") -> None:
         """One line above the footer; kind: '', 'ok', 'warn' or 'error' (colours)."""
-        bar = self.query_one("#status", Static)
+        bar = self.query_one("#status", SafeStatic)
         bar.update(text)
         bar.set_classes(kind)
 
@@ -116,6 +118,97 @@ class FtbScreen(Screen[None]):
         """True while a debounced reaction to typing has not run yet (tests wait on it)."""
         return self._debounce is not None
 
+    # --- jobs: every screen starts, follows and ends them the same way ----------------------
+    # Buttons disabled while a cancellable job runs (the #cancel button is enabled instead).
+    RUN_BUTTONS: ClassVar[tuple[str, ...]] = ()
+    # Hide the #progress bar when the cancellable job ends (Generate keeps its last figures).
+    HIDE_PROGRESS: ClassVar[bool] = True
+    cancel_token: CancelToken | None = None
+    running_job: str | None = None
+
     def start(self, job: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> CancelToken:
-        """Run a long service call in a worker (see jobs.start_job)."""
+        """Run a service call in a worker (see jobs.start_job); its end reaches
+        :meth:`job_done` or :meth:`job_failed`."""
         return start_job(self, job, fn, *args, redact=self.ctx.settings.redact, **kwargs)
+
+    def start_cancellable(self, job: str, fn: Callable[..., Any], *args: Any,
+                          total: int | None = None, **kwargs: Any) -> CancelToken:
+        """A long job the user may cancel: RUN_BUTTONS off, #cancel on, #progress shown (with
+        ``total`` when known); :meth:`action_cancel` stops it."""
+        self._set_running(True)
+        for bar in self.query("#progress").results(ProgressBar):
+            bar.display = True
+            bar.update(total=total, progress=0)
+        self.running_job = job
+        self.cancel_token = self.start(job, fn, *args, **kwargs)
+        return self.cancel_token
+
+    def _set_running(self, running: bool) -> None:
+        for sel in self.RUN_BUTTONS:
+            for b in self.query(sel).results(Button):
+                b.disabled = running
+        for b in self.query("#cancel").results(Button):
+            b.disabled = not running
+
+    def _end_running(self, job: str) -> None:
+        if job != self.running_job:
+            return
+        self.running_job = None
+        self.cancel_token = None
+        self._set_running(False)
+        if self.HIDE_PROGRESS:
+            for bar in self.query("#progress").results(ProgressBar):
+                bar.display = False
+        self.job_ended(job)
+
+    def action_cancel(self) -> None:
+        """Cancel the running job (work it committed is kept)."""
+        if self.cancel_token is not None:
+            self.cancel_token.cancel()
+            self.cancelling()
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel_pressed(self) -> None:
+        self.action_cancel()
+
+    @on(JobProgress)
+    def _job_progress(self, event: JobProgress) -> None:
+        p = event.progress
+        if event.job == self.running_job:
+            for bar in self.query("#progress").results(ProgressBar):
+                bar.update(total=p.total or None, progress=p.done)
+        self.show_progress(event.job, p)
+
+    @on(JobDone)
+    def _job_done(self, event: JobDone) -> None:
+        self._end_running(event.job)
+        self.job_done(event.job, event.result)
+
+    @on(JobFailed)
+    def _job_failed(self, event: JobFailed) -> None:
+        self._end_running(event.job)
+        self.job_failed(event.job, event.error, event.cancelled)
+
+    # hooks a screen overrides
+    def show_progress(self, job: str, p: Progress) -> None:
+        """A job reported progress (the bar is already updated): one status line."""
+        total = f"/{p.total:,}" if p.total else ""
+        self.status(f"{p.stage}: {p.done:,}{total} {p.message} · ETA {fmt_eta(p.eta)}".strip())
+
+    def cancelling(self) -> None:
+        """The user asked to cancel the running job."""
+        self.status("Cancelling… work done so far is kept.", "warn")
+
+    def job_ended(self, job: str) -> None:
+        """The cancellable job ended (done, failed or cancelled), before job_done/failed."""
+
+    def job_done(self, job: str, result: Any) -> None:
+        """A job finished; ``result`` is what its service returned."""
+
+    def job_failed(self, job: str, error: str, cancelled: bool) -> None:
+        """A job failed or was cancelled; ``error`` is one redacted line."""
+        if cancelled:
+            self.status(error if error.lower().startswith("cancel") else
+                        f"cancelled: {error}", "warn")
+        else:
+            self.fail(error)

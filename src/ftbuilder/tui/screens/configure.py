@@ -11,7 +11,6 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.markup import escape
 from textual.widgets import (
     Button,
     Input,
@@ -24,9 +23,10 @@ from textual.widgets import (
     TextArea,
 )
 
-from ftbuilder.config import PROVIDERS, parse_config
+from ftbuilder.config import BACKENDS, PROVIDERS
 from ftbuilder.core.errors import FtbError
 from ftbuilder.tui.screens.base import FtbScreen
+from ftbuilder.tui.widgets.cells import escape
 
 MODES = {  # one line each that fits the form at 120 columns
     "identify": "find the conversations in your files (no LLM)",
@@ -45,12 +45,14 @@ def fmt_limit(value: Any, verified: bool, unit: str = "") -> str:
 
 def limits_text(provider: str, model: str) -> str:
     """The registry's limits of a model, unverified numbers marked."""
-    from ftbuilder.targets.registry import get_model
+    from ftbuilder.services.settings import target_spec
 
     try:
-        m = get_model(provider, model)
+        m = target_spec(provider, model)
     except FtbError as e:
         return f"[$error]{escape(str(e))}[/]"
+    resolved = [f"[$text-muted]model {escape(model)} -> {escape(m.id)}[/]"] if model != m.id \
+        else []
     v = m.is_verified
     price = (f"${m.price_per_1m_training_tokens:g} per 1M training tokens"
              if m.price_per_1m_training_tokens is not None else None)
@@ -70,7 +72,7 @@ def limits_text(provider: str, model: str) -> str:
         ("registry entry", "[$success]verified[/]" if m.verified else
          "[$warning]not verified[/]"),
     ]
-    out = [f"[b]{escape(m.provider)} / {escape(m.id)}[/b]"]
+    out = [f"[b]{escape(m.provider)} / {escape(m.id)}[/b]", *resolved]
     out += [f"  {k:<24} {val}" for k, val in rows]
     if m.notes:
         out.append(f"  [$text-muted]{escape(m.notes)}[/]")
@@ -124,7 +126,7 @@ class ConfigureScreen(FtbScreen):
                                  allow_blank=False)
                 yield Label("Writer (the LLM that makes samples)", classes="field")
                 with Horizontal(classes="row"):
-                    yield Select([(p, p) for p in PROVIDERS], id="agentic_llm",
+                    yield Select([(p, p) for p in BACKENDS], id="agentic_llm",
                                  allow_blank=False)
                     yield Input(id="agentic_model", placeholder="default model / embedded GGUF")
                 with Horizontal(classes="row"):
@@ -170,11 +172,16 @@ class ConfigureScreen(FtbScreen):
         self.validate_form()
 
     def _fill_models(self, provider: str, model: str | None) -> None:
-        from ftbuilder.targets.registry import list_models
+        from ftbuilder.services.settings import target_specs
 
-        models = [m.id for m in list_models(provider)]
+        specs = target_specs(provider)
+        models = [m.id for m in specs]
+        # Snapshots, then the aliases the provider documents (picked as typed, resolved in
+        # the limits panel: "model gpt-4o-mini -> gpt-4o-mini-2024-07-18").
+        aliases = [(f"{a} -> {m.id}", a) for m in specs for a in m.aliases]
         sel = self.query_one("#model", Select)
-        sel.set_options([(m, m) for m in models])
+        sel.set_options([(m, m) for m in models] + aliases)
+        models += [a for _, a in aliases]
         if model in models:
             sel.value = model
         elif models:
@@ -217,27 +224,23 @@ class ConfigureScreen(FtbScreen):
 
     def validate_form(self):  # -> FileConfig | None
         """Validate the form; show the error or the size check. Returns the config if valid."""
-        from ftbuilder.services.browse import check_size
-        from ftbuilder.targets.registry import get_model
+        from ftbuilder.services.settings import check_form
 
         data = self.form_data()
         self.query_one("#limits", Static).update(limits_text(data["provider"], data["model"]))
         note = self.query_one("#size-note", Static)
         try:
-            config = parse_config(data, "config")
-            get_model(config.provider, config.model)
+            form = check_form(data)
         except FtbError as e:
             self.status(str(e), "error")
             note.update("")
             self.query_one("#save", Button).disabled = True
             return None
         self.query_one("#save", Button).disabled = False
-        check = check_size(config.provider, config.model, config.dataset_size, config.split.ratio,
-                           config.split.enabled)
+        config, check = form.config, form.size
         lines = []
-        if check.size != check.requested:
-            lines.append(f"[$warning]size capped to {check.size:,}:[/] " + "; ".join(
-                escape(r) for r in check.reasons))
+        if check.summary:
+            lines.append(f"[$warning]{escape(check.summary)}[/]")
         lines += [f"[$warning]![/] {escape(w)}" for w in check.warnings]
         if config.mode == "identify":
             lines.append("[$text-muted]identify keeps every conversation it finds[/]")
@@ -272,7 +275,7 @@ class ConfigureScreen(FtbScreen):
         config = self.validate_form()
         if config is None:
             return
-        from ftbuilder.services.browse import save_config_keeping_comments
+        from ftbuilder.services.settings import save_config_keeping_comments
 
         try:
             path = save_config_keeping_comments(self.ctx, config)

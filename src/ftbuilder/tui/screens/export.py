@@ -19,15 +19,15 @@ from textual.widgets import (
     ProgressBar,
     Select,
     SelectionList,
-    Static,
     Switch,
 )
 
+from ftbuilder.core.progress import Progress
 from ftbuilder.services import browse
-from ftbuilder.tui.jobs import JobDone, JobFailed, JobProgress, fmt_eta
+from ftbuilder.tui.jobs import fmt_eta
 from ftbuilder.tui.screens.base import FtbScreen
 from ftbuilder.tui.screens.files import human_size
-from ftbuilder.tui.widgets.cells import cell, num, plain
+from ftbuilder.tui.widgets.cells import SafeStatic, cell, num, plain
 
 # The export formats the TUI offers; "target" = the dataset's provider format.
 FALLBACK_FORMATS = [("target provider format", "target"), ("ShareGPT", "sharegpt"),
@@ -80,9 +80,10 @@ class ExportScreen(FtbScreen):
     BINDINGS: ClassVar[list[BindingType]] = [Binding("ctrl+e", "export", "Export",
                                                      priority=True)]
 
+    RUN_BUTTONS = ("#export",)
+
     def __init__(self) -> None:
         super().__init__()
-        self.cancel_token = None
         self.notes: list[str] = []
         self.failed: dict[str, tuple[str, str]] = {}
 
@@ -108,7 +109,7 @@ class ExportScreen(FtbScreen):
             with Vertical(id="exp-right"):
                 yield Label("Files written", classes="section")
                 yield DataTable(id="written", zebra_stripes=True, cursor_type="row")
-                yield Static(id="exp-note", classes="note", markup=False)
+                yield SafeStatic(id="exp-note", classes="note", markup=False)
 
     def on_mount(self) -> None:
         c = self.ctx.settings.config
@@ -160,18 +161,16 @@ class ExportScreen(FtbScreen):
         dest = Path(self.query_one("#dest", Input).value.strip() or "output_datasets")
         if not dest.is_absolute():
             dest = self.ctx.settings.root / dest
-        if self.service("export") is None:
+        export = self.service("export")
+        if export is None:
             return
         self.query_one("#written", DataTable).clear()
         self.notes: list[str] = []
         self.failed: dict[str, tuple[str, str]] = {}  # path -> (format, dataset)
         self.all_ok = True
-        self.query_one("#export", Button).disabled = True
-        self.query_one("#cancel", Button).disabled = False
-        self.query_one("#progress", ProgressBar).display = True
         self._queue = list(fmts)
         self._several = len(fmts) > 1
-        self._args = (name, dest / name, self.query_one("#csv", Switch).value,
+        self._args = (name, dest / export.folder_name(name), self.query_one("#csv", Switch).value,
                       self.query_one("#stats", Switch).value)
         self._export_next()
 
@@ -182,37 +181,30 @@ class ExportScreen(FtbScreen):
         self.status(f"Exporting {name} as {fmt}…")
         folder = browse.target_format(self.ctx, name) if fmt == "target" else fmt
         out = dest / folder if self._several else dest
-        self.cancel_token = self.start("export", export.export_dataset, self.ctx, name, fmt,
-                                       out, include_csv=csv, include_stats=stats)
+        self.start_cancellable("export", export.export_dataset, self.ctx, name, fmt, out,
+                               include_csv=csv, include_stats=stats)
 
-    @on(Button.Pressed, "#cancel")
-    def action_cancel(self) -> None:
-        if self.cancel_token is not None:
-            self.cancel_token.cancel()
-            self._queue = []
+    def cancelling(self) -> None:
+        self._queue = []
+        super().cancelling()
 
-    @on(JobProgress)
-    def _progress(self, event: JobProgress) -> None:
-        p = event.progress
-        self.query_one("#progress", ProgressBar).update(total=p.total or None, progress=p.done)
+    def show_progress(self, job: str, p: Progress) -> None:
         self.status(f"{p.stage}: {p.done:,}/{p.total:,} · ETA {fmt_eta(p.eta)}")
 
-    @on(JobDone)
-    def _done(self, event: JobDone) -> None:
-        if event.job == "formats":
+    def job_done(self, job: str, result: Any) -> None:
+        if job == "formats":
             sel = self.query_one("#formats", SelectionList)
-            for i, (label, value) in enumerate(event.result):
+            for i, (label, value) in enumerate(result):
                 sel.add_option((label, value, i == 0))
             return
-        if event.job == "why":
-            self.query_one("#exp-note", Static).update(
-                "\n".join(["Why it failed:", *event.result, "", *self.notes]))
+        if job == "why":
+            self.query_one("#exp-note", SafeStatic).update(
+                "\n".join(["Why it failed:", *result, "", *self.notes]))
             return
-        self.add_files(event.result)
+        self.add_files(result)
         if self._queue:
             self._export_next()
             return
-        self._finish()
         if self.all_ok:
             self.status("Export done: every file passes the target's validation.", "ok")
         else:
@@ -251,7 +243,8 @@ class ExportScreen(FtbScreen):
                 self.failed[f.path] = (result.format, result.dataset)
             t.add_row(cell(self.short(f.path)), cell(status, tone), num(f.violations),
                       num(f.warnings), num(f.examples), cell(human_size(f.bytes)), key=f.path)
-        for path in (result.metadata_csv, result.stats_json):
+        for path in (result.metadata_csv, result.stats_json,
+                     *(getattr(result, "extra_files", None) or [])):
             if path:
                 t.add_row(cell(self.short(path)), cell("written", "muted"), cell(""), cell(""),
                           cell(""), cell(""))
@@ -260,16 +253,6 @@ class ExportScreen(FtbScreen):
                 f"{k} {v}" for k, v in result.skip_reasons.items()))
         notes += result.warnings
         self.notes.extend(notes)
-        self.query_one("#exp-note", Static).update("\n".join(self.notes))
+        self.query_one("#exp-note", SafeStatic).update("\n".join(self.notes))
         self.all_ok = self.all_ok and result.ok
 
-    @on(JobFailed)
-    def _failed(self, event: JobFailed) -> None:
-        self._finish()
-        self.fail(event.error)
-
-    def _finish(self) -> None:
-        self.cancel_token = None
-        self.query_one("#export", Button).disabled = False
-        self.query_one("#cancel", Button).disabled = True
-        self.query_one("#progress", ProgressBar).display = False

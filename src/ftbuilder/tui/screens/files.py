@@ -1,24 +1,27 @@
 """Files: browse input_files/ (or any folder), pick files, read them and see each one's report.
 
 Reading runs in a worker through services.ingest; a bad file shows its error and the others go
-on. The picked files are what Generate builds from.
+on. The picked files are what Generate builds from. ``s`` shows the Sources section instead
+(git repositories and Hugging Face / Parquet imports: :mod:`ftbuilder.tui.widgets.sources`).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, DataTable, DirectoryTree, Input, Label, ProgressBar, Static
+from textual.widgets import Button, DataTable, DirectoryTree, Input, Label, ProgressBar
 
-from ftbuilder.tui.jobs import JobDone, JobFailed, JobProgress, fmt_eta
+from ftbuilder.core.progress import Progress
+from ftbuilder.tui.jobs import fmt_eta
 from ftbuilder.tui.screens.base import FtbScreen
-from ftbuilder.tui.widgets.cells import cell, num
+from ftbuilder.tui.widgets.cells import SafeStatic, cell, num, safe
+from ftbuilder.tui.widgets.sources import SourcesPanel
 
 COUNTS = ("pages", "sheets", "slides")
 
@@ -43,6 +46,9 @@ class ProjectTree(DirectoryTree):
             label = self.root_label
         return super().reset_node(node, label, data)
 
+    def process_label(self, label):  # type: ignore[no-untyped-def]
+        return super().process_label(Text(safe(label)) if isinstance(label, str) else label)
+
     def filter_paths(self, paths):  # type: ignore[no-untyped-def]
         return [p for p in paths if not p.name.startswith(".")]
 
@@ -55,16 +61,17 @@ class FilesScreen(FtbScreen):
         Binding("a", "add_all", "Pick all"),
         Binding("delete,x", "remove", "Unpick"),
         Binding("ctrl+r", "read", "Read files"),
+        Binding("s", "sources", "Sources"),
     ]
+    RUN_BUTTONS = ("#read",)
 
     def __init__(self) -> None:
         super().__init__()
         self.reports: dict[str, object] = {}
-        self.cancel_token = None
 
     def compose_body(self) -> ComposeResult:
         s = self.ctx.settings
-        with Horizontal():
+        with Horizontal(id="files-main"):
             with Vertical(id="files-left"):
                 yield Label("Browse (type a folder and press enter)", classes="section")
                 yield Input(s.config.input_dir, id="root")
@@ -72,12 +79,29 @@ class FilesScreen(FtbScreen):
             with Vertical(id="files-right"):
                 yield Label("Picked files", classes="section")
                 yield DataTable(id="picked", cursor_type="row", zebra_stripes=True)
-                yield Static("", id="detail", markup=False)
+                yield SafeStatic("", id="detail", markup=False)
                 yield ProgressBar(id="progress", show_eta=False)
                 with Horizontal(classes="row"):
                     yield Button("Pick all (a)", id="add_all")
                     yield Button("Read files (ctrl+r)", id="read", variant="primary")
                     yield Button("Cancel", id="cancel", disabled=True)
+        yield SourcesPanel(id="src-panel")
+
+    def action_sources(self) -> None:
+        """Show the Sources section (git repositories, dataset imports) or go back."""
+        panel = self.query_one("#src-panel", SourcesPanel)
+        showing = not panel.display
+        panel.display = showing
+        self.query_one("#files-main").display = not showing
+        if showing:
+            panel.refresh_data()
+            self.query_one("#src-list").focus()
+            self.status("Sources: Sync clones repos.txt; Prepare makes samples from the "
+                        "repositories; Import reads hf:OWNER/NAME or Parquet/Arrow/CSV. "
+                        "s goes back.")
+        else:
+            self.query_one("#tree").focus()
+            self.rebuild()
 
     def on_mount(self) -> None:
         t = self.query_one("#picked", DataTable)
@@ -90,10 +114,14 @@ class FilesScreen(FtbScreen):
         t.add_column("parts", key="parts")  # "12 pages", "3 sheets", "5 slides"
         t.add_column("tokens", key="tokens")
         self.query_one("#progress", ProgressBar).display = False
+        self.query_one("#src-panel", SourcesPanel).display = False
         self.rebuild()
 
     def refresh_data(self) -> None:
         self.rebuild()
+        panel = self.query_one("#src-panel", SourcesPanel)
+        if panel.display:
+            panel.refresh_data()
 
     # --- helpers ----------------------------------------------------------------------------
     def show(self, path: str | Path) -> str:
@@ -138,7 +166,7 @@ class FilesScreen(FtbScreen):
     @on(DataTable.RowHighlighted, "#picked")
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
         rep = self.reports.get(str(Path(str(event.row_key.value)).resolve()))
-        detail = self.query_one("#detail", Static)
+        detail = self.query_one("#detail", SafeStatic)
         if rep is None:
             detail.update("")
         elif rep.status == "error":
@@ -213,32 +241,19 @@ class FilesScreen(FtbScreen):
         ingest = self.service("ingest")
         if ingest is None:
             return
-        self.query_one("#read", Button).disabled = True
-        self.query_one("#cancel", Button).disabled = False
-        bar = self.query_one("#progress", ProgressBar)
-        bar.display = True
-        bar.update(total=len(self.ftb.selected_files), progress=0)
-        self.cancel_token = self.start("ingest", ingest.ingest_paths, self.ctx,
-                                       list(self.ftb.selected_files))
+        self.start_cancellable("ingest", ingest.ingest_paths, self.ctx,
+                               list(self.ftb.selected_files),
+                               total=len(self.ftb.selected_files))
         self.status("Reading files…")
 
-    @on(Button.Pressed, "#cancel")
-    def action_cancel(self) -> None:
-        if self.cancel_token is not None:
-            self.cancel_token.cancel()
-            self.status("Cancelling…", "warn")
+    def cancelling(self) -> None:
+        self.status("Cancelling…", "warn")
 
-    @on(JobProgress)
-    def _progress(self, event: JobProgress) -> None:
-        p = event.progress
-        self.query_one("#progress", ProgressBar).update(total=p.total or None, progress=p.done)
+    def show_progress(self, job: str, p: Progress) -> None:
         self.status(f"{p.stage}: {p.done}/{p.total} {p.message} · {p.rate:.1f}/s · "
                     f"ETA {fmt_eta(p.eta)}")
 
-    @on(JobDone)
-    def _done(self, event: JobDone) -> None:
-        self._finish()
-        result = event.result
+    def job_done(self, job: str, result: Any) -> None:
         for rep in result.reports:
             self.reports[str(Path(rep.path).resolve())] = rep
         self.ftb.last_ingest = result
@@ -250,14 +265,3 @@ class FilesScreen(FtbScreen):
         kind = "warn" if result.failed else "ok"
         self.status(f"Read {result.ok} file(s), {result.failed} failed. "
                     "Press 4 to generate from them.", kind)
-
-    @on(JobFailed)
-    def _failed(self, event: JobFailed) -> None:
-        self._finish()
-        self.fail(event.error)
-
-    def _finish(self) -> None:
-        self.cancel_token = None
-        self.query_one("#read", Button).disabled = False
-        self.query_one("#cancel", Button).disabled = True
-        self.query_one("#progress", ProgressBar).display = False

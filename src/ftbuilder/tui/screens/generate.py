@@ -1,7 +1,7 @@
 """Generate: run the configured mode over the picked files in a worker, with live progress.
 
 Progress bar, samples and tokens so far, rate, ETA, estimated training cost, a live log, cancel
-(work done so far is kept), and resume of an interrupted run (services.build.retry).
+(work done so far is kept), and resume of an interrupted run (services.resume).
 """
 
 from __future__ import annotations
@@ -10,21 +10,22 @@ import logging
 import time
 from dataclasses import fields
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.markup import escape
 from textual.message import Message
 from textual.widgets import Button, DataTable, Label, ProgressBar, RichLog, Static
 
-from ftbuilder.services import browse
-from ftbuilder.tui.jobs import JobDone, JobFailed, JobProgress, fmt_eta
+from ftbuilder.core.progress import Progress
+from ftbuilder.services import browse, budget, resume
+from ftbuilder.services import settings as edit
+from ftbuilder.tui.jobs import fmt_eta
 from ftbuilder.tui.screens.base import FtbScreen
-from ftbuilder.tui.widgets.cells import cell, num
-from ftbuilder.tui.widgets.modals import AskScreen
+from ftbuilder.tui.widgets.cells import cell, escape, num, safe
+from ftbuilder.tui.widgets.modals import AskScreen, ConfirmScreen
 
 
 class LogLine(Message):
@@ -49,22 +50,6 @@ class _Forward(logging.Handler):
         self.screen.post_message(LogLine(text, record.levelno))
 
 
-def estimate_cost(provider: str, model: str, tokens: int) -> str:
-    """Training cost of ``tokens`` for one epoch at the registry price (or why unknown)."""
-    from ftbuilder.core.errors import FtbError
-    from ftbuilder.targets.registry import get_model
-
-    try:
-        spec = get_model(provider, model)
-    except FtbError:
-        return "unknown model"
-    if spec.price_per_1m_training_tokens is None:
-        return "no price in the registry"
-    cost = tokens / 1_000_000 * spec.price_per_1m_training_tokens
-    tag = "" if spec.is_verified("price_per_1m_training_tokens") else " (price UNVERIFIED)"
-    return f"${cost:,.2f} per epoch{tag}"
-
-
 class GenerateScreen(FtbScreen):
     MODE = "generate"
     AUTO_FOCUS = "#start"
@@ -72,10 +57,11 @@ class GenerateScreen(FtbScreen):
         Binding("g", "start", "Generate"),
         Binding("r", "resume", "Resume"),
     ]
+    RUN_BUTTONS = ("#start", "#resume")
+    HIDE_PROGRESS = False  # the last run's figures stay on screen
 
     def __init__(self) -> None:
         super().__init__()
-        self.cancel_token = None
         self.started = 0.0
         self.before = 0
         self.before_tokens = 0
@@ -155,22 +141,16 @@ class GenerateScreen(FtbScreen):
         if logging.getLogger("ftbuilder").level in (logging.NOTSET,) or \
                 logging.getLogger("ftbuilder").level > logging.INFO:
             logging.getLogger("ftbuilder").setLevel(logging.INFO)
-        self.query_one("#start", Button).disabled = True
-        self.query_one("#resume", Button).disabled = True
-        self.query_one("#cancel", Button).disabled = False
-        bar = self.query_one("#progress", ProgressBar)
-        bar.display = True
-        bar.update(total=None, progress=0)
         self.log_line(f"{job} {name}: started")
-        self.cancel_token = self.start(job, fn, *args, **kwargs)
+        self.start_cancellable(job, fn, *args, **kwargs)
         self.status(f"Running {job} into {name}…")
 
     def action_start(self) -> None:
         if self.cancel_token is not None:
             return
         c = self.ctx.settings.config
-        if c.mode == "free" and c.agent.free.use_prompt_file and not browse.read_prompt(
-                self.ctx, str(browse.FREE_PROMPT)).strip():
+        if c.mode == "free" and c.agent.free.use_prompt_file and not edit.read_prompt(
+                self.ctx, str(edit.FREE_PROMPT)).strip():
             def got(text: str | None) -> None:
                 if text:
                     self._start_build(instruction=text)
@@ -191,7 +171,30 @@ class GenerateScreen(FtbScreen):
                           size=None if c.mode == "identify" else c.dataset_size)
         if instruction and "instruction" in {f.name for f in fields(BuildRequest)}:
             req_fields["instruction"] = instruction
-        self._begin("build", build, self.ctx, BuildRequest(**req_fields))
+        budget = self.service("budget")
+        est = budget and self.call_service(budget.estimate, self.ctx, c.mode, c.dataset_size)
+        self.ask_cost(est, lambda yes: self._begin(
+            "build", build, self.ctx, BuildRequest(**req_fields, confirmed=yes)))
+
+    def ask_cost(self, est, go) -> None:  # type: ignore[no-untyped-def]
+        """``go(False)`` when the estimate (services.budget) is within system.max_cost_usd;
+        else a dialog with the figures, and ``go(True)`` if the user confirms."""
+        if est is None or not est.over:
+            go(False)
+            return
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                go(True)
+            else:
+                self.status("Not started: over system.max_cost_usd (raise it in Configure "
+                            "or config.yaml, or lower the dataset size).", "warn")
+
+        text = est.text()
+        self.app.push_screen(ConfirmScreen(
+            f"{text[0].upper()}{text[1:]}.\n{est.calls:,} calls × ({est.prompt_tokens:,} prompt "
+            f"+ {est.output_tokens:,} reply tokens), {est.samples:,} samples.\nStart it anyway?",
+            yes="Start"), answer)
 
     @on(Button.Pressed, "#start")
     def _start_pressed(self) -> None:
@@ -208,23 +211,23 @@ class GenerateScreen(FtbScreen):
         if browse.dataset_or_none(self.ctx, name) is None:
             self.fail(f"nothing to resume: there is no dataset '{name}' yet (g starts a run)")
             return
-        self._begin("resume", browse.resume_build, self.ctx, name)
+        budget = self.service("budget")
+        est = budget and self.call_service(budget.estimate_retry, self.ctx, name)
+        self.ask_cost(est, lambda yes: self._begin("resume", resume.resume, self.ctx, name,
+                                                   confirmed=yes))
 
     @on(Button.Pressed, "#resume")
     def _resume_pressed(self) -> None:
         self.action_resume()
 
-    @on(Button.Pressed, "#cancel")
-    def action_cancel(self) -> None:
-        if self.cancel_token is not None:
-            self.cancel_token.cancel()
-            self.log_line("cancel requested: stopping (calls in flight are cut off and asked "
-                          "again on resume; samples saved are kept)…")
-            self.status("Cancelling… samples made so far are kept.", "warn")
+    def cancelling(self) -> None:
+        self.log_line("cancel requested: stopping (calls in flight are cut off and asked "
+                      "again on resume; samples saved are kept)…")
+        self.status("Cancelling… samples made so far are kept.", "warn")
 
     # --- feedback ---------------------------------------------------------------------------
     def log_line(self, text: str) -> None:
-        self.query_one("#log", RichLog).write(text)
+        self.query_one("#log", RichLog).write(safe(text, "\t"))
 
     @on(LogLine)
     def _log(self, event: LogLine) -> None:
@@ -244,13 +247,10 @@ class GenerateScreen(FtbScreen):
             f"tokens so far   {tokens:,}   (dataset total {all_tokens:,})",
             f"rate            {samples / elapsed:.1f} samples/s   items {done}/{total or '?'}",
             f"elapsed / ETA   {fmt_eta(elapsed)} / {fmt_eta(eta)}",
-            f"estimated cost  training {estimate_cost(provider, model, all_tokens)}",
+            f"estimated cost  training {budget.epoch_cost_text(provider, model, all_tokens)}",
         ])
 
-    @on(JobProgress)
-    def _progress(self, event: JobProgress) -> None:
-        p = event.progress
-        self.query_one("#progress", ProgressBar).update(total=p.total or None, progress=p.done)
+    def show_progress(self, job: str, p: Progress) -> None:
         self._last = (p.done, p.total, p.eta)
         self.query_one("#figures", Static).update(escape(self.figures()))
         line = f"{p.stage}: {p.message}".strip(": ")
@@ -258,11 +258,8 @@ class GenerateScreen(FtbScreen):
             self._last_line = line
             self.log_line(f"[{p.done}/{p.total or '?'}] {line}")
 
-    @on(JobDone)
-    def _done(self, event: JobDone) -> None:
-        r = event.result
-        data = r.to_dict() if hasattr(r, "to_dict") else {}
-        self._finish()
+    def job_done(self, job: str, result: Any) -> None:
+        data = result.to_dict() if hasattr(result, "to_dict") else {}
         self.query_one("#figures", Static).update(escape(self.figures()))
         added = data.get("samples_added", "?")
         dup = data.get("duplicates", 0)
@@ -285,26 +282,19 @@ class GenerateScreen(FtbScreen):
         self.status(f"Done: {added} sample(s) added to {self.name_running}{note}. "
                     "Press 5 to review, 6 to validate.", "warn" if failed else "ok")
 
-    @on(JobFailed)
-    def _failed(self, event: JobFailed) -> None:
-        self._finish()
+    def job_failed(self, job: str, error: str, cancelled: bool) -> None:
         self.query_one("#figures", Static).update(escape(self.figures()))
-        prefix = "cancelled" if event.cancelled else "failed"
-        text = event.error
-        self.log_line(text if text.lower().startswith(prefix) else f"{prefix}: {text}")
+        prefix = "cancelled" if cancelled else "failed"
+        self.log_line(error if error.lower().startswith(prefix) else f"{prefix}: {error}")
         self.finished = True
         self.refresh_data()
-        if event.cancelled:
+        if cancelled:
             self.status("Cancelled; samples made so far are kept. r resumes.", "warn")
         else:
-            self.fail(event.error)
+            self.fail(error)
 
-    def _finish(self) -> None:
-        self.cancel_token = None
+    def job_ended(self, job: str) -> None:
         if self._handler is not None:
             logging.getLogger("ftbuilder").removeHandler(self._handler)
             self._handler = None
-        self.query_one("#start", Button).disabled = False
-        self.query_one("#resume", Button).disabled = False
-        self.query_one("#cancel", Button).disabled = True
 

@@ -17,7 +17,7 @@ Go through the tabs left to right; each one needs only the ones before it.
 |---|---|---|
 | 1 | Home | datasets (enter opens, c copies, x deletes after a backup), runs, setup |
 | 2 | Configure | target and model (limits shown), mode, size, prompt, split; ctrl+s saves |
-| 3 | Files | pick files (p or enter, a = all); ctrl+r reads them: type, size, pages, tokens |
+| 3 | Files | pick files (p or enter, a = all); ctrl+r reads them; s = Sources: git repos, Hub |
 | 4 | Generate | g runs the mode over the picked files; esc cancels (work kept); r resumes |
 | 5 | Review | every sample; filter by source, keyword, split, tokens, flags; enter, e, x |
 | 6 | Validate | v checks against the target's rules; enter opens a violation's sample; d/t fix |

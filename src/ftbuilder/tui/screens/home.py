@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.markup import escape
 from textual.widgets import DataTable, Label, Static
 
 from ftbuilder.config import KEY_VARS
 from ftbuilder.services import browse
-from ftbuilder.tui.jobs import JobDone, JobFailed
 from ftbuilder.tui.screens.base import FtbScreen
-from ftbuilder.tui.widgets.cells import cell, num
+from ftbuilder.tui.widgets.cells import cell, escape, num
 from ftbuilder.tui.widgets.modals import AskScreen, ConfirmScreen
 
 
@@ -78,7 +76,8 @@ class HomeScreen(FtbScreen):
             result = run["error"] or ", ".join(f"{k} {v}" for k, v in list(stats.items())[:3]
                                                if isinstance(v, int | float | str))
             tone = {"done": "ok", "ok": "ok", "finished": "ok", "failed": "error",
-                    "cancelled": "warn", "running": "warn"}.get(run["status"], "")
+                    "cancelled": "warn", "running": "warn",
+                    "interrupted": "warn"}.get(run["status"], "")
             runs.add_row(num(run["id"]), cell(run["dataset"] or ""), cell(run["kind"]),
                          cell(run["status"], tone),
                          cell((run["started_at"] or "").replace("T", " ").rstrip("Z")),
@@ -174,14 +173,10 @@ class HomeScreen(FtbScreen):
             f"Delete dataset '{name}' and all its samples?\n"
             "A backup of the store is made first (memory/backups/).", yes="Delete"), done)
 
-    @on(JobDone)
-    def _done(self, event: JobDone) -> None:
+    def job_done(self, job: str, result: Any) -> None:
         self.refresh_data()
-        self.status(f"{event.job}: done", "ok")
-        if event.job == "delete" and self.ftb.dataset and not browse.dataset_or_none(
+        self.status(f"{job}: done", "ok")
+        if job == "delete" and self.ftb.dataset and not browse.dataset_or_none(
                 self.ctx, self.ftb.dataset):
             self.ftb.dataset = ""
 
-    @on(JobFailed)
-    def _failed(self, event: JobFailed) -> None:
-        self.fail(event.error)

@@ -7,7 +7,7 @@ view (services.browse). Enter opens a sample to read, edit or delete it.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from textual import on
 from textual.app import ComposeResult
@@ -16,7 +16,6 @@ from textual.containers import Horizontal
 from textual.widgets import Input, Label, Select
 
 from ftbuilder.services import browse
-from ftbuilder.tui.jobs import JobDone, JobFailed
 from ftbuilder.tui.screens.base import FtbScreen
 from ftbuilder.tui.widgets.cells import plain
 from ftbuilder.tui.widgets.modals import ConfirmScreen
@@ -24,7 +23,7 @@ from ftbuilder.tui.widgets.sample_view import EditScreen, SampleScreen
 from ftbuilder.tui.widgets.vtable import Column, VirtualTable
 
 COLUMNS = [Column("id", 7), Column("split", 10), Column("tokens", 7), Column("msgs", 4),
-           Column("origin", 8), Column("flags", 14), Column("source", 18),
+           Column("origin", 8), Column("flags", 12), Column("source", 20),
            Column("keywords", 14), Column("first message", 30, flex=True)]
 
 
@@ -152,29 +151,25 @@ class ReviewScreen(FtbScreen):
         self.query_one("#count", Label).update("filtering…")
         self.start("filter", browse.sample_ids, self.ctx, self.loaded_name, self.filters())
 
-    @on(JobDone)
-    def _done(self, event: JobDone) -> None:
-        if event.job == "facets":
-            self.show_facets(*event.result)
-        elif event.job == "filter":
+    def job_done(self, job: str, result: Any) -> None:
+        if job == "facets":
+            self.show_facets(*result)
+        elif job == "filter":
             table = self.query_one(VirtualTable)
-            table.set_keys(event.result, keep_cursor=getattr(self, "_keep", False))
+            table.set_keys(result, keep_cursor=getattr(self, "_keep", False))
             ds = browse.dataset_or_none(self.ctx, self.loaded_name)
             self.total = ds.total_samples if ds else 0
             self.query_one("#count", Label).update(
-                f"{len(event.result):,} of {self.total:,} samples · enter opens, e edits, "
+                f"{len(result):,} of {self.total:,} samples · enter opens, e edits, "
                 "x deletes, / filters")
             if self._pending_jump is not None:
                 self._jump(self._pending_jump)
-            self.status(f"{self.loaded_name}: {len(event.result):,} shown")
-        elif event.job in ("update", "delete"):
-            self.status(f"sample {event.job}d", "ok")
+            self.status(f"{self.loaded_name}: {len(result):,} shown")
+        elif job in ("update", "delete"):
+            self.status(f"sample {job}d", "ok")
             self.query_one(VirtualTable).invalidate()
             self.reload(keep_cursor=True)
 
-    @on(JobFailed)
-    def _failed(self, event: JobFailed) -> None:
-        self.fail(event.error)
 
     # --- filters ----------------------------------------------------------------------------
     @on(Select.Changed, "#dataset")

@@ -13,7 +13,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, DataTable, Label, Select, TabbedContent, TabPane, TextArea
 
 from ftbuilder.core.errors import FtbError
-from ftbuilder.services import browse
+from ftbuilder.services import settings as edit
 from ftbuilder.tui.screens.base import FtbScreen
 from ftbuilder.tui.widgets.cells import cell, plain
 
@@ -28,7 +28,7 @@ class SettingsScreen(FtbScreen):
             with TabPane("config.yaml", id="tab-config"):
                 yield TextArea(id="config", show_line_numbers=True, tab_behavior="indent")
             with TabPane("Prompts", id="tab-prompts"):
-                yield Select([(plain(f), f) for f in browse.prompt_files(self.ctx)],
+                yield Select([(plain(f), f) for f in edit.prompt_files(self.ctx)],
                              id="prompt-file", allow_blank=False)
                 yield TextArea(id="prompt", soft_wrap=True)
             with TabPane("Keys", id="tab-keys"), Vertical():
@@ -45,12 +45,12 @@ class SettingsScreen(FtbScreen):
 
     def load(self) -> None:
         with self.prevent(TextArea.Changed, Select.Changed):
-            self.query_one("#config", TextArea).text = browse.config_text(self.ctx)
-            files = browse.prompt_files(self.ctx)
+            self.query_one("#config", TextArea).text = edit.config_text(self.ctx)
+            files = edit.prompt_files(self.ctx)
             sel = self.query_one("#prompt-file", Select)
             sel.set_options([(plain(f), f) for f in files])
             sel.value = files[0]
-            self.query_one("#prompt", TextArea).text = browse.read_prompt(self.ctx, files[0])
+            self.query_one("#prompt", TextArea).text = edit.read_prompt(self.ctx, files[0])
         t = self.query_one("#keys", DataTable)
         t.clear()
         for var, state in self.ctx.settings.key_status().items():
@@ -65,7 +65,7 @@ class SettingsScreen(FtbScreen):
 
     def check(self) -> bool:
         try:
-            browse.check_config_text(self.query_one("#config", TextArea).text)
+            edit.check_config_text(self.query_one("#config", TextArea).text)
         except FtbError as e:
             self.status(str(e), "error")
             return False
@@ -80,7 +80,7 @@ class SettingsScreen(FtbScreen):
     def _prompt_file(self, event: Select.Changed) -> None:
         if isinstance(event.value, str):
             with self.prevent(TextArea.Changed):
-                self.query_one("#prompt", TextArea).text = browse.read_prompt(self.ctx,
+                self.query_one("#prompt", TextArea).text = edit.read_prompt(self.ctx,
                                                                              event.value)
 
     @on(Button.Pressed, "#save")
@@ -90,14 +90,14 @@ class SettingsScreen(FtbScreen):
             rel = self.query_one("#prompt-file", Select).value
             text = self.query_one("#prompt", TextArea).text
             if isinstance(rel, str) and self.call_service(
-                    browse.write_prompt, self.ctx, rel, text) is not None:
+                    edit.write_prompt, self.ctx, rel, text) is not None:
                 self.status(f"saved prompts/{rel}", "ok")
                 self.notify(f"Saved prompts/{rel}")
             return
         if not self.check():
             self.notify("config.yaml not saved: fix the error first", severity="error")
             return
-        if self.call_service(browse.save_config_text, self.ctx,
+        if self.call_service(edit.save_config_text, self.ctx,
                              self.query_one("#config", TextArea).text) is not None:
             self.status("saved config.yaml", "ok")
             self.notify("Saved config.yaml")

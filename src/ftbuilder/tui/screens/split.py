@@ -14,7 +14,6 @@ from textual.widgets import Button, DataTable, Input, Label, Select, Static
 
 from ftbuilder.core.types import SPLITS
 from ftbuilder.services import browse
-from ftbuilder.tui.jobs import JobDone, JobFailed
 from ftbuilder.tui.screens.base import FtbScreen
 from ftbuilder.tui.widgets.cells import cell, num, plain
 from ftbuilder.tui.widgets.charts import bar_rows, histogram_rows
@@ -189,17 +188,13 @@ class SplitScreen(FtbScreen):
         self.status("Preview only, nothing written: ctrl+s applies. " +
                     ", ".join(f"{s} {n:,}" for s, n in totals.items() if n))
 
-    @on(JobDone)
-    def _done(self, event: JobDone) -> None:
-        if event.job == "plan":
-            self.show_plan(event.result)
-        elif event.job == "apply":
-            self.plan = event.result
-            for w in event.result.warnings:
+    def job_done(self, job: str, result: Any) -> None:
+        if job == "plan":
+            self.show_plan(result)
+        elif job == "apply":
+            self.plan = result
+            for w in result.warnings:
                 self.notify(w, severity="warning", markup=False)
             self.status("Split written to the store. Press 8 to export.", "ok")
             self.notify("Split applied")
 
-    @on(JobFailed)
-    def _failed(self, event: JobFailed) -> None:
-        self.fail(event.error)

@@ -12,15 +12,14 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.markup import escape
 from textual.widgets import Button, DataTable, Label, Select, Static
 
 from ftbuilder.config import PROVIDERS
+from ftbuilder.core.progress import Progress
 from ftbuilder.services import browse
-from ftbuilder.tui.jobs import JobDone, JobFailed, JobProgress
 from ftbuilder.tui.screens.base import FtbScreen
 from ftbuilder.tui.screens.files import human_size
-from ftbuilder.tui.widgets.cells import cell, num, plain
+from ftbuilder.tui.widgets.cells import cell, escape, num, plain
 from ftbuilder.tui.widgets.charts import histogram_rows
 from ftbuilder.tui.widgets.modals import ConfirmScreen
 
@@ -221,19 +220,16 @@ class ValidateScreen(FtbScreen):
         elif name:
             self.status("this rule is about the whole dataset, not one sample")
 
-    @on(JobProgress)
-    def _progress(self, event: JobProgress) -> None:
-        p = event.progress
+    def show_progress(self, job: str, p: Progress) -> None:
         self.status(f"{p.stage}: {p.done:,}/{p.total:,} {p.message}")
 
-    @on(JobDone)
-    def _done(self, event: JobDone) -> None:
-        if event.job == "hist":
-            self.query_one("#histogram", Static).update(event.result)
+    def job_done(self, job: str, result: Any) -> None:
+        if job == "hist":
+            self.query_one("#histogram", Static).update(result)
             return
         self.query_one("#validate", Button).disabled = False
-        if event.job == "fix":
-            data = event.result.to_dict() if hasattr(event.result, "to_dict") else {}
+        if job == "fix":
+            data = result.to_dict() if hasattr(result, "to_dict") else {}
             self.status("fixed: " + ", ".join(f"{k} {v}" for k, v in data.items()
                                               if not isinstance(v, dict | list)), "ok")
             name = self._selected("dataset")
@@ -241,7 +237,7 @@ class ValidateScreen(FtbScreen):
                 self.show_histogram(name)  # the lengths changed
             self.action_validate()
             return
-        self.show_report(event.result)
+        self.show_report(result)
 
     def show_report(self, report: Any) -> None:
         self.report = report
@@ -272,8 +268,7 @@ class ValidateScreen(FtbScreen):
                     (" · d drops / t truncates the over-limit ones" if has_over else ""),
                     "ok" if report.ok else "error")
 
-    @on(JobFailed)
-    def _failed(self, event: JobFailed) -> None:
-        if event.job != "hist":
+    def job_failed(self, job: str, error: str, cancelled: bool) -> None:
+        if job != "hist":
             self.query_one("#validate", Button).disabled = False
-        self.fail(event.error)
+        self.fail(error)

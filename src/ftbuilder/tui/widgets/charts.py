@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from textual.markup import escape
+from ftbuilder.tui.widgets.cells import escape
 
 BLOCKS = " ▁▂▃▄▅▆▇█"
 SERIES_TONES = ["$success", "$accent", "$warning", "$secondary"]

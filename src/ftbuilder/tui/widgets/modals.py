@@ -9,7 +9,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Static
+from textual.widgets import Button, Input, Label
+
+from ftbuilder.tui.widgets.cells import SafeStatic, safe
 
 
 class ConfirmScreen(ModalScreen[bool]):
@@ -26,7 +28,7 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Static(self.question, classes="question", markup=False)  # names as typed
+            yield SafeStatic(self.question, classes="question", markup=False)  # names as typed
             with Horizontal(classes="buttons"):
                 yield Button(self.yes + " (y)", id="yes",
                              variant="error" if self.danger else "primary")
@@ -55,7 +57,7 @@ class AskScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Static(self.question, classes="question", markup=False)  # wraps
+            yield SafeStatic(self.question, classes="question", markup=False)  # wraps
             yield Input(self.value, id="answer")
             with Horizontal(classes="buttons"):
                 yield Button("OK", id="ok", variant="primary")
@@ -88,9 +90,9 @@ class TextScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog wide"):
-            yield Label(self.title_text, classes="question")
+            yield Label(safe(self.title_text), classes="question", markup=False)
             with VerticalScroll():
-                yield Static(self.text, markup=False)
+                yield SafeStatic(self.text, markup=False)
             yield Button("Close", id="close")
 
     def action_close(self) -> None:

@@ -14,6 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static, TextArea
 
 from ftbuilder.core.types import Conversation, Message
+from ftbuilder.tui.widgets.cells import SafeStatic, escape
 
 ROLE_TONE = {"system": "$warning", "user": "$accent", "assistant": "$success"}
 
@@ -23,11 +24,11 @@ def conversation_widgets(conv: Conversation) -> list[Static]:
     out = []
     for i, m in enumerate(conv.messages, 1):
         tone = ROLE_TONE.get(m.role, "$text-muted")
-        out.append(Static(f"[b {tone}]{i}. {m.role}[/]", classes="role"))
+        out.append(Static(f"[b {tone}]{i}. {escape(m.role)}[/]", classes="role"))
         body = m.content if isinstance(m.content, str) else json.dumps(m.content, indent=1)
-        out.append(Static(body, markup=False, classes="message"))
+        out.append(SafeStatic(body, markup=False, classes="message"))
         if m.extra:
-            out.append(Static(json.dumps(m.extra, ensure_ascii=False), markup=False,
+            out.append(SafeStatic(json.dumps(m.extra, ensure_ascii=False), markup=False,
                               classes="note"))
     return out
 
@@ -50,6 +51,10 @@ def meta_text(conv: Conversation, root: Path | None = None) -> str:
              f"split {conv.split or '-'}", f"source {short_path(conv.source_file, root)}"]
     if conv.location:
         parts.append(conv.location)
+    cite = (conv.meta or {}).get("citation") or {}
+    parts += [f"{label}{cite[key]}" for key, label in
+              (("heading", "under "), ("speaker", "asked by "), ("timestamp", "at "))
+              if cite.get(key)]
     if conv.topic_keywords:
         parts.append("keywords: " + ", ".join(conv.topic_keywords))
     return " · ".join(parts)
@@ -70,25 +75,25 @@ class SampleScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog wide"):
             yield Label(f"Sample {self.conv.id}", classes="question")
-            yield Static(meta_text(self.conv, self.root), markup=False, classes="note")
+            yield SafeStatic(meta_text(self.conv, self.root), markup=False, classes="note")
             with VerticalScroll(id="conversation"):
                 yield from conversation_widgets(self.conv)
                 meta = self.conv.meta or {}
                 flags = meta.get("flags")
                 if meta:
                     extra = {k: v for k, v in meta.items()
-                             if k not in ("context", "source_text", "flag_reasons")}
+                             if k not in ("context", "citation", "source_text", "flag_reasons")}
                     text = json.dumps(extra, ensure_ascii=False, default=str)[:600]
-                    yield Static("meta: " + text, markup=False, classes="note")
+                    yield SafeStatic("meta: " + text, markup=False, classes="note")
                 if flags:
                     reasons = meta.get("flag_reasons") or {}
-                    yield Static("flags:\n" + "\n".join(
+                    yield SafeStatic("flags:\n" + "\n".join(
                         f"  {f}: {reasons.get(f, '')}" for f in map(str, flags)),
                         markup=False, classes="warn")
                 if meta.get("source_text"):  # what a written answer must be grounded in
-                    yield Static("source chunk it was written from:\n"
-                                 + str(meta["source_text"])[:1500], markup=False,
-                                 classes="note")
+                    yield SafeStatic("source chunk it was written from:\n"
+                                     + str(meta["source_text"])[:1500], markup=False,
+                                     classes="note")
             with Horizontal(classes="buttons"):
                 yield Button("Edit (e)", id="edit")
                 yield Button("Delete (x)", id="delete", variant="error")

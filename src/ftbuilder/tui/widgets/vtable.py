@@ -23,6 +23,8 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from ftbuilder.tui.widgets.cells import safe
+
 PAGE = 100
 Fetch = Callable[[Sequence[int]], list[Sequence[str]]]
 
@@ -125,7 +127,8 @@ class VirtualTable(ScrollView, can_focus=True):
         page = self._pages.get(page_no)
         if page is None:
             start = page_no * PAGE
-            page = self.fetch(self.keys[start:start + PAGE])
+            # user data (names, sample text) shown with its control characters escaped
+            page = [tuple(safe(c) for c in r) for r in self.fetch(self.keys[start:start + PAGE])]
             self.fetches += 1
             self._pages[page_no] = page
         off = index - page_no * PAGE

@@ -1,0 +1,145 @@
+"""What an LLM build would cost, checked before its first paid call.
+
+A build in create, hybrid or free mode on a paid backend makes about
+``ceil(generated samples / agent.create.samples_per_call)`` calls, each sending a chunk
+(``agent.create.chunk_tokens``) plus the agent's instructions and getting conversations back.
+:func:`estimate` prices that with the agent's price in ``backends/agent_prices.yaml``;
+:func:`check` stops the build before anything is written or sent when the estimate is over
+``system.max_cost_usd``, or the size over :data:`MAX_PAID_SAMPLES` (for a paid backend whose
+price is unknown, that cap is the only guard). The user confirms with ``--yes`` (CLI) or in
+the Generate screen's dialog. The embedded model and llama servers cost nothing: no check.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from ftbuilder.core.errors import UsageError
+from ftbuilder.services.context import AppContext
+
+MAX_PAID_SAMPLES = 100_000  # more samples than this on a paid backend is asked about
+PROMPT_OVERHEAD = 600  # tokens of instructions and format sent with each chunk
+REPLY_OVERHEAD = 200  # tokens of a reply beyond its conversations (JSON, keywords)
+LLM_MODES = ("create", "hybrid", "free")
+
+
+class BudgetExceeded(UsageError):
+    """A build over ``system.max_cost_usd`` (or the size cap) that the user has not confirmed.
+
+    ``estimate`` holds the figures the message names (a face can show them and ask)."""
+
+    def __init__(self, message: str, hint: str, estimate: BuildEstimate) -> None:
+        super().__init__(message, hint)
+        self.estimate = estimate
+
+
+@dataclass(frozen=True, slots=True)
+class BuildEstimate:
+    """The calls and cost of a build. ``cost_usd`` is None when the agent's price is unknown."""
+
+    agent: str  # backend/model
+    samples: int  # samples the LLM is asked for
+    calls: int
+    prompt_tokens: int  # per call
+    output_tokens: int  # per call (expected)
+    cost_usd: float | None
+    price_verified: bool
+    max_cost_usd: float
+
+    @property
+    def over(self) -> bool:
+        return ((self.cost_usd is not None and self.cost_usd > self.max_cost_usd)
+                or self.samples > MAX_PAID_SAMPLES)
+
+    def text(self) -> str:
+        """``this build would make N calls, about $X (over system.max_cost_usd $5)``."""
+        cost = "at an unknown price" if self.cost_usd is None else \
+            f"about ${self.cost_usd:,.2f}" + ("" if self.price_verified else " (unverified price)")
+        if self.cost_usd is not None and self.cost_usd > self.max_cost_usd:
+            why = f"over system.max_cost_usd ${self.max_cost_usd:g}"
+        else:
+            why = f"{self.samples:,} samples, over the {MAX_PAID_SAMPLES:,} of a paid build"
+        return (f"this build would make {self.calls:,} calls to {self.agent}, {cost} "
+                f"({why})")
+
+
+def estimate(ctx: AppContext, mode: str, size: int | None,
+             agent: dict[str, Any] | None = None) -> BuildEstimate | None:
+    """The estimate of a ``mode`` build of ``size`` samples (None: config dataset_size) with
+    ``agent`` (provider/model/base_url; None: the configured agent).
+
+    Returns None when the build makes no paid call: identify, the embedded model, a GGUF
+    run in-process, a llama server, or a backend priced at zero.
+    """
+    from ftbuilder.agents.create import TOKENS_PER_TURN
+    from ftbuilder.agents.hybrid import split_size
+    from ftbuilder.backends.prices import agent_price
+    from ftbuilder.services.agent import resolve_agent
+
+    if mode not in LLM_MODES:
+        return None
+    agent = agent or {}
+    choice = resolve_agent(ctx.settings, agent.get("provider"), agent.get("model"),
+                           agent.get("base_url"))
+    if choice.in_process or choice.provider == "llama":
+        return None
+    price = agent_price(choice.provider, choice.model)
+    if price is not None and not price.input_per_1m and not price.output_per_1m:
+        return None
+    cfg = ctx.settings.config
+    samples = size or cfg.dataset_size
+    if mode == "hybrid":
+        samples = split_size(samples, cfg.agent.hybrid.generation_ratio)[1]
+    create = cfg.agent.create
+    per_call = create.samples_per_call
+    calls = math.ceil(samples / per_call)
+    prompt = create.chunk_tokens + PROMPT_OVERHEAD
+    turns = (1 + create.max_turns) / 2  # a call's turns cycle through 1..max_turns
+    output = round(REPLY_OVERHEAD + per_call * turns * TOKENS_PER_TURN)
+    cost = None if price is None else \
+        calls * (prompt * price.input_per_1m + output * price.output_per_1m) / 1e6
+    return BuildEstimate(f"{choice.provider}/{choice.model}", samples, calls, prompt, output,
+                         cost, bool(price and price.verified), cfg.system.max_cost_usd)
+
+
+def estimate_retry(ctx: AppContext, name: str) -> BuildEstimate | None:
+    """The estimate of what ``ftb retry NAME`` still has to make: the build's target less the
+    samples already in the dataset (None: nothing paid left, or not an LLM build)."""
+    ds = ctx.store.get_dataset(name)
+    gen = ds.config.get("generation") or {}
+    left = int(gen.get("target") or 0) - ds.total_samples
+    if not gen or left <= 0:
+        return None
+    # the target of a hybrid build is already its generated share
+    mode = "create" if gen.get("mode") == "hybrid" else str(gen.get("mode"))
+    return estimate(ctx, mode, left, gen.get("agent"))
+
+
+def check(est: BuildEstimate | None) -> None:
+    """Stop a build over the budget before its first call (see the module doc).
+
+    Raises:
+        BudgetExceeded: the estimate is over ``system.max_cost_usd`` or the size cap.
+    """
+    if est is not None and est.over:
+        raise BudgetExceeded(est.text(), "confirm with --yes (the app asks), or raise "
+                                         "system.max_cost_usd in config.yaml", est)
+
+
+def epoch_cost_text(provider: str, model: str, tokens: int) -> str:
+    """Training cost of ``tokens`` for one epoch at the target's registry price, in words
+    (or why it is unknown); an unverified price says so."""
+    from ftbuilder.core.errors import FtbError
+    from ftbuilder.targets.registry import get_model
+
+    try:
+        spec = get_model(provider, model)
+    except FtbError:
+        return "unknown model"
+    if spec.price_per_1m_training_tokens is None:
+        return "no price in the registry"
+    cost = tokens / 1_000_000 * spec.price_per_1m_training_tokens
+    tag = "" if spec.is_verified("price_per_1m_training_tokens") else " (price UNVERIFIED)"
+    return f"${cost:,.2f} per epoch{tag}"
