@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -261,8 +262,8 @@ def test_cached_answers_do_not_wait_for_the_rate_limit(project, stub):
     # cached (samples and item records gone), with a budget of one request a minute: every
     # answer is in the cache, so nothing waits and the server is not asked again.
     # (Another dataset is NOT served this dataset's replies: issue 12.)
-    with ctx.store.db:
-        ctx.store.db.execute("DELETE FROM work_items WHERE dataset_id = ?", (ds.id,))
+    with sqlite3.connect(project / "store.db") as con:
+        con.execute("DELETE FROM work_items WHERE dataset_id = ?", (ds.id,))
     ctx.store.delete_samples(ds.id, [c.id for c in ctx.store.iter_samples(ds.id)])
     ctx.close()
     limited = _ctx(project, system={"max_retries": 0, "rpm": 1})

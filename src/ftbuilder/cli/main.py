@@ -24,6 +24,7 @@ from ftbuilder.cli import (
     judge,
     models,
     repos,
+    sources,
     split,
     tui,
     validate,
@@ -33,8 +34,8 @@ from ftbuilder.core.errors import Cancelled, FtbError
 from ftbuilder.core.text import MAX_LINE
 
 # Order of `ftb --help`; each module registers its commands.
-COMMAND_MODULES = (ingest, build, repos, datasets, curate, judge, validate, split, export,
-                   models, config, tui)
+COMMAND_MODULES = (ingest, build, repos, sources, datasets, curate, judge, validate, split,
+                   export, models, config, tui)
 
 DESCRIPTION = "Fine-Tuning Dataset Builder: provider-ready fine-tuning datasets from your files."
 EPILOG = """\

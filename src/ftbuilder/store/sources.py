@@ -43,7 +43,7 @@ class SourceStore:
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        self.db = store.db
+        self._db = store._db  # the same connection: one store, one writer lock
         self._lock = store._lock
 
     def files(self, dataset_id: int, repo: str | None = None) -> dict[tuple[str, str], FileRow]:
@@ -55,7 +55,7 @@ class SourceStore:
             q += " AND repo = ?"
             args.append(repo)
         out = {}
-        for r in self.db.execute(q, args):
+        for r in self._db.execute(q, args):
             out[(r[0], r[1])] = FileRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], json.loads(r[7]))
         return out
 
@@ -63,12 +63,12 @@ class SourceStore:
         """Record ``rows`` as pending (new or changed files) and delete the samples their
         earlier versions made, in ONE transaction. Returns how many samples were deleted."""
         deleted = 0
-        with self._lock, self.db:
+        with self._lock, self._db:
             for row in rows:
-                deleted += self.db.execute(
+                deleted += self._db.execute(
                     "DELETE FROM samples WHERE dataset_id = ? AND source_file = ?",
                     (dataset_id, row.source)).rowcount
-                self.db.execute(
+                self._db.execute(
                     "INSERT INTO source_files (dataset_id, repo, path, sha256, doc_sha256, "
                     "commit_id, status, error, items) VALUES (?,?,?,?,?,?,'pending','',?) "
                     "ON CONFLICT(dataset_id, repo, path) DO UPDATE SET sha256 = excluded.sha256, "
@@ -83,8 +83,8 @@ class SourceStore:
 
     def set_items(self, dataset_id: int, row: FileRow) -> None:
         """Replace the work items of a file kept as it is (its samples stay); pending."""
-        with self._lock, self.db:
-            self.db.execute("UPDATE source_files SET items = ?, status = 'pending' WHERE "
+        with self._lock, self._db:
+            self._db.execute("UPDATE source_files SET items = ?, status = 'pending' WHERE "
                             "dataset_id = ? AND repo = ? AND path = ?",
                             (json.dumps(row.items), dataset_id, row.repo, row.path))
         row.status = "pending"
@@ -92,7 +92,7 @@ class SourceStore:
     def item_errors(self, dataset_id: int, keys: Iterable[str]) -> dict[str, str]:
         """key -> error of the failed work items among ``keys``."""
         out = {}
-        for key, err in self.db.execute(
+        for key, err in self._db.execute(
                 "SELECT key, error FROM work_items WHERE dataset_id = ? AND status = 'failed'",
                 (dataset_id,)):
             out[key] = err
@@ -103,12 +103,12 @@ class SourceStore:
         """Forget files gone from their repository, and their samples. Returns samples
         deleted."""
         deleted = 0
-        with self._lock, self.db:
+        with self._lock, self._db:
             for repo, path in keys:
-                deleted += self.db.execute(
+                deleted += self._db.execute(
                     "DELETE FROM samples WHERE dataset_id = ? AND source_file = ?",
                     (dataset_id, source_key(repo, path))).rowcount
-                self.db.execute("DELETE FROM source_files WHERE dataset_id = ? AND repo = ? AND "
+                self._db.execute("DELETE FROM source_files WHERE dataset_id = ? AND repo = ? AND "
                                 "path = ?", (dataset_id, repo, path))
             if deleted:
                 self.store._refresh_totals_nolock(dataset_id)
@@ -117,16 +117,16 @@ class SourceStore:
     def set_status(self, dataset_id: int,
                    updates: Iterable[tuple[str, str, str, str]]) -> None:
         """(repo, path, status, error) of files, one transaction."""
-        with self._lock, self.db:
-            self.db.executemany(
+        with self._lock, self._db:
+            self._db.executemany(
                 "UPDATE source_files SET status = ?, error = ?, updated_at = "
                 "strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE dataset_id = ? AND repo = ? AND "
                 "path = ?", ((s, e, dataset_id, r, p) for r, p, s, e in updates))
 
     def save_repo(self, dataset_id: int, repo: str, commit: str,
                   skipped: dict[str, int]) -> None:
-        with self._lock, self.db:
-            self.db.execute(
+        with self._lock, self._db:
+            self._db.execute(
                 "INSERT INTO source_repos (dataset_id, repo, commit_id, skipped) VALUES "
                 "(?,?,?,?) ON CONFLICT(dataset_id, repo) DO UPDATE SET commit_id = "
                 "excluded.commit_id, skipped = excluded.skipped, updated_at = "
@@ -137,14 +137,14 @@ class SourceStore:
         """Each repository prepared into the dataset: repo, commit, skipped (by reason),
         updated_at."""
         return [{"repo": r[0], "commit": r[1], "skipped": json.loads(r[2]), "updated_at": r[3]}
-                for r in self.db.execute(
+                for r in self._db.execute(
                     "SELECT repo, commit_id, skipped, updated_at FROM source_repos WHERE "
                     "dataset_id = ? ORDER BY repo", (dataset_id,))]
 
     def status_counts(self, dataset_id: int) -> dict[str, dict[str, int]]:
         """repo -> {status: files}."""
         out: dict[str, dict[str, int]] = {}
-        for repo, status, n in self.db.execute(
+        for repo, status, n in self._db.execute(
                 "SELECT repo, status, COUNT(*) FROM source_files WHERE dataset_id = ? "
                 "GROUP BY repo, status", (dataset_id,)):
             out.setdefault(repo, {})[status] = n
@@ -152,7 +152,7 @@ class SourceStore:
 
     def samples_per_repo(self, dataset_id: int, repos: Iterable[str]) -> dict[str, int]:
         """Samples of each repository (their ``source_file`` starts with ``repo/``)."""
-        return {repo: self.db.execute(
+        return {repo: self._db.execute(
             "SELECT COUNT(*) FROM samples WHERE dataset_id = ? AND source_file >= ? AND "
             "source_file < ?", (dataset_id, repo + "/", repo + "0")).fetchone()[0]
             for repo in repos}
@@ -160,7 +160,7 @@ class SourceStore:
     def samples_per_file(self, dataset_id: int, sources: Iterable[str]) -> dict[str, int]:
         out = {}
         for src in sources:
-            out[src] = self.db.execute(
+            out[src] = self._db.execute(
                 "SELECT COUNT(*) FROM samples WHERE dataset_id = ? AND source_file = ?",
                 (dataset_id, src)).fetchone()[0]
         return out
