@@ -1,4 +1,4 @@
-"""Curate (0): content checks flag samples (shown in Review's flags and origin columns), and
+"""Curate (u): content checks flag samples (shown in Review's flags and origin columns), and
 near-duplicate removal asks first, then reports the reasons and the store backup."""
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ async def test_check_flags_samples_and_review_shows_flags_and_origin(ctx):
     _planted(ctx)
     app = create_app(ctx)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("0")
+        await pilot.press("u")
         await settle(pilot)
         assert app.screen.MODE == "curate"
         await pilot.click("#check")
@@ -56,7 +56,7 @@ async def test_dedup_asks_then_removes_and_reports_the_backup(ctx):
     _planted(ctx)
     app = create_app(ctx)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("0")
+        await pilot.press("u")
         await settle(pilot)
         await pilot.click("#dedup")
         await settle(pilot)
