@@ -42,6 +42,11 @@ BASE_URL_VARS = base_url_vars()
 OTHER_VARS = ("FTB_DB", "FTB_GGUF_PATH", "FTB_MODEL_CACHE")
 
 
+STRATA = ("source", "keywords", "language", "origin", "category")  # split.weight_by keys
+RULE_NAMES = ("grounding", "length", "truncated", "repetition", "language", "markdown",
+              "mermaid", "file-refs", "pii", "prompt-example")
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
@@ -51,8 +56,18 @@ class SplitConfig(_Strict):
     ratio: float = Field(0.8, gt=0, lt=1)
     test: float = Field(0.0, ge=0, lt=1)
     strategy: Literal["random", "weighted"] = "weighted"
-    weight_by: Literal["source", "keywords"] = "source"
+    # one key, or several joined by commas: source, keywords, language, origin, category
+    weight_by: str = "source"
     seed: int = 42
+
+    @model_validator(mode="after")
+    def _keys_known(self) -> SplitConfig:
+        keys = [k.strip() for k in self.weight_by.split(",") if k.strip()]
+        bad = [k for k in keys if k not in STRATA]
+        if bad or not keys:
+            raise ValueError(f"split.weight_by={self.weight_by!r}: use one or more of "
+                             f"{', '.join(STRATA)}, joined by commas")
+        return self
 
     @model_validator(mode="after")
     def _test_fits(self) -> SplitConfig:
@@ -153,6 +168,32 @@ class IngestConfig(_Strict):
     max_compression_ratio: float = Field(200, gt=1)
 
 
+class QualityConfig(_Strict):
+    """Curation: content checks, near-duplicates, scrubbing, the judge (README: Curation)."""
+
+    grounding: Literal["flag", "drop", "off"] = "flag"  # LLM builds: ungrounded samples
+    rules: list[str] = Field(default_factory=lambda: list(RULE_NAMES))  # ftb filter default
+    min_answer_chars: int = Field(2, ge=0)
+    max_sample_chars: int = Field(20000, ge=1)
+    repetition_ngram: int = Field(3, ge=1)
+    max_repeated_share: float = Field(0.3, gt=0, le=1)
+    languages: list[str] = Field(default_factory=list)  # [] = the language of the source
+    dedup_threshold: float = Field(0.8, gt=0, le=1)
+    dedup_shingle: int = Field(3, ge=1)
+    dedup_on: Literal["user", "conversation"] = "conversation"
+    build_near_threshold: float = Field(0.9, ge=0, le=1)  # LLM builds; 0 = off
+    pii_region: str = Field("US", min_length=2, max_length=2)
+    judge_threshold: int = Field(6, ge=1, le=10)
+
+    @model_validator(mode="after")
+    def _rules_known(self) -> QualityConfig:
+        bad = [r for r in self.rules if r not in RULE_NAMES]
+        if bad:
+            raise ValueError(f"quality.rules: unknown {', '.join(bad)}; use any of "
+                             f"{', '.join(RULE_NAMES)}")
+        return self
+
+
 class FileConfig(_Strict):
     """The shape of config.yaml."""
 
@@ -167,6 +208,7 @@ class FileConfig(_Strict):
     output: OutputConfig = OutputConfig()
     system: SystemConfig = SystemConfig()
     ingest: IngestConfig = IngestConfig()
+    quality: QualityConfig = QualityConfig()
     input_dir: str = "input_files"
 
 

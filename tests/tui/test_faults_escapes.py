@@ -75,8 +75,9 @@ async def test_review_shows_escaped_rows_and_sample(evil_app):
         await wait_for(pilot, lambda: len(table.keys) == 3)
         await pilot.pause()
         row = table.row(0)
-        assert row is not None and "src^[]0;pwned^G.txt" in row[4] and "kw^[[2J" in row[5]
-        assert "Question 0 ^[[2J^[]0;pwned^G?" in row[6]
+        # columns: id, split, tokens, msgs, origin, flags, source, keywords, first message
+        assert row is not None and "src^[]0;pwned^G.txt" in row[6] and "kw^[[2J" in row[7]
+        assert "Question 0 ^[[2J^[]0;pwned^G?" in row[8]
         assert evil_app.screen.query_one("#dataset", Select).value == EVIL
         assert_drawn_clean(evil_app, "src^[]0;pwned^G.txt", "Question 0 ^[[2J")
         await pilot.press("enter")  # the sample opened in full

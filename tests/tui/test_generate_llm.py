@@ -151,18 +151,20 @@ async def test_free_mode_asks_for_the_instruction_when_prompt_txt_is_missing(tmp
 
 
 async def test_hybrid_mode_keeps_found_conversations_and_generates_the_rest(tmp_path, stub):
-    root = llm_project(tmp_path, stub, mode="hybrid", dataset_size=8, output_name="mix")
+    # issue 12: hybrid keeps every identified pair (16 in the fixture) and generates the
+    # rest up to the size (was: size 8 split 4/4 by generation_ratio)
+    root = llm_project(tmp_path, stub, mode="hybrid", dataset_size=20, output_name="mix")
     ctx, app = open_app(root)
     try:
         async with app.run_test(size=SIZE) as pilot:
             await pilot.press("4", "g")
             await settle(pilot)
             ds = ctx.store.get_dataset("mix")
-            assert ds.total_samples == 8
+            assert ds.total_samples == 20
             origins = sorted(c.meta.get("origin", "") for c in ctx.store.iter_samples(ds.id))
-            assert origins.count("identify") == 4  # generation_ratio 0.5
+            assert origins.count("identify") == 16 and origins.count("generated") == 4
             assert stub.total >= 1
-            assert "Done: 8 sample(s) added to mix" in status_text(app)
+            assert "Done: 20 sample(s) added to mix" in status_text(app)
     finally:
         ctx.close()
 

@@ -42,6 +42,9 @@ from ftbuilder.agents.accounting import (
     RunStats,
 )
 from ftbuilder.agents.create import CHAT, Generator, Task
+from ftbuilder.agents.curation import curate as _curate
+from ftbuilder.agents.curation import interleave as _interleave
+from ftbuilder.agents.curation import near_index as _near_index
 from ftbuilder.agents.parsing import EMPTY, INVALID_JSON
 from ftbuilder.backends.base import LLMClient, LLMResponse
 from ftbuilder.backends.cache import CachedClient, CacheRow
@@ -86,6 +89,8 @@ def task_order(gen: Generator, chunks: list[Chunk], target: int) -> Iterator[Tas
     (each round a new variant), as many rounds as ``target`` may need."""
     if not chunks:
         return
+    if gen.nonce:  # each dataset visits its documents in its own order (README "Curation")
+        chunks = _interleave(chunks, gen.nonce)
     per_round = max(1, gen.per_call * len(chunks))
     rounds = gen.rounds or max(len(gen.angles), 3 * math.ceil(target / per_round) + 2)
     for variant in range(rounds):
@@ -102,6 +107,11 @@ class RunOptions:
     price: AgentPrice | None = None
     progress_every: float = 0.25
     stats: RunStats | None = None  # filled in place (kept by the caller if the run raises)
+    # build-time curation (README "Curation"): grounding "flag" | "drop" | "off"; the
+    # built-in prompts' few-shot examples (dropped); near-duplicate threshold (0 = off)
+    grounding: str = "off"
+    examples: frozenset[str] = frozenset()
+    near_threshold: float = 0.0
     # removes the configured keys from a text: redact(text, mark) (Settings.redact); by
     # default the client's own redaction when it has one
     redact: Callable[[str, str], str] | None = None
@@ -177,6 +187,7 @@ class _Run:
         self.stats.existing = store.count_samples_meta(job.dataset_id, **self.gen.scope)
         self.states = store.work_states(job.dataset_id)
         self.seen = {question_key(t) for t in store.first_user_messages(job.dataset_id)}
+        self.near = _near_index(store, job.dataset_id, opts.near_threshold)
         self.max_attempts = 1 + opts.max_retries if self.gen.style != CHAT else \
             1 + min(1, opts.max_retries)
         self.inflight = 0
@@ -315,8 +326,11 @@ class _Run:
                 if parsed.reason == EMPTY and self.gen.style == CHAT:
                     return self._finish(task, payload, [], "done", EMPTY)  # nothing usable there
                 continue
-            return self._finish(task, payload, self._keep(self.gen.conversations(task, parsed)),
-                                "done", "")
+            convs = self.gen.conversations(task, parsed)
+            if response.finish_reason == "length":
+                for c in convs:
+                    c.meta["finish_reason"] = "length"
+            return self._finish(task, payload, self._keep(convs), "done", "")
         self._unusable()
         self.stats.failed_by[reason] += 1
         return self._finish(task, payload, [], "failed", f"{reason} after "
@@ -343,8 +357,14 @@ class _Run:
             if q in self.seen:
                 self.stats.failures[DUPLICATE] += 1
                 continue
+            reason = _curate(c, self.opts, self.near)
+            if reason:
+                self.stats.failures[reason] += 1
+                continue
             self.seen.add(q)
             fresh.append(c)
+            for flag in c.meta.get("flags") or []:
+                self.stats.flagged[flag] += 1
         count_tokens(fresh, self.opts.spec)
         limit = self.opts.spec.max_tokens_per_example if self.opts.spec else None
         kept = []

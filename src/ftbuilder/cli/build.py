@@ -33,7 +33,7 @@ def render_build(data: dict[str, Any]) -> str:
     if data.get("found"):
         head += f", {data['found']:,} found"
     if data.get("capped"):
-        head += f", {data['capped']:,} over the size cap left out"
+        head += f", {data['capped']:,} beyond the dataset's size left out"
     if "dataset_samples" in stats:
         head += f"; the dataset now has {stats['dataset_samples']:,}"
     parts = [head]
@@ -298,7 +298,9 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
                    help="target provider whose format and limits apply (default: config)")
     p.add_argument("--model", help="target model id (default: config, or the provider's first)")
     p.add_argument("--size", type=positive_int, metavar="N",
-                   help="samples to generate (create/hybrid/free; default: config dataset_size)")
+                   help="the dataset's target size, in every mode: a build adds new samples "
+                        "up to it (hybrid keeps every identified pair); default: config "
+                        "dataset_size")
     p.add_argument("--agent-provider", choices=BACKENDS,
                    help="LLM backend that writes samples (default: config system.agentic_llm; "
                         "llama = embedded local model)")

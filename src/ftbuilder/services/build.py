@@ -68,7 +68,9 @@ def run_identify(job: BuildJob) -> None:
     job.result.found += len(convs)
     attach_keywords(convs, [d.text for d in ing.documents])
     report(job.progress, "save", 0, len(convs), "counting tokens and saving")
-    job.add(convs, limit=job.req.size)
+    room = None if job.req.size is None else max(
+        0, job.req.size - job.ctx.store.count_samples(job.dataset.id))
+    job.add(convs, limit=room)  # size = the dataset's target size, as in every mode
     report(job.progress, "save", len(convs), len(convs), f"{job.result.samples_added} added")
     if unread:
         run_identify_fallback(job, unread)

@@ -21,7 +21,9 @@ RUN_KIND = "build"
 
 @dataclass
 class BuildRequest:
-    """What to build. ``size`` caps the samples this run keeps (identify: no cap when None)."""
+    """What to build. ``size``: the dataset's target size in every mode (a build on an
+    existing dataset adds samples up to it; identify keeps everything when None; hybrid keeps
+    every identified pair even past it)."""
 
     mode: str
     input_paths: list[str | Path]

@@ -11,13 +11,14 @@ the build starts, so even a killed run can be retried.
 from __future__ import annotations
 
 import hashlib
+import secrets
 import shlex
 from typing import Any
 
 from ftbuilder.agents.accounting import NOT_VERBATIM, TOO_SHORT
 from ftbuilder.agents.create import Generator, Task, create_generator
 from ftbuilder.agents.free import free_generator, free_instruction
-from ftbuilder.agents.hybrid import hybrid_generator, identified_for_hybrid, split_size
+from ftbuilder.agents.hybrid import hybrid_generator, identified_for_hybrid
 from ftbuilder.agents.identify_llm import identify_generator
 from ftbuilder.agents.parsing import INVALID_JSON
 from ftbuilder.agents.runner import FATAL_KINDS, Job, RunOptions, RunStats, run_job
@@ -85,23 +86,31 @@ def check_llm_build(ctx: AppContext, mode: str, agent: dict[str, Any],
 
 def _options(ctx: AppContext, client: LLMClient, spec: Any, concurrency: int | None
              ) -> RunOptions:
+    from ftbuilder.quality.filters.prompt_examples import examples
+
     system = ctx.settings.config.system
+    quality = ctx.settings.config.quality
     limits = RateLimits((system.rpm, system.tpm),
                         {b: (r.rpm, r.tpm) for b, r in system.rate_limits.items()})
     return RunOptions(concurrency=concurrency or system.concurrency,
                       max_retries=system.max_retries, limiter=limits.for_backend(client.backend),
                       spec=spec, price=agent_price(client.backend, client.model),
-                      redact=ctx.settings.redact)
+                      redact=ctx.settings.redact, grounding=quality.grounding,
+                      examples=examples(str(ctx.settings.prompts_dir)),
+                      near_threshold=quality.build_near_threshold)
 
 
 def _remember(job: BuildJob, target: int, instruction: str = "") -> dict[str, Any]:
     """Save what ``ftb retry`` needs in the dataset config before any call is made."""
     req = job.req
+    ds = job.ctx.store.get_dataset(job.dataset.name)
+    # one nonce per dataset, kept: a resumed build asks the same requests (served by the
+    # cache), another dataset from the same inputs asks new ones (agents/create.py)
+    nonce = (ds.config.get("generation") or {}).get("nonce") or secrets.token_hex(8)
     gen = {"mode": req.mode, "target": target, "concurrency": req.concurrency,
-           "instruction": instruction, "agent": _agent(req)}
+           "instruction": instruction, "nonce": nonce, "agent": _agent(req)}
     if req.batch:
         gen["batch"] = {"retry": req.batch_retry or "batch"}
-    ds = job.ctx.store.get_dataset(job.dataset.name)
     job.ctx.store.update_dataset(ds.id, config={**ds.config, "generation": gen})
     return gen
 
@@ -119,6 +128,8 @@ def _run(job: BuildJob, gen: Generator, chunks: list[Chunk], target: int,
          client: LLMClient, key: str = "generation", progress: ProgressFn | None = None,
          stats: RunStats | None = None) -> RunStats:
     opts = _options(job.ctx, client, job.spec, job.req.concurrency)
+    gen.nonce = (job.ctx.store.get_dataset(job.dataset.name).config.get("generation")
+                 or {}).get("nonce", "")
     # the generator's own rejections are counted in the run's accounting as they happen
     opts.stats = stats or RunStats(failures=gen.failures)
     gen.index_chunks(chunks)
@@ -166,16 +177,26 @@ def _size(job: BuildJob) -> int:
     return job.req.size or job.ctx.settings.config.dataset_size
 
 
+def _scope_target(job: BuildJob, gen: Generator, size: int) -> int:
+    """The runner's target for ``gen``'s samples so that the DATASET reaches ``size``:
+    the samples of this scope already there plus what the dataset lacks (a build on an
+    existing dataset adds new samples up to the size; a re-run after a kill finishes it)."""
+    store = job.ctx.store
+    have = store.count_samples(job.dataset.id)
+    return store.count_samples_meta(job.dataset.id, **gen.scope) + max(0, size - have)
+
+
 def run_create(job: BuildJob) -> None:
     """Create mode: new conversations grounded in each chunk of the inputs."""
-    target = _size(job)
     chunks = chunks_of(job.ctx, _documents(job))
     if not chunks:
         raise FtbError("create mode found no text to write from in the inputs",
                        "check the file report above; add documents with text")
-    _remember(job, target)
     client = _client(job.ctx, _agent(job.req))
-    _run(job, create_generator(job.ctx.settings, client), chunks, target, client)
+    gen = create_generator(job.ctx.settings, client)
+    target = _scope_target(job, gen, _size(job))
+    _remember(job, target)
+    _run(job, gen, chunks, target, client)
 
 
 def _instruction_chunk(instruction: str) -> Chunk:
@@ -186,11 +207,12 @@ def _instruction_chunk(instruction: str) -> Chunk:
 def run_free(job: BuildJob) -> None:
     """Free mode: conversations following the user's instruction (file, or asked by the face)."""
     instruction = (job.req.instruction or "").strip() or free_instruction(job.ctx.settings)
-    target = _size(job)
     chunks = chunks_of(job.ctx, _documents(job)) or [_instruction_chunk(instruction)]
-    _remember(job, target, instruction)
     client = _client(job.ctx, _agent(job.req))
-    _run(job, free_generator(job.ctx.settings, client, instruction), chunks, target, client)
+    gen = free_generator(job.ctx.settings, client, instruction)
+    target = _scope_target(job, gen, _size(job))
+    _remember(job, target, instruction)
+    _run(job, gen, chunks, target, client)
 
 
 def _per_chunk(progress: ProgressFn | None, stats: RunStats, chunks: int) -> ProgressFn | None:
@@ -226,7 +248,8 @@ def run_identify_fallback(job: BuildJob, documents: list[Document]) -> None:
         MissingKeyError, ProviderError, Cancelled: as for the LLM modes; samples already
             saved (patterns, finished chunks) are kept.
     """
-    room = UNCAPPED if job.req.size is None else job.req.size - job.result.samples_added
+    room = UNCAPPED if job.req.size is None else \
+        job.req.size - job.ctx.store.count_samples(job.dataset.id)
     chunks = chunks_of(job.ctx, documents)
     if not chunks or room <= 0:
         return
@@ -253,25 +276,24 @@ def run_identify_fallback(job: BuildJob, documents: list[Document]) -> None:
 
 
 def run_hybrid(job: BuildJob) -> None:
-    """Hybrid mode: the conversations already in the files plus generated ones, at
-    ``agent.hybrid.generation_ratio``; generated ones repeat no identified question and are
-    no near-duplicate of an identified conversation (see :mod:`ftbuilder.agents.hybrid`)."""
+    """Hybrid mode: EVERY conversation already in the files (exact duplicates aside), then
+    generated ones up to the dataset's size; generated ones repeat no identified question
+    and are no near-duplicate of an identified conversation (see
+    :mod:`ftbuilder.agents.hybrid`). With more identified pairs than the size, all are kept
+    and nothing is generated."""
     docs = _documents(job)
-    total = _size(job)
-    ratio = job.ctx.settings.config.agent.hybrid.generation_ratio
-    identify_share, _ = split_size(total, ratio)
     store = job.ctx.store
-    have = store.count_samples_meta(job.dataset.id, mode="hybrid", origin="identify")
     found = identified_for_hybrid(job.ctx.settings, docs)
     job.result.found += len(found)
     for c in found:
         job.file(c.source_file or "").found += 1
-    job.add(found, limit=max(0, identify_share - have))
-    identified = store.count_samples_meta(job.dataset.id, mode="hybrid", origin="identify")
-    target = total - min(identified, identify_share)  # generation fills what identify lacks
+    job.add(found)
     chunks = chunks_of(job.ctx, docs)
+    have = store.count_samples(job.dataset.id)
+    generated = store.count_samples_meta(job.dataset.id, mode="hybrid", origin="generated")
+    target = generated + max(0, _size(job) - have)
     _remember(job, target)
-    if not chunks or target <= 0:
+    if not chunks or target <= generated:
         return
     client = _client(job.ctx, _agent(job.req))
     _run(job, hybrid_generator(job.ctx.settings, client, store, job.dataset.id), chunks,
@@ -300,6 +322,7 @@ def resume_items(ctx: AppContext, ds: DatasetInfo, reset: int,
            else hybrid_generator(ctx.settings, client, ctx.store, ds.id) if mode == "hybrid"
            else create_generator(ctx.settings, client, mode=mode))
     opts = _options(ctx, client, spec, gen_conf.get("concurrency"))
+    gen.nonce = gen_conf.get("nonce", "")
     opts.stats = RunStats(failures=gen.failures)
     try:
         stats = run_job(ctx.store, client, Job(ds.id, gen, [], int(gen_conf["target"]),

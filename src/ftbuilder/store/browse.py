@@ -19,7 +19,8 @@ _PREVIEW = ("substr(replace(CASE WHEN json_extract(messages, '$[0].role') = 'sys
             "THEN json_extract(messages, '$[1].content') "
             "ELSE json_extract(messages, '$[0].content') END, char(10), ' '), 1, 160)")
 _ROW_COLS = (f"id, {_PREVIEW}, token_count, topic_keywords, source_file, location, split, "
-             "json_array_length(messages), json_extract(meta, '$.flags')")
+             "json_array_length(messages), json_extract(meta, '$.flags'), "
+             "json_extract(meta, '$.origin')")
 
 
 @dataclass(slots=True)
@@ -82,6 +83,7 @@ class SampleRow:
     split: str
     messages: int
     flags: list[str]
+    origin: str = ""  # found (identify, import) or written (generated) by an LLM
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -116,7 +118,7 @@ class BrowseMixin:
                     id=r[0], preview=r[1] or "", tokens=r[2],
                     keywords=json.loads(r[3] or "[]"), source=r[4] or "", location=r[5] or "",
                     split=r[6] or "", messages=r[7] or 0,
-                    flags=json.loads(r[8]) if r[8] else [])
+                    flags=json.loads(r[8]) if r[8] else [], origin=r[9] or "")
         return [out[i] for i in ids if i in out]
 
     def source_counts(self, dataset_id: int) -> list[tuple[str, int]]:

@@ -191,6 +191,11 @@ class Store(RunsMixin, BrowseMixin, BatchesMixin):
             "dataset_id = ?), total_tokens = (SELECT COALESCE(SUM(token_count), 0) FROM "
             "samples WHERE dataset_id = ?) WHERE id = ?", (dataset_id, dataset_id, dataset_id))
 
+    def sample_hashes(self, dataset_id: int) -> list[tuple[int, str]]:
+        """(id, content hash) of every sample of a dataset."""
+        return self._db.execute("SELECT id, content_hash FROM samples WHERE dataset_id = ?",
+                               (dataset_id,)).fetchall()
+
     def hashes(self, dataset_id: int) -> set[str]:
         return {r[0] for r in self._db.execute(
             "SELECT content_hash FROM samples WHERE dataset_id = ?", (dataset_id,))}
@@ -240,6 +245,18 @@ class Store(RunsMixin, BrowseMixin, BatchesMixin):
             if ds:
                 self._refresh_totals_nolock(ds[0])
 
+    def update_samples(self, dataset_id: int, convs: Sequence[Conversation]) -> None:
+        """Rewrite messages, tokens and meta of many samples in ONE transaction (scrub);
+        the caller makes sure no two end up with the same content hash."""
+        with self._lock, self._db:
+            self._db.executemany(
+                "UPDATE samples SET messages = ?, token_count = ?, content_hash = ?, meta = ? "
+                "WHERE id = ? AND dataset_id = ?",
+                ((c.messages_json(), c.token_count, c.content_hash(),
+                  json.dumps(c.meta, ensure_ascii=False, default=str), c.id, dataset_id)
+                 for c in convs))
+            self._refresh_totals_nolock(dataset_id)
+
     def delete_samples(self, dataset_id: int, ids: Iterable[int]) -> int:
         ids = list(ids)
         with self._lock, self._db:
@@ -268,6 +285,15 @@ class Store(RunsMixin, BrowseMixin, BatchesMixin):
         return [(r[0], r[1], json.loads(r[2]), r[3]) for r in self._db.execute(
             "SELECT id, source_file, topic_keywords, split FROM samples WHERE dataset_id = ? "
             "ORDER BY id", (dataset_id,))]
+
+    def sample_strata(self, dataset_id: int) -> list[tuple[Any, ...]]:
+        """(id, origin, category, language, first user message) of every sample, id order:
+        the stratification keys of a split that live in ``meta`` (services/split.py)."""
+        return self._db.execute(
+            "SELECT id, json_extract(meta, '$.origin'), json_extract(meta, '$.category'), "
+            "json_extract(meta, '$.language'), (SELECT json_extract(value, '$.content') FROM "
+            "json_each(messages) WHERE json_extract(value, '$.role') = 'user' LIMIT 1) "
+            "FROM samples WHERE dataset_id = ? ORDER BY id", (dataset_id,)).fetchall()
 
     def update_meta(self, items: Iterable[tuple[int, dict[str, Any]]]) -> None:
         """Replace the ``meta`` of samples given as (sample_id, meta) pairs, one transaction."""

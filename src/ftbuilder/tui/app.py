@@ -24,7 +24,8 @@ from ftbuilder.tui.widgets.nav import SCREENS
 SCREEN_CLASSES = {
     "home": "home.HomeScreen", "configure": "configure.ConfigureScreen",
     "files": "files.FilesScreen", "generate": "generate.GenerateScreen",
-    "review": "review.ReviewScreen", "validate": "validate.ValidateScreen",
+    "review": "review.ReviewScreen", "curate": "curate.CurateScreen",
+    "validate": "validate.ValidateScreen",
     "split": "split.SplitScreen", "export": "export.ExportScreen",
     "settings": "settings.SettingsScreen", "help": "help.HelpScreen",
     "sources": "sources.SourcesScreen",  # network sources: key 0 and the command palette

@@ -244,6 +244,10 @@ class ConfigureScreen(FtbScreen):
         lines += [f"[$warning]![/] {escape(w)}" for w in check.warnings]
         if config.mode == "identify":
             lines.append("[$text-muted]identify keeps every conversation it finds[/]")
+        else:
+            lines.append("[$text-muted]the dataset's target size: a build adds samples up to "
+                         "it" + ("; hybrid keeps every identified pair" if config.mode ==
+                                 "hybrid" else "") + "[/]")
         note.update("\n".join(lines))
         self.status("valid — ctrl+s saves config.yaml", "ok")
         return config

@@ -306,7 +306,7 @@ class GenerateScreen(FtbScreen):
         dup = data.get("duplicates", 0)
         self.log_line(f"done: {added} sample(s) added, {dup} duplicate(s) dropped")
         if data.get("capped"):
-            self.log_line(f"capped: {data['capped']} sample(s) over the size the target allows")
+            self.log_line(f"{data['capped']} sample(s) beyond the dataset's size left out")
         gen = (data.get("stats") or {}).get("generation") or {}
         batch = gen.get("batch")
         if batch:

@@ -11,6 +11,7 @@ SCREENS = [
     ("files", "3", "Files"),
     ("generate", "4", "Generate"),
     ("review", "5", "Review"),
+    ("curate", "u", "Curate"),
     ("validate", "6", "Validate"),
     ("split", "7", "Split"),
     ("export", "8", "Export"),
