@@ -300,6 +300,20 @@ def run_hybrid(job: BuildJob) -> None:
          target, client)
 
 
+def _recorded_generator(ctx: AppContext, client: LLMClient, ds: DatasetInfo) -> Generator:
+    """The generator of LLM dataset ``ds``'s recorded build (mode, instruction and the
+    dataset's nonce), so a resume or a batch collection asks the very requests the build
+    asked (their keys, cache entries and batch custom ids match)."""
+    gen_conf = ds.config["generation"]
+    mode = gen_conf.get("mode", "create")
+    instruction = gen_conf.get("instruction") or ""
+    gen = (free_generator(ctx.settings, client, instruction) if mode == "free"
+           else hybrid_generator(ctx.settings, client, ctx.store, ds.id) if mode == "hybrid"
+           else create_generator(ctx.settings, client, mode=mode))
+    gen.nonce = gen_conf.get("nonce", "")
+    return gen
+
+
 def resume_items(ctx: AppContext, ds: DatasetInfo, reset: int,
                  progress: ProgressFn | None = None,
                  cancel: CancelToken | None = None) -> BuildResult:
@@ -317,12 +331,8 @@ def resume_items(ctx: AppContext, ds: DatasetInfo, reset: int,
                                                    "reset_items": reset})
     result = BuildResult(ds.name, mode, run_id)
     client = _client(ctx, gen_conf.get("agent") or {})
-    instruction = gen_conf.get("instruction") or ""
-    gen = (free_generator(ctx.settings, client, instruction) if mode == "free"
-           else hybrid_generator(ctx.settings, client, ctx.store, ds.id) if mode == "hybrid"
-           else create_generator(ctx.settings, client, mode=mode))
+    gen = _recorded_generator(ctx, client, ds)
     opts = _options(ctx, client, spec, gen_conf.get("concurrency"))
-    gen.nonce = gen_conf.get("nonce", "")
     opts.stats = RunStats(failures=gen.failures)
     try:
         stats = run_job(ctx.store, client, Job(ds.id, gen, [], int(gen_conf["target"]),
@@ -364,10 +374,7 @@ def collect_batches(ctx: AppContext, name: str, retry: str | None = None,
     result = BuildResult(ds.name, mode, run_id)
     agent = gen_conf.get("agent") or {}
     client = _client(ctx, agent)
-    instruction = gen_conf.get("instruction") or ""
-    gen = (free_generator(ctx.settings, client, instruction) if mode == "free"
-           else hybrid_generator(ctx.settings, client, ctx.store, ds.id) if mode == "hybrid"
-           else create_generator(ctx.settings, client, mode=mode))
+    gen = _recorded_generator(ctx, client, ds)
     opts = _options(ctx, client, get_model(ds.provider, ds.model), gen_conf.get("concurrency"))
     opts.stats = RunStats(failures=gen.failures)
     retry = retry or (gen_conf.get("batch") or {}).get("retry")
