@@ -166,6 +166,7 @@ def run_free(job: BuildJob) -> None:
     target = _size(job)
     chunks = chunks_of(job.ctx, _documents(job)) or [_instruction_chunk(instruction)]
     _remember(job, target, instruction)
+    job.extra["instruction"] = instruction  # the run's stats: runs compared (services/runs.py)
     client = _client(job.ctx, {"provider": job.req.agent_provider,
                                "model": job.req.agent_model, "base_url": job.req.base_url})
     _run(job, free_generator(job.ctx.settings, client, instruction), chunks, target, client)
