@@ -4,13 +4,13 @@ instruction (in the system prompt) names, so the on-topic share is measured, not
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
 import pytest
 
 from agents.llm_fakes import ChatStub, project_settings
+from ftbuilder.core.errors import FtbError
 from ftbuilder.core.types import Conversation, Message
 from ftbuilder.services.build import BuildRequest, build
 from ftbuilder.services.context import AppContext
@@ -97,8 +97,9 @@ def test_a_preview_left_by_a_killed_app_is_replaced(ctx, stub):
 
 def test_a_failing_preview_still_removes_its_scratch_dataset(ctx, stub):
     stub.fail_first, stub.fail_status = 10**6, 503  # every call answered 503
-    with pytest.raises(Exception):  # noqa: B017,PT011 - whatever the run raises is shown as-is
+    with pytest.raises(FtbError) as err:
         preview(ctx, "Write about TOPIC refunds.", n=2)
+    assert "503" in str(err.value) or "server" in str(err.value)
     assert ctx.store.find_dataset(scratch_name("faq")) is None
 
 

@@ -15,6 +15,7 @@ from textual.widgets import Button, Label, Static, TextArea
 
 from ftbuilder.core.types import Conversation, Message
 from ftbuilder.tui.widgets.cells import SafeStatic, escape
+from ftbuilder.tui.widgets.editor import Editor
 
 ROLE_TONE = {"system": "$warning", "user": "$accent", "assistant": "$success"}
 
@@ -141,7 +142,7 @@ class EditScreen(ModalScreen[list[Message] | None]):
         with Vertical(classes="dialog wide"):
             yield Label(f"Edit sample {self.conv.id} (JSON list of messages)",
                         classes="question")
-            yield TextArea(text, id="editor", soft_wrap=True, tab_behavior="indent")
+            yield Editor(text, id="editor", soft_wrap=True)  # esc cancels at once
             yield Static("", id="edit-error", classes="error")
             with Horizontal(classes="buttons"):
                 yield Button("Save (ctrl+s)", id="save", variant="primary")
