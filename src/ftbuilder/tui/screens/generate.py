@@ -266,10 +266,15 @@ class GenerateScreen(FtbScreen):
             f"{stage or 'items'} {done}/{total or '?'}",
             f"elapsed / ETA   {fmt_eta(elapsed)} / {fmt_eta(eta)}",
             f"estimated cost  training {budget.epoch_cost_text(provider, model, all_tokens)}",
-            *(["failures       " + "; ".join(f for f in self.failures
-                                           if not f.startswith(("error:", "hint:")))]
-              if self.failures else []),
+            *(["failures       " + "; ".join(self.failure_counts())]
+              if self.failure_counts() else []),
         ])
+
+    def failure_counts(self) -> list[str]:
+        """The run's failures in short (the log has every line, with the error and hint)."""
+        files = sum(f.startswith("file failed:") for f in self.failures)
+        return ([f"{files} file(s) failed"] if files else []) + [
+            f for f in self.failures if not f.startswith(("error:", "hint:", "file failed:"))]
 
     def show_progress(self, job: str, p: Progress) -> None:
         self._last = (p.done, p.total, p.eta, p.stage)
