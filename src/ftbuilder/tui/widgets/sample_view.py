@@ -66,7 +66,7 @@ class SampleScreen(ModalScreen[str | None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q", "close", "Close"), Binding("e", "edit", "Edit"),
-        Binding("delete,x", "delete", "Delete")]
+        Binding("x,delete", "delete", "Delete")]
 
     def __init__(self, conv: Conversation, root: Path | None = None) -> None:
         super().__init__()
