@@ -58,7 +58,7 @@ def limits_text(provider: str, model: str) -> str:
     resolved = [f"[$text-muted]model {escape(model)} -> {escape(m.id)}[/]"] if model != m.id \
         else []
     v = m.is_verified
-    price = (f"${m.price_per_1m_training_tokens:g}/1M train tokens"
+    price = (f"${m.price_per_1m_training_tokens:g}"
              if m.price_per_1m_training_tokens is not None else None)
     rows = [  # short names: "65,536 UNVERIFIED" stays on its line in a 44-column panel
         ("format/tokenizer", f"{m.format} / {m.tokenizer}"),
@@ -72,7 +72,7 @@ def limits_text(provider: str, model: str) -> str:
         ("max train tokens", fmt_limit(m.max_training_tokens, v("max_training_tokens"))),
         ("max file size", fmt_limit(m.max_file_bytes // 1_048_576 if m.max_file_bytes else None,
                                     v("max_file_bytes"), " MB")),
-        ("price", fmt_limit(price, v("price_per_1m_training_tokens"))),
+        ("price/1M train tok", fmt_limit(price, v("price_per_1m_training_tokens"))),
         ("registry entry", "[$success]verified[/]" if m.verified else
          "[$warning]not verified[/]"),
     ]
@@ -90,7 +90,8 @@ class ConfigureScreen(FtbScreen):
         Binding("ctrl+s", "save", "Save"), Binding("ctrl+r", "revert", "Revert"),
         Binding("ctrl+e", "edit_instruction", "Instruction"),
         Binding("ctrl+t", "preview", "Preview 5"),
-        Binding("ctrl+o", "compare", "Compare runs")]
+        Binding("ctrl+o", "compare", "Compare runs"),
+        Binding("ctrl+l", "limits", "Limits", show=False)]
     PREVIEW_N = 5
     RUN_BUTTONS = ("#preview",)
 
@@ -319,6 +320,16 @@ class ConfigureScreen(FtbScreen):
     def action_revert(self) -> None:
         self.load_form()
         self.status("form reset to the saved config", "")
+
+    def action_limits(self) -> None:
+        """The target's limits in a dialog (the side panel is hidden under 90 columns)."""
+        from textual.content import Content
+
+        from ftbuilder.tui.widgets.modals import TextScreen
+
+        data = self.form_data()
+        text = Content.from_markup(limits_text(data["provider"], data["model"])).plain
+        self.app.push_screen(TextScreen("Limits of the target", text))
 
     # --- free mode: the instruction, a preview, runs compared -----------------------------
     def action_edit_instruction(self) -> None:

@@ -27,9 +27,10 @@ def tab_labels(width: int, current: str) -> tuple[str, list[tuple[str, str, str]
         return len(brand) + sum(len(label) + 4 for _, _, label in tabs)
 
     tabs: list[tuple[str, str, str]] = []
-    for brand, cut in ((" ftbuilder ", None), (" ftbuilder ", 4), (" ftb ", 4), (" ftb ", 3),
-                       (" ftb ", 0)):
-        tabs = [(m, k, label if cut is None or m == current else label[:cut])
+    for brand, cut, whole in ((" ftbuilder ", None, True), (" ftbuilder ", 4, True),
+                              (" ftb ", 4, True), (" ftb ", 3, True), (" ftb ", 3, False),
+                              (" ftb ", 0, True)):
+        tabs = [(m, k, label if cut is None or (whole and m == current) else label[:cut])
                 for m, k, label in SCREENS]
         if size(brand, tabs) <= width:
             return brand, tabs
