@@ -154,7 +154,7 @@ class ServerProcess:
 
 
 def _client(url: str) -> Any:
-    from ftbuilder.providers.openai_client import OpenAIClient
+    from ftbuilder.backends.openai_client import OpenAIClient
 
     return OpenAIClient("bench-model", base_url=url, api_key="sk-bench", timeout=30,
                         max_retries=0)
@@ -162,7 +162,7 @@ def _client(url: str) -> Any:
 
 def client_rate(url: str, concurrency: int, n: int = N) -> float:
     """Generations per second: the OpenAI client alone, ``concurrency`` in flight."""
-    from ftbuilder.providers.base import LLMRequest
+    from ftbuilder.backends.base import LLMRequest
 
     async def main() -> float:
         client = _client(url)
@@ -216,9 +216,9 @@ def runner_rate(url: str, concurrency: int, n: int = N) -> tuple[float, int]:
 
 def embedded_tokens_per_second() -> tuple[float, float, int]:
     """(generation tok/s, prompt tok/s, tokens) of the embedded model, in-process, 2 threads."""
-    from ftbuilder.providers.base import LLMRequest
-    from ftbuilder.providers.embedded import gguf_path
-    from ftbuilder.providers.llama_client import LlamaClient, load_model
+    from ftbuilder.backends.base import LLMRequest
+    from ftbuilder.backends.embedded import gguf_path
+    from ftbuilder.backends.llama_client import LlamaClient, load_model
 
     path = gguf_path()
     client = LlamaClient(path, n_ctx=2048)

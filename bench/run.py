@@ -12,7 +12,8 @@ import sys
 import time
 from pathlib import Path
 
-ORDER = ["tokens", "validate", "pipeline", "export", "ingest", "llm", "tui"]
+ORDER = ["tokens", "validate", "pipeline", "export", "ingest", "curate", "llm", "sources",
+         "tui"]
 
 
 def main(argv: list[str]) -> int:

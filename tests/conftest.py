@@ -37,3 +37,11 @@ def small_disk(tmp_path):
     yield mount
     for d in reversed(mounts):
         fixtures_faults.unmount(d)
+
+
+@pytest.fixture(scope="session")
+def embedded_gguf():
+    """The shipped GGUF of the embedded backend (assembled at install time)."""
+    from ftbuilder.backends.embedded import gguf_path
+
+    return gguf_path()

@@ -9,36 +9,42 @@ from __future__ import annotations
 import os
 import reprlib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
 from dotenv import dotenv_values
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
+from ftbuilder.backends.registry import base_url_vars, key_vars
+from ftbuilder.backends.registry import names as backend_names
 from ftbuilder.core import redact as _redact
 from ftbuilder.core.errors import ConfigError, MissingKeyError, NotFoundError
 from ftbuilder.core.files import write_atomic
 from ftbuilder.core.text import MAX_LINE, MAX_VALUE, bounded
+from ftbuilder.targets.registry import providers as target_providers
 
-PROVIDERS = ("openai", "anthropic", "google", "mistral", "llama")
+# The fine-tuning targets (config `provider`) are those of targets/models.yaml; the backends
+# that write samples (`system.agentic_llm`) and their key / base-URL variables are those
+# registered in backends/registry.py: the one place keys are named.
+PROVIDERS = target_providers()
+BACKENDS = backend_names()
 MODES = ("create", "identify", "hybrid", "free")
-
-# Environment variable holding each backend's key; the one place keys are named.
-KEY_VARS = {
-    "openai": "OPENAI_API_KEY",
-    "anthropic": "ANTHROPIC_API_KEY",
-    "google": "GOOGLE_API_KEY",
-    "mistral": "MISTRAL_API_KEY",
-    "llama": "LLAMA_API_KEY",
-}
-BASE_URL_VARS = {
-    "openai": "OPENAI_BASE_URL",
-    "anthropic": "ANTHROPIC_BASE_URL",
-    "google": "GOOGLE_BASE_URL",
-    "mistral": "MISTRAL_BASE_URL",
-    "llama": "LLAMA_BASE_URL",
-}
+KEY_VARS = key_vars()
+BASE_URL_VARS = base_url_vars()
 OTHER_VARS = ("FTB_DB", "FTB_GGUF_PATH", "FTB_MODEL_CACHE")
+
+
+STRATA = ("source", "keywords", "language", "origin", "category")  # split.weight_by keys
+RULE_NAMES = ("grounding", "length", "truncated", "repetition", "language", "markdown",
+              "mermaid", "file-refs", "pii", "prompt-example")
 
 
 class _Strict(BaseModel):
@@ -50,8 +56,18 @@ class SplitConfig(_Strict):
     ratio: float = Field(0.8, gt=0, lt=1)
     test: float = Field(0.0, ge=0, lt=1)
     strategy: Literal["random", "weighted"] = "weighted"
-    weight_by: Literal["source", "keywords"] = "source"
+    # one key, or several joined by commas: source, keywords, language, origin, category
+    weight_by: str = "source"
     seed: int = 42
+
+    @model_validator(mode="after")
+    def _keys_known(self) -> SplitConfig:
+        keys = [k.strip() for k in self.weight_by.split(",") if k.strip()]
+        bad = [k for k in keys if k not in STRATA]
+        if bad or not keys:
+            raise ValueError(f"split.weight_by={self.weight_by!r}: use one or more of "
+                             f"{', '.join(STRATA)}, joined by commas")
+        return self
 
     @model_validator(mode="after")
     def _test_fits(self) -> SplitConfig:
@@ -99,24 +115,51 @@ class OutputConfig(_Strict):
     dir: str = "output_datasets"
 
 
+def _one_of(allowed: tuple[str, ...]) -> AfterValidator:
+    """A str field that must be one of ``allowed`` (read from a registry, not written here)."""
+    listed = ", ".join(repr(a) for a in allowed[:-1]) + f" or {allowed[-1]!r}"
+
+    def check(value: str) -> str:
+        if value not in allowed:
+            raise ValueError(f"Input should be {listed}")
+        return value
+
+    return AfterValidator(check)
+
+
+BackendName = Annotated[str, _one_of(BACKENDS)]
+TargetProvider = Annotated[str, _one_of(PROVIDERS)]
+
+
 class RateLimitConfig(_Strict):
     rpm: int = Field(0, ge=0)  # requests per minute; 0 = no limit
     tpm: int = Field(0, ge=0)  # tokens (prompt + completion) per minute; 0 = no limit
 
 
 class SystemConfig(_Strict):
-    agentic_llm: Literal["openai", "anthropic", "google", "mistral", "llama"] = "llama"
+    agentic_llm: BackendName = "llama"
     agentic_model: str = ""
     max_retries: int = Field(3, ge=0)
     timeout: float = Field(60, gt=0)
     concurrency: int = Field(4, ge=1)
     base_url: str = ""
+    # a fleet of OpenAI-compatible servers for the agent (vLLM, SGLang, llama.cpp, Ollama):
+    # requests spread over them, a failing one taken out and tried again later
+    base_urls: list[str] = Field(default_factory=list)
     max_cost_usd: float = Field(5.0, ge=0)  # an LLM build estimated above this is asked first
     rpm: int = Field(0, ge=0)  # agent LLM requests per minute, per backend; 0 = no limit
     tpm: int = Field(0, ge=0)  # agent LLM tokens per minute, per backend; 0 = no limit
     # per-backend overrides of rpm/tpm, e.g. {openai: {rpm: 500, tpm: 200000}}
-    rate_limits: dict[Literal["openai", "anthropic", "google", "mistral", "llama"],
-                      RateLimitConfig] = Field(default_factory=dict)
+    rate_limits: dict[BackendName, RateLimitConfig] = Field(default_factory=dict)
+
+    @field_validator("base_urls")
+    @classmethod
+    def _urls(cls, urls: list[str]) -> list[str]:
+        for u in urls:
+            if not isinstance(u, str) or not u.startswith(("http://", "https://")) \
+                    or len(u) < 10:
+                raise ValueError(f"each base URL starts with http:// or https:// (got {u!r})")
+        return [u.rstrip("/") for u in urls]
 
 
 class IngestConfig(_Strict):
@@ -125,10 +168,36 @@ class IngestConfig(_Strict):
     max_compression_ratio: float = Field(200, gt=1)
 
 
+class QualityConfig(_Strict):
+    """Curation: content checks, near-duplicates, scrubbing, the judge (README: Curation)."""
+
+    grounding: Literal["flag", "drop", "off"] = "flag"  # LLM builds: ungrounded samples
+    rules: list[str] = Field(default_factory=lambda: list(RULE_NAMES))  # ftb filter default
+    min_answer_chars: int = Field(2, ge=0)
+    max_sample_chars: int = Field(20000, ge=1)
+    repetition_ngram: int = Field(3, ge=1)
+    max_repeated_share: float = Field(0.3, gt=0, le=1)
+    languages: list[str] = Field(default_factory=list)  # [] = the language of the source
+    dedup_threshold: float = Field(0.8, gt=0, le=1)
+    dedup_shingle: int = Field(3, ge=1)
+    dedup_on: Literal["user", "conversation"] = "conversation"
+    build_near_threshold: float = Field(0.9, ge=0, le=1)  # LLM builds; 0 = off
+    pii_region: str = Field("US", min_length=2, max_length=2)
+    judge_threshold: int = Field(6, ge=1, le=10)
+
+    @model_validator(mode="after")
+    def _rules_known(self) -> QualityConfig:
+        bad = [r for r in self.rules if r not in RULE_NAMES]
+        if bad:
+            raise ValueError(f"quality.rules: unknown {', '.join(bad)}; use any of "
+                             f"{', '.join(RULE_NAMES)}")
+        return self
+
+
 class FileConfig(_Strict):
     """The shape of config.yaml."""
 
-    provider: Literal["openai", "anthropic", "google", "mistral", "llama"] = "openai"
+    provider: TargetProvider = "openai"
     model: str = "gpt-4o-mini-2024-07-18"
     mode: Literal["create", "identify", "hybrid", "free"] = "identify"
     dataset_size: int = Field(100, ge=1)
@@ -139,6 +208,7 @@ class FileConfig(_Strict):
     output: OutputConfig = OutputConfig()
     system: SystemConfig = SystemConfig()
     ingest: IngestConfig = IngestConfig()
+    quality: QualityConfig = QualityConfig()
     input_dir: str = "input_files"
 
 
@@ -158,7 +228,7 @@ def _format_validation_error(err: ValidationError, source: str) -> str:
             parts.append(f"unknown key '{key}'")
             continue
         value = bounded(_REPR.repr(e.get("input")), MAX_VALUE)
-        allowed = e.get("ctx", {}).get("expected") or e["msg"]
+        allowed = e.get("ctx", {}).get("expected") or e["msg"].removeprefix("Value error, ")
         parts.append(f"'{key}' = {value}: {bounded(str(allowed), MAX_VALUE)}")
     return bounded(f"{source}: " + "; ".join(parts), MAX_LINE)
 

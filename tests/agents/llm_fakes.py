@@ -20,8 +20,8 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from ftbuilder.backends.base import LLMClient, LLMRequest, LLMResponse
 from ftbuilder.core.errors import ProviderError
-from ftbuilder.providers.base import LLMClient, LLMRequest, LLMResponse
 
 
 def request_id(parts: Any) -> str:
@@ -85,14 +85,18 @@ class ChatStub:
     """OpenAI-compatible stub; ``counts`` maps each distinct request body to times answered.
 
     ``delay`` seconds per reply; ``fail_first`` answers that many requests with HTTP
-    ``fail_status`` (503: overloaded; 401: a rejected key).
+    ``fail_status`` (503: overloaded; 401: a rejected key); so does every request for which
+    ``fail_if(body)`` is true. ``bodies`` keeps every request body received.
     """
 
     def __init__(self, delay: float = 0.0, fail_first: int = 0,
                  text: Callable[[dict[str, Any], str], str] | None = None,
-                 fail_status: int = 503) -> None:
+                 fail_status: int = 503,
+                 fail_if: Callable[[dict[str, Any]], bool] | None = None) -> None:
         self.delay = delay
         self.fail_first = fail_first
+        self.fail_if = fail_if
+        self.bodies: list[dict[str, Any]] = []
         self.fail_status = fail_status
         self.text = text
         self.counts: Counter[str] = Counter()
@@ -140,7 +144,9 @@ class ChatStub:
                 rid = request_id(body)
                 with stub._lock:
                     stub.total += 1
-                    failing = stub.total <= stub.fail_first
+                    stub.bodies.append(body)
+                    failing = stub.total <= stub.fail_first or bool(
+                        stub.fail_if is not None and stub.fail_if(body))
                 if stub.delay:
                     time.sleep(stub.delay)
                 if failing:

@@ -8,12 +8,12 @@ import pytest
 
 from ftbuilder.agents.create import create_generator
 from ftbuilder.agents.runner import Job, RunOptions, run_job
+from ftbuilder.backends.prices import AgentPrice
+from ftbuilder.backends.ratelimit import RateLimiter
 from ftbuilder.core.errors import Cancelled, ProviderError
 from ftbuilder.core.progress import CancelToken
 from ftbuilder.core.types import ModelSpec
 from ftbuilder.ingest.chunking import Chunk
-from ftbuilder.providers.prices import AgentPrice
-from ftbuilder.providers.ratelimit import RateLimiter
 from ftbuilder.store.db import Store
 from ftbuilder.targets.registry import get_model
 

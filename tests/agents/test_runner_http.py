@@ -1,16 +1,18 @@
 """LLM build modes end to end: services.build over real HTTP to an OpenAI-compatible stub on
-127.0.0.1 (the real OpenAI client of providers/), a real SQLite store and real input files."""
+127.0.0.1 (the real OpenAI client of backends/), a real SQLite store and real input files."""
 
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 
 import pytest
 
 from ftbuilder.core.errors import ProviderError
-from ftbuilder.services.build import BuildRequest, build, retry
+from ftbuilder.services.build import BuildRequest, build
 from ftbuilder.services.context import AppContext
+from ftbuilder.services.resume import resume as retry
 from ftbuilder.store.db import Store
 
 from .llm_fakes import ChatStub, project_settings
@@ -105,8 +107,9 @@ def test_free_mode_uses_the_prompt_file_and_its_edits(project, stub):
     assert seen and all("pirate and a parrot" in s for s in seen)
     prompt.write_text("Write dialogues between a chef and a critic.", encoding="utf-8")
     seen.clear()
-    r = build(ctx, _req(project, stub, mode="free", name="free", size=4))
-    assert r.samples_added == 4  # the size counts samples of this instruction
+    # issue 12: the size is the dataset's target size in every mode (was: per instruction)
+    r = build(ctx, _req(project, stub, mode="free", name="free", size=8))
+    assert r.samples_added == 4
     assert seen and all("chef and a critic" in s for s in seen)
     ctx.close()
 
@@ -254,12 +257,18 @@ def test_cached_answers_do_not_wait_for_the_rate_limit(project, stub):
     first = build(ctx, _req(project, stub, size=12))
     assert first.samples_added == 12
     calls = stub.total
+    ds = ctx.store.get_dataset("gen")
+    # the same work asked again, as a resume does after a run cut off once its replies were
+    # cached (samples and item records gone), with a budget of one request a minute: every
+    # answer is in the cache, so nothing waits and the server is not asked again.
+    # (Another dataset is NOT served this dataset's replies: issue 12.)
+    with sqlite3.connect(project / "store.db") as con:
+        con.execute("DELETE FROM work_items WHERE dataset_id = ?", (ds.id,))
+    ctx.store.delete_samples(ds.id, [c.id for c in ctx.store.iter_samples(ds.id)])
     ctx.close()
-    # same prompts into another dataset, with a budget of one request a minute: every
-    # answer is in the cache, so nothing waits and the server is not asked again
     limited = _ctx(project, system={"max_retries": 0, "rpm": 1})
     started = time.monotonic()
-    again = build(limited, _req(project, stub, size=12, name="copy"))
+    again = build(limited, _req(project, stub, size=12))
     assert again.samples_added == 12
     assert stub.total == calls
     assert again.stats["generation"]["cache_hits"] >= 4

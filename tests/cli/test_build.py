@@ -202,13 +202,17 @@ def test_backend_down_is_one_error_line_with_a_hint(cli, project):
     assert r.out == ""
 
 
-def test_retry_of_an_identify_dataset_says_what_to_do(cli, project):
+def test_retry_of_an_identify_dataset_runs_its_build_again(cli, project):
+    # every dataset the app can resume, `ftb retry` resumes (one service, services.resume)
     copy_inputs(project)
-    cli("build", "--name", "ident")
-    r = cli("retry", "ident")
-    assert r.code == 1
-    assert r.err.startswith("error: dataset 'ident' has no LLM work to retry")
-    assert "hint: " in r.err
+    first = cli("build", "--name", "ident", "--json").json()
+    r = cli("retry", "ident", "--json")
+    assert r.code == 0, r.err
+    again = r.json()
+    assert again["samples_added"] == 0 and again["duplicates"] == again["found"] == first[
+        "found"] > 0
+    r = cli("retry", "nothing-here")
+    assert r.code == 1 and r.err.startswith("error: ") and "hint: " in r.err
 
 
 def test_free_mode_without_prompt_and_without_terminal_names_the_file(ftb, project):
@@ -261,7 +265,7 @@ def _rendered(**stats):
 
 
 def test_cost_line_says_local_only_for_a_local_model():
-    from ftbuilder.providers.prices import agent_price
+    from ftbuilder.backends.prices import agent_price
 
     paid = _rendered(target=6, existing=6, price=agent_price("openai", "gpt-4o-mini"))
     assert "$0.0000 (UNVERIFIED price)" in paid and "local model" not in paid

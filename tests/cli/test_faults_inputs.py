@@ -207,7 +207,7 @@ def test_a_disk_that_fills_mid_import(small_disk, tmp_path, monkeypatch):
             import_file(ctx, big, "kept")
         assert [(c.id, c.content_hash()) for c in ctx.store.iter_samples(kept_id)] == before
         assert ctx.store.get_dataset("kept").total_samples == 5
-        assert ctx.store.db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        assert ctx.store._db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
     finally:
         ctx.close()
 

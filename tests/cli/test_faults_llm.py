@@ -6,16 +6,12 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
 from agents.llm_fakes import request_id
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "providers"))  # llm_stubs
-
 from llm_stubs import BACKENDS, Reply, StubServer
 from llm_stubs.hostile import Act, HostileServer
 

@@ -44,12 +44,12 @@ def test_a_huge_text_is_redacted_quickly():
 def test_log_records_of_ftbuilder_loggers_are_redacted(caplog):
     r.register_secrets([KEY])
     caplog.set_level(logging.INFO)
-    for name in ("ftbuilder", "ftbuilder.providers", "ftbuilder.tui"):
+    for name in ("ftbuilder", "ftbuilder.backends", "ftbuilder.tui"):
         logging.getLogger(name).info("key %s and piece %s", KEY, KEY[10:40])
     try:
         raise ValueError(f"server said {KEY}")
     except ValueError:
-        logging.getLogger("ftbuilder.providers").exception("failed")
+        logging.getLogger("ftbuilder.backends").exception("failed")
     text = "\n".join(rec.getMessage() + (rec.exc_text or "") for rec in caplog.records)
     assert len(caplog.records) == 4
     assert "key *** and piece ***" in text and "server said ***" in text

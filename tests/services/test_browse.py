@@ -7,8 +7,8 @@ import pytest
 from ftbuilder.core.errors import NotFoundError
 from ftbuilder.core.types import Conversation, Message
 from ftbuilder.services import browse
-from ftbuilder.services.build import last_build
 from ftbuilder.services.context import open_context
+from ftbuilder.services.resume import last_build, resume
 
 
 @pytest.fixture
@@ -103,5 +103,5 @@ def test_writer_status_names_the_model_that_writes(tmp_path):
 
 def test_resume_needs_a_build(ctx):
     with pytest.raises(NotFoundError):
-        browse.resume_build(ctx, "d")  # imported, never built
+        resume(ctx, "d")  # imported, never built
     assert last_build(ctx, "d") is None

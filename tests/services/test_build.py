@@ -11,8 +11,9 @@ from ftbuilder.config import load_settings
 from ftbuilder.core.errors import Cancelled, FtbError, NotFoundError, UsageError
 from ftbuilder.core.progress import CancelToken, Progress
 from ftbuilder.services import build as build_service
-from ftbuilder.services.build import BuildJob, BuildRequest, build, retry
+from ftbuilder.services.build import BuildJob, BuildRequest, build
 from ftbuilder.services.context import AppContext
+from ftbuilder.services.resume import resume
 from ftbuilder.store.db import Store
 
 FAQ_MD = """# Help
@@ -177,12 +178,15 @@ def test_cancel_records_a_cancelled_run(ctx: AppContext, inputs: Path) -> None:
     assert ctx.store.get_dataset("faq").total_samples == 0
 
 
-def test_retry_has_nothing_to_resume_for_identify(ctx: AppContext, inputs: Path) -> None:
+def test_resume_of_an_identify_build_runs_it_again_adding_only_what_is_new(
+        ctx: AppContext, inputs: Path) -> None:
     with pytest.raises(NotFoundError):
-        retry(ctx, "nope")
-    build(ctx, req(inputs))
-    with pytest.raises(FtbError, match=r"LLM work|nothing to resume"):
-        retry(ctx, "faq")
+        resume(ctx, "nope")
+    first = build(ctx, req(inputs))
+    again = resume(ctx, "faq")
+    assert again.samples_added == 0 and again.duplicates == again.found == first.found > 0
+    assert again.stats["resumed"] == "inputs"
+    assert ctx.store.get_dataset("faq").total_samples == first.samples_added
 
 
 @pytest.mark.parametrize(("kw", "error"), [

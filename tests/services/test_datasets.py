@@ -230,7 +230,7 @@ def test_import_stores_each_samples_own_content_hash(ctx: AppContext, tmp_path: 
     path = write_jsonl(tmp_path / "h.jsonl", [record(i, system=i % 2 == 0) for i in range(30)])
     import_file(ctx, path, "h")
     ds = ctx.store.get_dataset("h")
-    rows = dict(ctx.store.db.execute("SELECT id, content_hash FROM samples WHERE dataset_id = ?",
+    rows = dict(ctx.store._db.execute("SELECT id, content_hash FROM samples WHERE dataset_id = ?",
                                      (ds.id,)).fetchall())
     assert rows == {c.id: c.content_hash() for c in ctx.store.iter_samples(ds.id)}
     assert len(set(rows.values())) == 30

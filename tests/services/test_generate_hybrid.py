@@ -93,13 +93,26 @@ def test_hybrid_counts_prompt_and_no_duplicate_of_an_extracted_conversation(proj
     ctx.close()
 
 
-def test_hybrid_small_ratio_takes_the_identified_share_first(project):
+def test_hybrid_keeps_every_identified_pair_and_generates_none_past_the_size(project):
+    # issue 12: hybrid keeps every identified pair it found (was: capped to the identified
+    # share of generation_ratio, "capped: 7 sample(s) over the size the target allows")
     ctx = _ctx(project, 0.25)
     with ChatStub() as stub:
-        result = build(ctx, _req(project, stub, 4))
+        result = build(ctx, _req(project, stub, 3))
     ds = ctx.store.get_dataset("hy")
     origins = [c.meta["origin"] for c in ctx.store.iter_samples(ds.id)]
-    assert origins.count("identify") == 3 and origins.count("generated") == 1
-    assert result.found == 4  # one identified left out, plus generated ones over the size
-    assert result.capped == 1 + result.stats["generation"]["surplus"]
+    assert origins.count("identify") == 4 and origins.count("generated") == 0
+    assert result.found == 4 and result.capped == 0 and stub.total == 0
+    ctx.close()
+
+
+def test_hybrid_generates_the_remainder_up_to_the_size_and_a_rerun_adds_nothing(project):
+    ctx = _ctx(project, 0.25)
+    with ChatStub() as stub:
+        build(ctx, _req(project, stub, 7))
+        ds = ctx.store.get_dataset("hy")
+        origins = [c.meta["origin"] for c in ctx.store.iter_samples(ds.id)]
+        assert origins.count("identify") == 4 and origins.count("generated") == 3
+        again = build(ctx, _req(project, stub, 7))
+    assert again.samples_added == 0 and ctx.store.count_samples(ds.id) == 7
     ctx.close()

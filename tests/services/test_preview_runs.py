@@ -4,6 +4,7 @@ instruction (in the system prompt) names, so the on-topic share is measured, not
 
 from __future__ import annotations
 
+import itertools
 import re
 from pathlib import Path
 
@@ -29,12 +30,16 @@ from ftbuilder.store.db import Store
 TOPIC = re.compile(r"TOPIC (\w+)")
 
 
+_CALLS = itertools.count()
+
+
 def topical(body: dict, rid: str) -> str:
     """A reply about the instruction's TOPIC word (the llama backend is completion style: the
     instruction heads the prompt); for the topic 'halfway', every other reply strays."""
     prompt = body.get("prompt") or " ".join(m["content"] for m in body.get("messages", []))
     topic = m.group(1) if (m := TOPIC.search(prompt)) else "weather"
-    about = "the office parking lot" if topic == "halfway" and int(rid, 16) % 2 else topic
+    stray = topic == "halfway" and next(_CALLS) % 2
+    about = "the office parking lot" if stray else topic
     return f" Tell me about {about} ({rid[:8]})?\nAnswer: Here is what to know about {about}."
 
 
@@ -69,14 +74,14 @@ def _build(ctx: AppContext, instruction: str, size: int) -> None:
 
 def test_preview_makes_samples_in_memory_and_leaves_no_dataset_or_run(ctx, stub):
     _build(ctx, "Write about TOPIC refunds.", 4)
-    runs_before = ctx.store.db.execute("SELECT count(*) FROM runs").fetchone()[0]
+    runs_before = len(ctx.store.list_runs(1000))
     p = preview(ctx, "Write about TOPIC shipping.", n=5)
     assert len(p.samples) == 5
     assert all("shipping" in c.messages[-1].content for c in p.samples)
     assert p.figures is not None and p.figures.share == 1.0 and p.figures.label == "preview"
     assert [d.name for d in ctx.store.list_datasets()] == ["faq"]  # no faq~preview left
     assert ctx.store.get_dataset("faq").total_samples == 4  # the user's dataset untouched
-    assert ctx.store.db.execute("SELECT count(*) FROM runs").fetchone()[0] == runs_before
+    assert len(ctx.store.list_runs(1000)) == runs_before
     assert stub.total >= 1
 
 
@@ -105,7 +110,7 @@ def test_a_failing_preview_still_removes_its_scratch_dataset(ctx, stub):
 
 def test_two_runs_compare_side_by_side(ctx, stub):
     _build(ctx, "Write about TOPIC refunds.", 4)
-    _build(ctx, "Write about TOPIC halfway topics.", 4)  # the size counts this instruction
+    _build(ctx, "Write about TOPIC halfway topics.", 8)  # the dataset's size: 4 more
     newest, older = run_figures(ctx, "faq")
     assert older.instruction == "Write about TOPIC refunds." and older.samples == 4
     assert older.share == 1.0

@@ -42,9 +42,9 @@ def test_reopening_a_file_store_does_not_migrate_again(tmp_path: Path) -> None:
         ds = s.create_dataset("d", "openai", "gpt-4o-mini-2024-07-18", "import")
         s.add_samples(ds.id, [conv(1)])
     with Store(path) as s:
-        assert migrate(s.db) == []
+        assert migrate(s._db) == []
         assert s.get_dataset("d").total_samples == 1
-        assert s.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert s._db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
 def test_a_file_that_is_not_sqlite_is_a_usage_error(tmp_path: Path) -> None:
@@ -146,7 +146,7 @@ def test_deleting_a_dataset_removes_its_samples(store: Store) -> None:
     ds = store.create_dataset("d", "openai", "m", "import")
     store.add_samples(ds.id, [conv(1), conv(2)])
     store.delete_dataset("d")
-    assert store.db.execute("SELECT COUNT(*) FROM samples").fetchone()[0] == 0
+    assert store._db.execute("SELECT COUNT(*) FROM samples").fetchone()[0] == 0
 
 
 # --- runs and documents -------------------------------------------------------------------

@@ -113,7 +113,7 @@ def test_the_busy_timeout_comes_from_ftb_busy_timeout(tmp_path: Path, monkeypatc
     monkeypatch.setenv("FTB_BUSY_TIMEOUT", "2.5")
     with Store(tmp_path / "s.db") as s:
         assert s.timeout == 2.5
-        assert s.db.execute("PRAGMA busy_timeout").fetchone()[0] == 2500
+        assert s._db.execute("PRAGMA busy_timeout").fetchone()[0] == 2500
 
 
 # --- item 11: runs killed by kill -9 ---------------------------------------------------------
@@ -159,12 +159,12 @@ def test_a_reused_pid_does_not_keep_a_dead_run_running(tmp_path: Path) -> None:
         run = s.start_run("build")
         assert s.list_runs()[0]["status"] == "running"  # this process: alive
         # the same pid, started at another time: a later process that got the pid again
-        s.db.execute("UPDATE runs SET proc_start = '1' WHERE id = ?", (run,))
-        s.db.commit()
+        s._db.execute("UPDATE runs SET proc_start = '1' WHERE id = ?", (run,))
+        s._db.commit()
         assert s.list_runs()[0]["status"] == "interrupted"
         other = s.start_run("import")
-        s.db.execute("UPDATE runs SET host = 'elsewhere', pid = 1 WHERE id = ?", (other,))
-        s.db.commit()
+        s._db.execute("UPDATE runs SET host = 'elsewhere', pid = 1 WHERE id = ?", (other,))
+        s._db.commit()
         assert s.list_runs()[0]["status"] == "running"  # another host: cannot tell
 
 

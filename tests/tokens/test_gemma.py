@@ -6,8 +6,8 @@ import llama_cpp
 import pytest
 
 from ftbuilder import tokens
+from ftbuilder.backends.embedded import gguf_path
 from ftbuilder.core.types import Conversation, Message
-from ftbuilder.providers.embedded import gguf_path
 from ftbuilder.targets.registry import get_model
 from ftbuilder.tokens.gemma import GemmaCounter, render, turns
 

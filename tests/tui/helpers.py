@@ -66,8 +66,8 @@ def add_dataset(ctx: AppContext, name: str = "support", n: int = 30, over_limit:
     for c, tc in zip(convs, count_many(convs, spec), strict=True):
         c.token_count = tc.total
     ctx.store.add_samples(ds.id, convs)
-    ctx.store.db.execute("UPDATE datasets SET created_at = ?", (CREATED,))
-    ctx.store.db.commit()
+    ctx.store._db.execute("UPDATE datasets SET created_at = ?", (CREATED,))
+    ctx.store._db.commit()
 
 
 

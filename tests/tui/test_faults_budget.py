@@ -9,8 +9,8 @@ from agents.llm_fakes import ChatStub
 from ftbuilder.services.context import open_context
 from ftbuilder.tui.app import create_app
 from ftbuilder.tui.widgets.modals import ConfirmScreen
-from tui.helpers import SIZE, settle, status_text
-from tui.test_generate_llm import llm_project, wait_for
+from tui.helpers import SIZE, settle, status_text, wait_until
+from tui.test_generate_llm import llm_project
 
 
 @pytest.mark.fault
@@ -27,21 +27,21 @@ async def test_generate_asks_before_a_build_over_budget(tmp_path):
                 await pilot.press("4")
                 await pilot.pause()
                 await pilot.press("g")
-                await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+                await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
                 question = str(app.screen.query_one(".question").render())
                 assert "This build would make 3 calls to openai/gpt-4o-mini, about $" in question
                 assert "over system.max_cost_usd $0.001" in question
                 await pilot.press("n")
-                await wait_for(pilot, lambda: not isinstance(app.screen, ConfirmScreen))
+                await wait_until(pilot, lambda: not isinstance(app.screen, ConfirmScreen))
                 await settle(pilot)
                 assert stub.total == 0 and ctx.store.find_dataset("gen") is None
                 assert "Not started: over system.max_cost_usd" in status_text(app)
                 await pilot.press("g")
-                await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+                await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
                 await pilot.press("y")
-                await wait_for(pilot, lambda: not isinstance(app.screen, ConfirmScreen))
+                await wait_until(pilot, lambda: not isinstance(app.screen, ConfirmScreen))
                 await settle(pilot)
-                await wait_for(pilot, lambda: app.screen.finished)
+                await wait_until(pilot, lambda: app.screen.finished)
                 assert stub.total >= 3
                 assert ctx.store.get_dataset("gen").total_samples == 9
         finally:

@@ -4,8 +4,6 @@ control character that a terminal would obey."""
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 from textual.widgets import DataTable, DirectoryTree, Select
 
@@ -13,7 +11,7 @@ from ftbuilder.core.types import Conversation, Message
 from ftbuilder.tui.app import create_app
 from ftbuilder.tui.widgets.sample_view import SampleScreen
 from ftbuilder.tui.widgets.vtable import VirtualTable
-from tui.helpers import SIZE, settle
+from tui.helpers import SIZE, settle, wait_until
 
 TITLE = "\x1b]0;pwned\x07"  # sets the window title
 CLEAR = "\x1b[2J"  # clears the screen
@@ -34,14 +32,6 @@ def assert_drawn_clean(app, *expected: str) -> None:
         assert raw not in text, repr(raw)
     for e in expected:
         assert e in text, (e, text[:2000])
-
-
-async def wait_for(pilot, condition, timeout: float = 30.0) -> None:
-    loop = asyncio.get_running_loop()
-    end = loop.time() + timeout
-    while not condition():
-        assert loop.time() < end, "condition not met in time"
-        await pilot.pause(0.02)
 
 
 @pytest.fixture
@@ -72,15 +62,16 @@ async def test_review_shows_escaped_rows_and_sample(evil_app):
         await pilot.press("5")
         await settle(pilot)
         table = evil_app.screen.query_one(VirtualTable)
-        await wait_for(pilot, lambda: len(table.keys) == 3)
+        await wait_until(pilot, lambda: len(table.keys) == 3)
         await pilot.pause()
         row = table.row(0)
-        assert row is not None and "src^[]0;pwned^G.txt" in row[4] and "kw^[[2J" in row[5]
-        assert "Question 0 ^[[2J^[]0;pwned^G?" in row[6]
+        # columns: id, split, tokens, msgs, origin, flags, source, keywords, first message
+        assert row is not None and "src^[]0;pwned^G.txt" in row[6] and "kw^[[2J" in row[7]
+        assert "Question 0 ^[[2J^[]0;pwned^G?" in row[8]
         assert evil_app.screen.query_one("#dataset", Select).value == EVIL
         assert_drawn_clean(evil_app, "src^[]0;pwned^G.txt", "Question 0 ^[[2J")
         await pilot.press("enter")  # the sample opened in full
-        await wait_for(pilot, lambda: isinstance(evil_app.screen, SampleScreen))
+        await wait_until(pilot, lambda: isinstance(evil_app.screen, SampleScreen))
         await pilot.pause()
         assert_drawn_clean(evil_app, "Answer 0^[[31m red")
 
@@ -91,7 +82,7 @@ async def test_files_shows_escaped_file_names(evil_app, project):
         await pilot.press("3")
         await pilot.pause()
         tree = evil_app.screen.query_one(DirectoryTree)
-        await wait_for(pilot, lambda: len(tree.root.children) >= 3)
+        await wait_until(pilot, lambda: len(tree.root.children) >= 3)
         labels = [str(n.label) for n in tree.root.children]
         assert "file^[[2J^[]0;pwned^G.txt" in labels
         await pilot.press("a")  # pick all

@@ -33,6 +33,7 @@ def stub():
 @pytest.mark.parametrize("size", [(80, 24), (160, 45)])
 async def test_edit_preview_run_compare_export_by_keys_only(tmp_path, stub, size):
     root = llm_project(tmp_path, stub, mode="free", dataset_size=3, output_name="loop")
+    # dataset_size is the dataset's size: the second run adds up to the size raised to 6
     prompt = root / "prompts" / "free_mode" / "prompt.txt"
     prompt.write_text("Write about TOPIC refunds.\n", encoding="utf-8")
     ctx, app = open_app(root)
@@ -46,7 +47,11 @@ async def test_edit_preview_run_compare_export_by_keys_only(tmp_path, stub, size
             await pilot.pause()
             editor = app.screen.query_one("#instruction")
             assert app.focused is editor and "TOPIC refunds" in editor.text
-            await pilot.press("f7", *"Write about TOPIC shipping.", "escape", "ctrl+s")
+            await pilot.press("f7", *"Write about TOPIC shipping.")
+            await pilot.press("tab", "tab", "tab")  # Preview, Compare, then the size
+            assert app.focused.id == "dataset_size"
+            await pilot.press("end", "backspace", "6")  # the dataset grows to 6
+            await pilot.press("escape", "ctrl+s")
             await pilot.pause()
             assert prompt.read_text(encoding="utf-8").strip() == "Write about TOPIC shipping."
             assert "prompts/free_mode/prompt.txt" in status_text(app)

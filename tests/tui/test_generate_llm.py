@@ -4,7 +4,6 @@ resume, and free mode's dialog when prompts/free_mode/prompt.txt is missing."""
 
 from __future__ import annotations
 
-import asyncio
 import shutil
 from pathlib import Path
 
@@ -13,7 +12,7 @@ import pytest
 from agents.llm_fakes import REPO, ChatStub
 from ftbuilder.services.context import open_context
 from ftbuilder.tui.app import create_app
-from tui.helpers import SIZE, settle, status_text, write_project
+from tui.helpers import SIZE, settle, status_text, wait_until, write_project
 
 POLICY = "\n\n".join(
     f"Section {i}. Refunds for plan {i} are issued within {i + 10} days of the return. "
@@ -54,14 +53,6 @@ def open_app(root: Path):
 
 def log_text(app) -> str:
     return "\n".join(str(line.text) for line in app.screen.query_one("#log").lines)
-
-
-async def wait_for(pilot, condition, timeout: float = 30.0) -> None:
-    loop = asyncio.get_running_loop()
-    end = loop.time() + timeout
-    while not condition():
-        assert loop.time() < end, "condition not met in time"
-        await pilot.pause(0.05)
 
 
 async def test_create_mode_runs_against_the_configured_endpoint(tmp_path, stub):
@@ -106,7 +97,7 @@ async def test_create_cancel_keeps_the_samples_and_resume_reaches_the_size(tmp_p
     try:
         async with app.run_test(size=SIZE) as pilot:
             await pilot.press("4", "g")
-            await wait_for(pilot, lambda: samples() >= 3)
+            await wait_until(pilot, lambda: samples() >= 3)
             await pilot.press("escape")
             await settle(pilot)
             kept = samples()
@@ -160,18 +151,20 @@ async def test_free_mode_asks_for_the_instruction_when_prompt_txt_is_missing(tmp
 
 
 async def test_hybrid_mode_keeps_found_conversations_and_generates_the_rest(tmp_path, stub):
-    root = llm_project(tmp_path, stub, mode="hybrid", dataset_size=8, output_name="mix")
+    # issue 12: hybrid keeps every identified pair (16 in the fixture) and generates the
+    # rest up to the size (was: size 8 split 4/4 by generation_ratio)
+    root = llm_project(tmp_path, stub, mode="hybrid", dataset_size=20, output_name="mix")
     ctx, app = open_app(root)
     try:
         async with app.run_test(size=SIZE) as pilot:
             await pilot.press("4", "g")
             await settle(pilot)
             ds = ctx.store.get_dataset("mix")
-            assert ds.total_samples == 8
+            assert ds.total_samples == 20
             origins = sorted(c.meta.get("origin", "") for c in ctx.store.iter_samples(ds.id))
-            assert origins.count("identify") == 4  # generation_ratio 0.5
+            assert origins.count("identify") == 16 and origins.count("generated") == 4
             assert stub.total >= 1
-            assert "Done: 8 sample(s) added to mix" in status_text(app)
+            assert "Done: 20 sample(s) added to mix" in status_text(app)
     finally:
         ctx.close()
 

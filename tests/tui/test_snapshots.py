@@ -31,11 +31,13 @@ SCREENS = [
     ("files_read", ("3", "a", "ctrl+r")),
     ("generate", ("4",)),
     ("review", ("5",)),
+    ("curate", ("u",)),
     ("validate", ("6", "v")),
     ("split", ("7",)),
     ("export", ("8",)),
     ("settings", ("9",)),
     ("help", ("question_mark",)),
+    ("sources", ("0",)),
 ]
 
 

@@ -10,11 +10,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ftbuilder.agents.parsing import EMPTY, INVALID_JSON
-from ftbuilder.providers.prices import AgentPrice
+from ftbuilder.backends.prices import AgentPrice
 
 PROVIDER_ERROR, DUPLICATE, OVER_LIMIT = "provider_error", "duplicate", "over_token_limit"
 NOT_VERBATIM, TOO_SHORT = "not_verbatim", "too_short"
-REASONS = (INVALID_JSON, EMPTY, OVER_LIMIT, DUPLICATE, NOT_VERBATIM, TOO_SHORT, PROVIDER_ERROR)
+# curation at build time (docs: README "Curation"): near-duplicates of samples already in the
+# dataset, copies of a built-in prompt's examples, and ungrounded samples when set to drop
+NEAR_DUPLICATE, PROMPT_EXAMPLE, UNGROUNDED = "near_duplicate", "prompt_example", "ungrounded"
+REASONS = (INVALID_JSON, EMPTY, OVER_LIMIT, DUPLICATE, NEAR_DUPLICATE, PROMPT_EXAMPLE,
+           UNGROUNDED, NOT_VERBATIM, TOO_SHORT, PROVIDER_ERROR)
 
 
 @dataclass
@@ -35,6 +39,7 @@ class RunStats:
     failures: Counter[str] = field(default_factory=Counter)
     failed_by: Counter[str] = field(default_factory=Counter)  # failed items by last reason
     by_source: Counter[str] = field(default_factory=Counter)  # samples added per source file
+    flagged: Counter[str] = field(default_factory=Counter)  # kept samples flagged, by rule
     stopped: str = ""
     agent: str = ""
     price: AgentPrice | None = None
@@ -86,6 +91,7 @@ class RunStats:
             "items_done": self.items_done, "items_failed": self.items_failed,
             "items_skipped": self.items_skipped, "surplus": self.surplus,
             "failures": {r: self.failures[r] for r in REASONS if self.failures[r]},
+            "flagged": dict(self.flagged),
             "failed_by": dict(self.failed_by.most_common()),
             "stopped": self.stopped, "agent": self.agent,
         }

@@ -25,11 +25,11 @@ from ftbuilder.agents.parsing import (
     parse_qa_text,
 )
 from ftbuilder.agents.prompts import fill, load_lines, load_prompt, text_sha
+from ftbuilder.backends.base import LLMClient, LLMRequest
 from ftbuilder.config import Settings
 from ftbuilder.core.types import Conversation, Message
 from ftbuilder.extract.keywords import KeywordIndex
 from ftbuilder.ingest.chunking import Chunk, count_tokens
-from ftbuilder.providers.base import LLMClient, LLMRequest
 
 CHAT, COMPLETION = "chat", "completion"
 _VARIETY = {"low": 1, "medium": 4, "high": 0}  # angles used (0 = all)
@@ -95,6 +95,7 @@ class Generator:
     keyword_index: KeywordIndex = field(default_factory=lambda: KeywordIndex([]))
     rounds: int = 0
     failures: Counter[str] = field(default_factory=Counter)
+    nonce: str = ""  # per dataset: varies seeds, temperature and chunk order (see request)
 
     def index_chunks(self, chunks: list[Chunk]) -> None:
         """Keyword statistics over the run's chunks (for replies without keywords)."""
@@ -115,8 +116,19 @@ class Generator:
 
     def temperature_for(self, task: Task) -> float:
         offsets = _TEMP_OFFSETS[self.variety]
-        return round(min(2.0, max(0.0, self.temperature + offsets[task.variant % len(offsets)])),
-                     3)
+        jitter = 0.0
+        if self.nonce and self.temperature > 0:  # +-0.05, fixed per dataset and task
+            jitter = (int(self._mix(task)[8:12], 16) / 0xFFFF - 0.5) / 10
+        return round(min(2.0, max(0.0, self.temperature + jitter
+                                  + offsets[task.variant % len(offsets)])), 3)
+
+    def _mix(self, task: Task) -> str:
+        """The task key mixed with the dataset's nonce: two datasets built from the same
+        inputs ask different requests (not each other's cached replies); a resumed or
+        retried build of one dataset asks the same ones (its cache serves them)."""
+        if not self.nonce:
+            return task.key
+        return hashlib.sha256(f"{self.nonce}\x1f{task.key}".encode()).hexdigest()
 
     def angle(self, task: Task) -> str:
         n = _VARIETY[self.variety] or len(self.angles)
@@ -126,7 +138,7 @@ class Generator:
     def request(self, task: Task, attempt: int = 0) -> LLMRequest:
         """The request for ``task``; ``attempt`` > 0 varies the seed, so a retry is a new call
         (and a new cache key) instead of the cached failure."""
-        seed = int(task.key[:8], 16) + attempt
+        seed = int(self._mix(task)[:8], 16) + attempt
         temp = self.temperature_for(task)
         if self.style == COMPLETION:
             prompt = fill(self.template, text=task.chunk.text, instruction=self.instruction)
@@ -163,6 +175,8 @@ class Generator:
             meta: dict[str, Any] = {"origin": "generated", **self.scope, "chunk": task.chunk.key,
                                     "chunk_index": task.chunk.index, "variant": task.variant,
                                     "agent": self.agent, "work_item": task.key}
+            if task.chunk.source:  # kept for the grounding check (quality/filters/grounding)
+                meta["source_text"] = task.chunk.text
             if self.system_prompt:
                 msgs.insert(0, Message("system", self.system_prompt))
                 meta["system_prompt_added"] = True

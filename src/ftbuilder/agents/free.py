@@ -14,9 +14,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ftbuilder.agents.create import Generator, create_generator
+from ftbuilder.backends.base import LLMClient
 from ftbuilder.config import Settings
 from ftbuilder.core.errors import UsageError
-from ftbuilder.providers.base import LLMClient
 
 FREE_PROMPT = Path("free_mode") / "prompt.txt"
 

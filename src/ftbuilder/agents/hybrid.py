@@ -26,11 +26,11 @@ from dataclasses import dataclass, field, fields
 from ftbuilder.agents.accounting import DUPLICATE
 from ftbuilder.agents.create import Generator, Task, create_generator
 from ftbuilder.agents.parsing import ParseResult
+from ftbuilder.backends.base import LLMClient
 from ftbuilder.config import Settings
 from ftbuilder.core.types import Conversation, Document
 from ftbuilder.extract.identify import IdentifyOptions, identify_document
 from ftbuilder.extract.keywords import attach_keywords
-from ftbuilder.providers.base import LLMClient
 from ftbuilder.quality.dedup import NearDuplicateIndex, conversation_text
 from ftbuilder.store.db import Store
 

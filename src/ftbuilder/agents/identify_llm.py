@@ -30,11 +30,11 @@ from ftbuilder.agents.accounting import NOT_VERBATIM, TOO_SHORT
 from ftbuilder.agents.create import CHAT, COMPLETION, COMPLETION_STOP, Generator, Task
 from ftbuilder.agents.parsing import CONVERSATIONS_SCHEMA, ParseResult
 from ftbuilder.agents.prompts import fill, load_prompt
+from ftbuilder.backends.base import LLMClient, LLMRequest
 from ftbuilder.config import Settings
 from ftbuilder.core.types import Conversation, Document, Message
 from ftbuilder.extract.identify import IdentifyOptions, usable
 from ftbuilder.ingest.locate import location_for_span
-from ftbuilder.providers.base import LLMClient, LLMRequest
 
 ORIGIN = "identify-llm"
 _WORD_RE = re.compile(r"\S+")

@@ -42,18 +42,21 @@ from ftbuilder.agents.accounting import (
     RunStats,
 )
 from ftbuilder.agents.create import CHAT, Generator, Task
+from ftbuilder.agents.curation import curate as _curate
+from ftbuilder.agents.curation import interleave as _interleave
+from ftbuilder.agents.curation import near_index as _near_index
 from ftbuilder.agents.parsing import EMPTY, INVALID_JSON
+from ftbuilder.backends.base import LLMClient, LLMResponse
+from ftbuilder.backends.cache import CachedClient, CacheRow
+from ftbuilder.backends.common import REDACTED
+from ftbuilder.backends.prices import AgentPrice
+from ftbuilder.backends.ratelimit import RateLimiter
 from ftbuilder.core.errors import Cancelled, ProviderError
 from ftbuilder.core.progress import CancelToken, ProgressFn, report
 from ftbuilder.core.redact import MARK
 from ftbuilder.core.types import Conversation, ModelSpec
 from ftbuilder.ingest.chunking import Chunk
 from ftbuilder.ingest.chunking import count_tokens as count_tokens_text
-from ftbuilder.providers.base import LLMClient, LLMResponse
-from ftbuilder.providers.cache import CachedClient, CacheRow
-from ftbuilder.providers.common import REDACTED
-from ftbuilder.providers.prices import AgentPrice
-from ftbuilder.providers.ratelimit import RateLimiter
 from ftbuilder.store.db import Store
 
 _NORM_RE = re.compile(r"[\W_]+", re.UNICODE)
@@ -69,6 +72,8 @@ class Job:
     """What to generate: ``target`` samples of ``generator.scope`` in ``dataset_id``.
 
     ``retry``: run only the recorded items that failed or never finished.
+    ``tasks``: run exactly these tasks (in order) instead of the rounds over ``chunks``
+    (a provider batch's items, services/batch.py).
     """
 
     dataset_id: int
@@ -76,6 +81,21 @@ class Job:
     chunks: list[Chunk]
     target: int
     retry: bool = False
+    tasks: list[Task] | None = None
+
+
+def task_order(gen: Generator, chunks: list[Chunk], target: int) -> Iterator[Task]:
+    """The tasks of a run, in the order they are visited: round by round over ``chunks``
+    (each round a new variant), as many rounds as ``target`` may need."""
+    if not chunks:
+        return
+    if gen.nonce:  # each dataset visits its documents in its own order (README "Curation")
+        chunks = _interleave(chunks, gen.nonce)
+    per_round = max(1, gen.per_call * len(chunks))
+    rounds = gen.rounds or max(len(gen.angles), 3 * math.ceil(target / per_round) + 2)
+    for variant in range(rounds):
+        for chunk in chunks:
+            yield gen.task(chunk, variant)
 
 
 @dataclass
@@ -87,6 +107,11 @@ class RunOptions:
     price: AgentPrice | None = None
     progress_every: float = 0.25
     stats: RunStats | None = None  # filled in place (kept by the caller if the run raises)
+    # build-time curation (README "Curation"): grounding "flag" | "drop" | "off"; the
+    # built-in prompts' few-shot examples (dropped); near-duplicate threshold (0 = off)
+    grounding: str = "off"
+    examples: frozenset[str] = frozenset()
+    near_threshold: float = 0.0
     # removes the configured keys from a text: redact(text, mark) (Settings.redact); by
     # default the client's own redaction when it has one
     redact: Callable[[str, str], str] | None = None
@@ -103,7 +128,7 @@ def _bad_output(err: ProviderError) -> bool:
 class _Usage:
     """What the backend was really asked: every HTTP attempt (retries and unusable replies
     included) and their tokens, read from the client's own counters when it keeps them
-    (providers' ClientStats), else counted per answered call."""
+    (backends' ClientStats), else counted per answered call."""
 
     def __init__(self, client: LLMClient) -> None:
         inner = client.inner if isinstance(client, CachedClient) else client
@@ -162,6 +187,7 @@ class _Run:
         self.stats.existing = store.count_samples_meta(job.dataset_id, **self.gen.scope)
         self.states = store.work_states(job.dataset_id)
         self.seen = {question_key(t) for t in store.first_user_messages(job.dataset_id)}
+        self.near = _near_index(store, job.dataset_id, opts.near_threshold)
         self.max_attempts = 1 + opts.max_retries if self.gen.style != CHAT else \
             1 + min(1, opts.max_retries)
         self.inflight = 0
@@ -183,20 +209,15 @@ class _Run:
 
     # --- which tasks, in what order ------------------------------------------------------------
     def _tasks(self) -> Iterator[Task]:
+        if self.job.tasks is not None:
+            yield from self.job.tasks
+            return
         if self.job.retry:
             for _key, payload, _attempts in self.store.work_items(self.job.dataset_id,
                                                                   ["pending"]):
                 yield Task.from_payload(payload)
             return
-        chunks = self.job.chunks
-        if not chunks:
-            return
-        per_round = max(1, self.gen.per_call * len(chunks))
-        rounds = self.gen.rounds or max(len(self.gen.angles),
-                                        3 * math.ceil(self.job.target / per_round) + 2)
-        for variant in range(rounds):
-            for chunk in chunks:
-                yield self.gen.task(chunk, variant)
+        yield from task_order(self.gen, self.job.chunks, self.job.target)
 
     @property
     def needed(self) -> int:
@@ -305,8 +326,11 @@ class _Run:
                 if parsed.reason == EMPTY and self.gen.style == CHAT:
                     return self._finish(task, payload, [], "done", EMPTY)  # nothing usable there
                 continue
-            return self._finish(task, payload, self._keep(self.gen.conversations(task, parsed)),
-                                "done", "")
+            convs = self.gen.conversations(task, parsed)
+            if response.finish_reason == "length":
+                for c in convs:
+                    c.meta["finish_reason"] = "length"
+            return self._finish(task, payload, self._keep(convs), "done", "")
         self._unusable()
         self.stats.failed_by[reason] += 1
         return self._finish(task, payload, [], "failed", f"{reason} after "
@@ -333,8 +357,14 @@ class _Run:
             if q in self.seen:
                 self.stats.failures[DUPLICATE] += 1
                 continue
+            reason = _curate(c, self.opts, self.near)
+            if reason:
+                self.stats.failures[reason] += 1
+                continue
             self.seen.add(q)
             fresh.append(c)
+            for flag in c.meta.get("flags") or []:
+                self.stats.flagged[flag] += 1
         count_tokens(fresh, self.opts.spec)
         limit = self.opts.spec.max_tokens_per_example if self.opts.spec else None
         kept = []

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import shlex
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -20,7 +19,8 @@ from ftbuilder.cli.common import (
     table,
     to_jsonable,
 )
-from ftbuilder.config import MODES, PROVIDERS
+from ftbuilder.cli.render import generation_lines
+from ftbuilder.config import BACKENDS, MODES, PROVIDERS
 from ftbuilder.core.errors import Cancelled
 from ftbuilder.services.runs import shortfall  # shared with the app's Generate screen
 
@@ -33,7 +33,7 @@ def render_build(data: dict[str, Any]) -> str:
     if data.get("found"):
         head += f", {data['found']:,} found"
     if data.get("capped"):
-        head += f", {data['capped']:,} over the size cap left out"
+        head += f", {data['capped']:,} beyond the dataset's size left out"
     if "dataset_samples" in stats:
         head += f"; the dataset now has {stats['dataset_samples']:,}"
     parts = [head]
@@ -53,7 +53,7 @@ def render_build(data: dict[str, Any]) -> str:
         parts.append("token counts: " + "; ".join(f"{n:,} by {m}" for m, n in methods.items()))
     gen = stats.get("generation") or {}
     if gen:
-        parts.append("generation:\n" + key_values(_generation_lines(gen, data.get("name"))))
+        parts.append("generation:\n" + key_values(generation_lines(gen, data.get("name"))))
     if stats.get("resumed") == "items":
         parts.append("note: the build's inputs are no longer there, so only the work items "
                      "recorded before ran again; build again with --input to add more")
@@ -66,7 +66,7 @@ def render_build(data: dict[str, Any]) -> str:
 
 def _fallback_lines(g: dict[str, Any]) -> list[tuple[str, Any]]:
     """Identify's LLM fallback: what was asked, kept and rejected (by reason)."""
-    lines = dict(_generation_lines({**g, "target": g.get("target") or 0}))
+    lines = dict(generation_lines({**g, "target": g.get("target") or 0}))
     out: list[tuple[str, Any]] = [
         ("agent", g.get("agent")),
         ("asked", f"{g.get('documents', 0):,} documents in {g.get('chunks', 0):,} chunks"
@@ -81,36 +81,6 @@ def _fallback_lines(g: dict[str, Any]) -> list[tuple[str, Any]]:
         out.append(("stopped", g["stopped"]))
     if g.get("items_failed"):
         out.append(("next", "run the same build again: failed chunks are asked again"))
-    return out
-
-
-def _generation_lines(g: dict[str, Any], name: str | None = None) -> list[tuple[str, Any]]:
-    """The LLM accounting of a build (agent, calls, tokens, cost, speed, failures)."""
-    cost = g.get("estimated_cost_usd")
-    cost_text = "unknown (no price for the agent model)" if cost is None else (
-        "none (local model)" if g.get("local_model") else
-        f"${cost:,.4f}" + ("" if g.get("price_verified") else " (UNVERIFIED price)"))
-    out: list[tuple[str, Any]] = [
-        ("agent", g.get("agent")),
-        ("samples", f"{g.get('samples_added', 0):,} added of a target of {g.get('target', 0):,}"
-                    + (f" ({g['existing']:,} existing)" if g.get("existing") else "")),
-        ("LLM calls", f"{g.get('requests', 0):,} (+{g.get('cache_hits', 0):,} from the cache)"),
-        ("tokens", f"{g.get('prompt_tokens', 0):,} prompt + "
-                   f"{g.get('completion_tokens', 0):,} completion"),
-        ("estimated cost", cost_text),
-        ("speed", f"{g.get('samples_per_min', 0):g} samples/min over {g.get('seconds', 0):g} s"),
-        ("work items", f"{g.get('items_done', 0):,} done, {g.get('items_failed', 0):,} failed"
-                       + (f", {g['items_skipped']:,} done earlier" if g.get("items_skipped")
-                          else "")),
-    ]
-    if g.get("failures"):
-        out.append(("rejected", g["failures"]))
-    if g.get("stopped"):
-        out.append(("stopped", g["stopped"]))
-    short = g.get("existing", 0) + g.get("samples_added", 0) < g.get("target", 0)
-    if g.get("items_failed") and short:
-        out.append(("next", f"`ftb retry {shlex.quote(name or 'NAME')}` runs the failed items "
-                            "again"))
     return out
 
 
@@ -154,12 +124,42 @@ def _say_agent(session: Session, agent: dict[str, Any], mode: str = "",
     """One note on stderr naming the model that writes the samples (and that it is the
     embedded local model when no key is configured), once the build can start: a missing
     key or free-mode instruction is the only thing said."""
-    from ftbuilder.providers.factory import describe_agent
+    from ftbuilder.services.agent import describe_agent
     from ftbuilder.services.generate import check_llm_build
 
     check_llm_build(session.ctx, mode, agent, instruction)
     session.info(describe_agent(session.ctx.settings, agent.get("provider"),
-                                agent.get("model"), agent.get("base_url")))
+                                agent.get("model"), agent.get("base_url"),
+                                agent.get("base_urls")))
+
+
+def scale_fields(args: argparse.Namespace) -> dict[str, Any]:
+    """BuildRequest fields of --base-url (repeatable), --batch, --engine (docs/scale.md)."""
+    urls = list(dict.fromkeys(args.base_url or []))
+    return {"base_url": urls[0] if len(urls) == 1 else None,
+            "base_urls": urls if len(urls) > 1 else None, "batch": args.batch,
+            "batch_retry": args.batch_retry, "engine": args.engine,
+            "ray_address": args.ray_address}
+
+
+def add_scale_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--base-url", metavar="URL", action="append",
+                   help="OpenAI-compatible endpoint (Ollama, vLLM, llama.cpp server...); "
+                        "repeat it for a fleet: requests spread over them (least "
+                        "outstanding), a failing one is taken out and tried again later")
+    p.add_argument("--batch", action="store_true",
+                   help="send the LLM work through the provider's batch API (openai, "
+                        "anthropic, google, mistral): half price, results within 24 h; "
+                        "`ftb batches` lists them, the same command or `ftb batches collect` "
+                        "picks them up")
+    p.add_argument("--batch-retry", choices=("batch", "live"), default=None,
+                   help="items a batch failed or let expire: in a new batch (default) or "
+                        "asked live")
+    p.add_argument("--engine", choices=("local", "ray"), default="local",
+                   help="where ingest and identify run: this process (default) or Ray "
+                        "(pip install 'ftbuilder[scale]')")
+    p.add_argument("--ray-address", metavar="ADDR",
+                   help="a Ray cluster for --engine ray (default: a local Ray)")
 
 
 def run_build(session: Session, args: argparse.Namespace) -> int:
@@ -172,9 +172,8 @@ def run_build(session: Session, args: argparse.Namespace) -> int:
     inputs = args.input or [str(session.ctx.settings.input_dir)]
     fields = dict(mode=mode, input_paths=inputs, name=name, provider=provider, model=model,
                   size=args.size, agent_provider=args.agent_provider,
-                  agent_model=args.agent_model, base_url=args.base_url,
-                  concurrency=args.concurrency, llm_fallback=args.llm_fallback,
-                  confirmed=args.yes)
+                  agent_model=args.agent_model, concurrency=args.concurrency,
+                  llm_fallback=args.llm_fallback, confirmed=args.yes, **scale_fields(args))
     if mode == "free":
         instruction = _free_instruction(session)
         if instruction is not None:
@@ -184,7 +183,8 @@ def run_build(session: Session, args: argparse.Namespace) -> int:
         else args.llm_fallback
     if mode != "identify" or fallback:
         _say_agent(session, {"provider": args.agent_provider, "model": args.agent_model,
-                             "base_url": args.base_url}, mode, req.instruction)
+                             "base_url": req.base_url, "base_urls": req.base_urls}, mode,
+                   req.instruction)
     with session.running() as cancel:
         result = _run_counting(
             session, name, lambda: build(session.ctx, req, progress=session.progress,
@@ -215,7 +215,7 @@ def _partial(data: dict[str, Any]) -> bool:
 
 
 def run_retry(session: Session, args: argparse.Namespace) -> int:
-    from ftbuilder.services.build import retry
+    from ftbuilder.services.resume import resume
 
     ds = session.ctx.store.find_dataset(args.name)
     agent = ((ds.config if ds else {}).get("generation") or {}).get("agent")
@@ -223,9 +223,14 @@ def run_retry(session: Session, args: argparse.Namespace) -> int:
         _say_agent(session, agent)
     with session.running() as cancel:
         result = _run_counting(
-            session, args.name, lambda: retry(session.ctx, args.name, progress=session.progress,
-                                              cancel=cancel, confirmed=args.yes))
+            session, args.name, lambda: resume(session.ctx, args.name, progress=session.progress,
+                                               cancel=cancel, confirmed=args.yes))
     data = to_jsonable(result)
+    if "repos" in data:  # a repository dataset: its failed files ran again
+        from ftbuilder.cli.repos import render_prepare
+
+        session.emit(result, lambda: render_prepare(data))
+        return EXIT_FAIL if data.get("failed") else EXIT_OK
     session.emit(result, lambda: render_build(data))
     return _exit(session, data)
 
@@ -252,13 +257,14 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
                    help="target provider whose format and limits apply (default: config)")
     p.add_argument("--model", help="target model id (default: config, or the provider's first)")
     p.add_argument("--size", type=positive_int, metavar="N",
-                   help="samples to generate (create/hybrid/free; default: config dataset_size)")
-    p.add_argument("--agent-provider", choices=PROVIDERS,
+                   help="the dataset's target size, in every mode: a build adds new samples "
+                        "up to it (hybrid keeps every identified pair); default: config "
+                        "dataset_size")
+    p.add_argument("--agent-provider", choices=BACKENDS,
                    help="LLM backend that writes samples (default: config system.agentic_llm; "
                         "llama = embedded local model)")
     p.add_argument("--agent-model", metavar="M", help="model of that backend, or a GGUF path")
-    p.add_argument("--base-url", metavar="URL",
-                   help="OpenAI-compatible endpoint (Ollama, vLLM, llama.cpp server...)")
+    add_scale_options(p)
     p.add_argument("--concurrency", type=positive_int, metavar="N",
                    help="parallel LLM calls (default: config system.concurrency)")
     p.add_argument("--llm-fallback", action=argparse.BooleanOptionalAction, default=None,

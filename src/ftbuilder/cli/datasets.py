@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import Any
 
 from ftbuilder.cli.common import (
@@ -20,6 +19,15 @@ from ftbuilder.config import PROVIDERS
 from ftbuilder.core.errors import Cancelled
 from ftbuilder.formats import IMPORT_FORMATS
 
+IMPORT_EPILOG = """\
+Importing into an existing name adds to it; exact duplicates are dropped.
+Text records (ChatML, Llama 3, Harmony) are parsed back into messages; our own Parquet
+exports are read back with their metadata.
+Other Parquet, Arrow and CSV files (or a folder of them) and hf:OWNER/NAME[:CONFIG][@SPLIT]
+are streamed in batches; the conversation layout is detected from the column names (OpenAI
+messages, ShareGPT, Alpaca, prompt/completion, question/answer) or given with --map.
+Exit 1 when some records were skipped (each is reported with its line or row)."""
+
 
 def run_import(session: Session, args: argparse.Namespace) -> int:
     from ftbuilder.services.datasets import import_file
@@ -33,7 +41,7 @@ def run_import(session: Session, args: argparse.Namespace) -> int:
         with session.running() as cancel:
             result = import_file(session.ctx, args.file, args.name, fmt=args.format,
                                  provider=provider, model=model, progress=session.progress,
-                                 cancel=cancel)
+                                 cancel=cancel, mapping=args.map, preset=args.preset)
     except Cancelled:
         now = session.ctx.store.find_dataset(args.name)
         raise Cancelled(cancelled_message((now.total_samples if now else 0) - before),
@@ -89,19 +97,23 @@ def run_backup(session: Session, args: argparse.Namespace) -> int:
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    p = add_command(sub, common, "import", "import an existing dataset file (JSONL/JSON/Parquet)",
-                    run_import, epilog="Importing into an existing name adds to it; exact "
-                                       "duplicates are dropped.\nText records (ChatML, "
-                                       "Llama 3, Harmony) are parsed back into messages.\n"
-                                       "Exit 1 when some records were skipped (each is "
-                                       "reported with its line).")
-    p.add_argument("file", metavar="FILE", type=Path, help="the dataset file")
+    p = add_command(sub, common, "import", "import an existing dataset: JSONL/JSON, Parquet, "
+                                           "Arrow, CSV, or a Hugging Face dataset",
+                    run_import, epilog=IMPORT_EPILOG)
+    p.add_argument("file", metavar="FILE", help="the dataset file or folder, or "
+                                                "hf:OWNER/NAME[:CONFIG][@SPLIT]")
     p.add_argument("--name", required=True, help="dataset to create or add to")
     p.add_argument("--format", default="auto", choices=IMPORT_FORMATS,
                    help="record format (default: auto-detect)")
     p.add_argument("--provider", choices=PROVIDERS,
                    help="target provider of a new dataset (default: config)")
     p.add_argument("--model", help="target model of a new dataset (default: config)")
+    p.add_argument("--map", metavar="SPEC",
+                   help="columns -> conversation: user=instruction+input,assistant=output,"
+                        "system=system or messages=COLUMN (default: detected)")
+    p.add_argument("--preset", choices=("codewikibench",),
+                   help="a known dataset layout: codewikibench = one sample per documented "
+                        "component")
 
     add_command(sub, common, "datasets", "list the datasets in the store", run_datasets)
 

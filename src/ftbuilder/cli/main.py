@@ -15,12 +15,17 @@ from collections.abc import Sequence
 
 from ftbuilder import __version__
 from ftbuilder.cli import (
+    batches,
     build,
     config,
+    curate,
     datasets,
     export,
     ingest,
+    judge,
     models,
+    repos,
+    sources,
     split,
     tui,
     validate,
@@ -30,13 +35,15 @@ from ftbuilder.core.errors import Cancelled, FtbError
 from ftbuilder.core.text import MAX_LINE
 
 # Order of `ftb --help`; each module registers its commands.
-COMMAND_MODULES = (ingest, build, datasets, validate, split, export, models, config, tui)
+COMMAND_MODULES = (ingest, build, batches, repos, sources, datasets, curate, judge, validate,
+                   split, export, models, config, tui)
 
 DESCRIPTION = "Fine-Tuning Dataset Builder: provider-ready fine-tuning datasets from your files."
 EPILOG = """\
 typical run:
   ftb ingest input_files/
   ftb build --mode identify --input input_files/ --name support
+  ftb filter support && ftb dedup support && ftb scrub support
   ftb validate support
   ftb split support --ratio 0.8
   ftb export support --format openai

@@ -72,14 +72,16 @@ def run(session: Session, args: argparse.Namespace) -> int:
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     p = add_command(
         sub, common, "split", "split a dataset into train / validation (/ test)", run,
-        epilog="Defaults come from config.yaml split.*. weighted = each group (source file or\n"
-               "keyword) is split at the ratio, so every group appears in every split.")
+        epilog="Defaults come from config.yaml split.*. weighted = stratified: the overall\n"
+               "shares are exact (largest remainder) and each group (one value, or a tuple of\n"
+               "values, of the --weight-by keys) is split within one sample of the shares.")
     p.add_argument("name", metavar="NAME", help="dataset name")
     p.add_argument("--ratio", type=fraction, metavar="R", help="training share, e.g. 0.8")
     p.add_argument("--test", type=fraction, metavar="T", help="test share (default 0)")
     p.add_argument("--strategy", choices=("random", "weighted"))
-    p.add_argument("--weight-by", choices=("source", "keywords"),
-                   help="group of a weighted split")
+    p.add_argument("--weight-by", metavar="KEYS",
+                   help="strata of a weighted split: source, keywords, language, origin, "
+                        "category, or several joined by commas (e.g. source,keywords)")
     p.add_argument("--seed", type=int, metavar="N", help="random seed (same seed, same split)")
     p.add_argument("--dry-run", action="store_true",
                    help="show the counts per group and split without writing them")

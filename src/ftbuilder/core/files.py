@@ -139,3 +139,23 @@ def write_atomic(path: Path, data: str | bytes, what: str = "",
         remove_quietly(tmp)
         raise
     fsync_dir(path.parent)
+
+
+def check_input_file(path: Path, folder_hint: str = "give a file") -> None:
+    """A file named by the user, checked before it is read: it exists, is not a folder, and
+    is a regular file (a FIFO or a device would block the read or never end).
+
+    Raises:
+        NotFoundError: it does not exist.
+        UsageError: a folder, not a regular file, or it cannot be looked at.
+    """
+    from ftbuilder.core.errors import NotFoundError, UsageError
+
+    if not path.exists():
+        raise NotFoundError(f"file {path} does not exist", "check the path")
+    if path.is_dir():
+        raise UsageError(f"{path} is a folder", folder_hint)
+    try:
+        check_regular(path, UsageError)
+    except OSError as e:
+        raise UsageError(f"cannot read {path}: {e.strerror or e}", "check permissions") from None

@@ -121,7 +121,7 @@ class RedactFilter(logging.Filter):
 
 
 FILTER = RedactFilter()
-LOGGERS = ("ftbuilder", "ftbuilder.providers", "ftbuilder.agents", "ftbuilder.services",
+LOGGERS = ("ftbuilder", "ftbuilder.backends", "ftbuilder.agents", "ftbuilder.services",
            "ftbuilder.tui", "ftbuilder.cli")
 
 

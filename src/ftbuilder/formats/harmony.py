@@ -53,7 +53,7 @@ def encodings_dir() -> Path:
     given = os.environ.get("TIKTOKEN_ENCODINGS_BASE")
     if given and (Path(given) / O200K_FILE).is_file():
         return Path(given)
-    from ftbuilder.providers.embedded import cache_dir
+    from ftbuilder.backends.embedded import cache_dir
 
     folder = cache_dir() / "tiktoken"
     path = folder / O200K_FILE

@@ -1,11 +1,15 @@
 """The train/validation/test split algorithm. Pure: no store, no I/O; deterministic by seed.
 
 ``random``: all samples shuffled with the seed, then cut at the shares.
-``weighted``: each group (source file or first keyword) is shuffled with the seed and cut
-at the shares on its own, so every group with two or more samples is on both sides:
-a group of 1 goes to train (flagged), a group of 2 gives one to train and one to validation,
-from 3 samples on a test share (if asked) gets at least one. A sample is never cut.
-Rounding is half-up; train takes what rounding leaves over.
+``weighted`` (stratified): the split sizes are fixed first for the whole dataset (validation
+and test rounded half-up, train takes the rest, every split asked for gets at least one
+sample when there are enough), then the samples are laid out group after group (groups in a
+seeded order, each group shuffled) and dealt out with the largest-remainder rule: sample i
+goes to the split whose share of the first i samples is furthest behind its quota. The
+overall counts are exactly the sizes (24 samples at 0.8 give 19 train / 5 validation, however
+small the groups), and each group's own counts are within one sample of its shares.
+A group is one value of the stratification key (source file, first keyword...) or a
+combination of several. A sample is never cut.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from typing import Any
 from ftbuilder.core.errors import UsageError
 
 STRATEGIES = ("random", "weighted")
+SPLIT_NAMES = ("train", "validation", "test")
 NO_GROUP = "(none)"
 
 
@@ -79,14 +84,6 @@ def sizes(n: int, ratio: float, test: float = 0.0) -> tuple[int, int, int]:
     return counts[0], counts[1], counts[2]
 
 
-def _note(n: int, test: float) -> str:
-    if n == 1:
-        return "1 sample: train only"
-    if n == 2 and test > 0:
-        return "2 samples: no test sample"
-    return ""
-
-
 def _cut(ids: list[int], n_train: int, n_val: int) -> list[tuple[int, str]]:
     return ([(i, "train") for i in ids[:n_train]]
             + [(i, "validation") for i in ids[n_train:n_train + n_val]]
@@ -115,12 +112,31 @@ def plan(items: Iterable[tuple[int, str | None]], ratio: float, test: float = 0.
         n_train, n_val, _ = sizes(len(ids), ratio, test)
         assignments = _cut(ids, n_train, n_val)
     else:
-        for name in sorted(by_group):
-            ids = list(by_group[name])
-            random.Random(f"{seed}:{name}").shuffle(ids)
-            n_train, n_val, _ = sizes(len(ids), ratio, test)
-            assignments += _cut(ids, n_train, n_val)
+        assignments = _stratified(by_group, sizes(sum(map(len, by_group.values())), ratio,
+                                                  test), seed)
     return _summarise(assignments, by_group, test, strategy)
+
+
+def _stratified(by_group: dict[str, list[int]], targets: tuple[int, int, int],
+                seed: int) -> list[tuple[int, str]]:
+    """Deal the samples, group after group, to the split furthest behind its quota."""
+    names = sorted(by_group)
+    random.Random(seed).shuffle(names)
+    sequence: list[int] = []
+    for name in names:
+        ids = list(by_group[name])
+        random.Random(f"{seed}:{name}").shuffle(ids)
+        sequence += ids
+    n = len(sequence)
+    shares = [t / n if n else 0.0 for t in targets]
+    given = [0, 0, 0]
+    out = []
+    for i, sample_id in enumerate(sequence, 1):
+        j = max((k for k in range(3) if given[k] < targets[k]),
+                key=lambda k: (shares[k] * i - given[k], -k))
+        given[j] += 1
+        out.append((sample_id, SPLIT_NAMES[j]))
+    return out
 
 
 def _summarise(assignments: list[tuple[int, str]], by_group: dict[str, list[int]],
@@ -132,9 +148,9 @@ def _summarise(assignments: list[tuple[int, str]], by_group: dict[str, list[int]
         setattr(g, split, getattr(g, split) + 1)
     warnings = []
     for g in table.values():
-        if strategy == "weighted":
-            g.note = _note(g.total, test)
-        elif g.total > 1 and (g.train == 0 or g.validation == 0):
+        if g.total == 1:
+            g.note = f"1 sample: {next(s for s in SPLIT_NAMES if getattr(g, s))} only"
+        elif g.train == 0 or g.validation == 0:
             g.note = "not on both sides"
     notes = Counter(g.note for g in table.values() if g.note)
     for note, n in sorted(notes.items()):

@@ -113,12 +113,16 @@ class NearDuplicateIndex:
         threshold: Jaccard similarity from which two samples count as near-duplicates.
         num_perm: permutations per MinHash (more = finer, slower, larger).
         seed: seed of the permutations.
+        shingle: words per shingle (3: word 3-grams).
     """
 
     def __init__(self, threshold: float = DEFAULT_THRESHOLD, num_perm: int = DEFAULT_NUM_PERM,
-                 seed: int = 1) -> None:
+                 seed: int = 1, shingle: int = 3) -> None:
         if not 0 < threshold <= 1:
             raise ValueError(f"near-duplicate threshold must be in (0, 1], got {threshold}")
+        if shingle < 1:
+            raise ValueError(f"shingle size must be at least 1, got {shingle}")
+        self.shingle = shingle
         self.threshold = threshold
         self.num_perm = num_perm
         self.seed = seed
@@ -137,13 +141,13 @@ class NearDuplicateIndex:
             split = text.split()
             words.extend(map(_word_hash, split))
             counts.append(len(split))
-            shingles += max(len(split) - 2, 1)
+            shingles += max(len(split) - self.shingle + 1, 1)
             if shingles >= _CHUNK:
-                flat, lengths = _shingle_batch(words, counts)
+                flat, lengths = _shingle_batch(words, counts, self.shingle)
                 out += self._minhashes(lengths, flat)
                 words, counts, shingles = [], [], 0
         if counts:
-            flat, lengths = _shingle_batch(words, counts)
+            flat, lengths = _shingle_batch(words, counts, self.shingle)
             out += self._minhashes(lengths, flat)
         return out
 

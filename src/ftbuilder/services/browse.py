@@ -1,97 +1,19 @@
 """Read-only queries over the store for browsing faces (the TUI review table, home, charts).
 
-Also the small project-file helpers the settings screen needs (config.yaml text, prompt files),
-so that no face reads or writes files itself. Nothing here changes samples.
-
-The review table pages through a filtered list of sample ids: :func:`sample_ids` runs the filter
-once (ids only, cheap even at 100,000 rows) and :func:`rows_for_ids` fetches the few rows a
-screen shows. Random access stays O(page) wherever the cursor is.
+Nothing here changes anything (editing settings is services.settings). The queries themselves
+are the store's (store/browse.py): the review table pages through a filtered list of ids.
 """
 
 from __future__ import annotations
 
-import json
-from collections import Counter, defaultdict
-from dataclasses import asdict, dataclass
+from collections import Counter
+from dataclasses import dataclass
 from typing import Any
 
 from ftbuilder.core.errors import NotFoundError
-from ftbuilder.core.progress import CancelToken, ProgressFn
 from ftbuilder.core.types import DatasetInfo
 from ftbuilder.services.context import AppContext
-
-# The first user-facing message (skipping a system prompt) as a short preview, in SQL so that
-# a page of rows never parses whole conversations in Python.
-_PREVIEW = ("substr(replace(CASE WHEN json_extract(messages, '$[0].role') = 'system' "
-            "THEN json_extract(messages, '$[1].content') "
-            "ELSE json_extract(messages, '$[0].content') END, char(10), ' '), 1, 160)")
-_ROW_COLS = (f"id, {_PREVIEW}, token_count, topic_keywords, source_file, location, split, "
-             "json_array_length(messages), json_extract(meta, '$.flags')")
-
-
-@dataclass(slots=True)
-class SampleFilter:
-    """What the review table shows. Empty fields do not filter.
-
-    ``split`` is a split name, or ``"none"`` for samples not assigned yet.
-    ``flag`` matches one entry of ``meta.flags``, or ``"no_tokens"`` (token count unknown).
-    """
-
-    source: str = ""
-    keyword: str = ""
-    split: str = ""
-    min_tokens: int | None = None
-    max_tokens: int | None = None
-    flag: str = ""
-
-    def sql(self) -> tuple[str, list[Any]]:
-        """An SQL fragment over fixed column names, with its parameters."""
-        parts: list[str] = []
-        args: list[Any] = []
-        if self.source:
-            parts.append("source_file = ?")
-            args.append(self.source)
-        if self.keyword:
-            parts.append("(messages LIKE ? ESCAPE '\\' OR topic_keywords LIKE ? ESCAPE '\\')")
-            pat = "%" + self.keyword.replace("\\", "\\\\").replace("%", "\\%").replace(
-                "_", "\\_") + "%"
-            args += [pat, pat]
-        if self.split == "none":
-            parts.append("split IS NULL")
-        elif self.split:
-            parts.append("split = ?")
-            args.append(self.split)
-        if self.min_tokens is not None:
-            parts.append("token_count >= ?")
-            args.append(self.min_tokens)
-        if self.max_tokens is not None:
-            parts.append("token_count <= ?")
-            args.append(self.max_tokens)
-        if self.flag == "no_tokens":
-            parts.append("token_count IS NULL")
-        elif self.flag:
-            parts.append("EXISTS (SELECT 1 FROM json_each(samples.meta, '$.flags') "
-                         "WHERE json_each.value = ?)")
-            args.append(self.flag)
-        return " AND ".join(parts), args
-
-
-@dataclass(slots=True)
-class SampleRow:
-    """One line of the review table."""
-
-    id: int
-    preview: str
-    tokens: int | None
-    keywords: list[str]
-    source: str
-    location: str
-    split: str
-    messages: int
-    flags: list[str]
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+from ftbuilder.store.browse import SampleFilter, SampleRow
 
 
 def _dataset(ctx: AppContext, name: str) -> DatasetInfo:
@@ -129,7 +51,7 @@ def interrupted_runs(ctx: AppContext, limit: int = 50) -> list[dict[str, Any]]:
 @dataclass(slots=True)
 class WriterStatus:
     """The model that writes create/hybrid/free samples (system.agentic_llm, agentic_model,
-    base_url): ``text`` says which (providers.factory.describe_agent), ``ready`` is False when
+    base_url): ``text`` says which (services.agent.describe_agent), ``ready`` is False when
     its key is missing, ``embedded`` when it is the shipped local model."""
 
     text: str
@@ -140,7 +62,7 @@ class WriterStatus:
 def writer_status(ctx: AppContext) -> WriterStatus:
     """Which model writes samples, and whether it can run (see :class:`WriterStatus`)."""
     from ftbuilder.core.errors import FtbError
-    from ftbuilder.providers.factory import describe_agent, resolve_agent
+    from ftbuilder.services.agent import describe_agent, resolve_agent
 
     s = ctx.settings
     text = describe_agent(s).removeprefix("agent: ")
@@ -152,109 +74,45 @@ def writer_status(ctx: AppContext) -> WriterStatus:
                         c.embedded)
 
 
-def resume_build(ctx: AppContext, name: str, progress: ProgressFn | None = None,
-                 cancel: CancelToken | None = None, confirmed: bool = False):  # -> BuildResult
-    """Finish dataset ``name``'s interrupted build (cancelled, killed or failed).
-
-    LLM modes: services.build.retry (failed items run again, then the same build continues
-    until the dataset has the size asked; work done is not repeated). Identify: the same
-    build again (conversations already in the dataset are dropped as duplicates).
-
-    Returns:
-        BuildResult of the run.
-
-    Raises:
-        NotFoundError: no dataset of that name, or no build of it to resume.
-        Cancelled, ProviderError, FtbError: as for a build; work done before is kept.
-    """
-    from ftbuilder.services.build import build, last_build, retry
-
-    req = last_build(ctx, name)
-    if req is None:
-        raise NotFoundError(f"dataset '{name}' has no build to resume",
-                            "start one from Generate (g)")
-    if _dataset(ctx, name).config.get("generation"):
-        return retry(ctx, name, progress, cancel, confirmed)
-    return build(ctx, req, progress, cancel)
-
-
 def sample_ids(ctx: AppContext, name: str, filters: SampleFilter | None = None) -> list[int]:
     """Ids of the dataset's samples matching ``filters``, in id order.
 
     Raises:
         NotFoundError: no dataset of that name.
     """
-    ds = _dataset(ctx, name)
-    where, args = (filters or SampleFilter()).sql()
-    q = "SELECT id FROM samples WHERE dataset_id = ?" + (f" AND {where}" if where else "")
-    return [r[0] for r in ctx.store.db.execute(q + " ORDER BY id", (ds.id, *args))]
+    return ctx.store.filtered_ids(_dataset(ctx, name).id, filters)
 
 
 def rows_for_ids(ctx: AppContext, ids: list[int]) -> list[SampleRow]:
     """Table rows of these sample ids, in the order given (missing ids are left out)."""
-    out: dict[int, SampleRow] = {}
-    for i in range(0, len(ids), 500):
-        part = ids[i:i + 500]
-        q = f"SELECT {_ROW_COLS} FROM samples WHERE id IN ({','.join('?' * len(part))})"
-        for r in ctx.store.db.execute(q, part):
-            out[r[0]] = SampleRow(
-                id=r[0], preview=r[1] or "", tokens=r[2], keywords=json.loads(r[3] or "[]"),
-                source=r[4] or "", location=r[5] or "", split=r[6] or "", messages=r[7] or 0,
-                flags=json.loads(r[8]) if r[8] else [])
-    return [out[i] for i in ids if i in out]
+    return ctx.store.rows_for_ids(ids)
 
 
 def sample_page(ctx: AppContext, name: str, offset: int = 0, limit: int = 100,
                 filters: SampleFilter | None = None) -> list[SampleRow]:
     """``limit`` rows from ``offset`` of the filtered dataset (for callers without an id list)."""
-    ds = _dataset(ctx, name)
-    where, args = (filters or SampleFilter()).sql()
-    q = "SELECT id FROM samples WHERE dataset_id = ?" + (f" AND {where}" if where else "")
-    ids = [r[0] for r in ctx.store.db.execute(q + " ORDER BY id LIMIT ? OFFSET ?",
-                                              (ds.id, *args, limit, offset))]
-    return rows_for_ids(ctx, ids)
+    ids = ctx.store.filtered_ids(_dataset(ctx, name).id, filters, limit, offset)
+    return ctx.store.rows_for_ids(ids)
 
 
 def sources(ctx: AppContext, name: str) -> list[tuple[str, int]]:
     """(source file, samples) of a dataset, most samples first."""
-    ds = _dataset(ctx, name)
-    rows = ctx.store.db.execute(
-        "SELECT COALESCE(source_file, ''), COUNT(*) FROM samples WHERE dataset_id = ? "
-        "GROUP BY source_file ORDER BY COUNT(*) DESC, source_file", (ds.id,)).fetchall()
-    return [(r[0], r[1]) for r in rows]
+    return ctx.store.source_counts(_dataset(ctx, name).id)
 
 
 def flags(ctx: AppContext, name: str) -> list[tuple[str, int]]:
     """(flag, samples) over ``meta.flags`` of a dataset, plus ``no_tokens`` when any."""
-    ds = _dataset(ctx, name)
-    rows = ctx.store.db.execute(
-        "SELECT json_each.value, COUNT(*) FROM samples, json_each(samples.meta, '$.flags') "
-        "WHERE samples.dataset_id = ? GROUP BY json_each.value ORDER BY 2 DESC", (ds.id,)
-    ).fetchall()
-    out = [(str(r[0]), r[1]) for r in rows]
-    missing = ctx.store.db.execute("SELECT COUNT(*) FROM samples WHERE dataset_id = ? AND "
-                                   "token_count IS NULL", (ds.id,)).fetchone()[0]
-    if missing:
-        out.append(("no_tokens", missing))
-    return out
+    return ctx.store.flag_counts(_dataset(ctx, name).id)
 
 
 def token_lengths(ctx: AppContext, name: str) -> dict[str, list[int]]:
     """Token counts of a dataset's samples grouped by split ("" = not assigned)."""
-    ds = _dataset(ctx, name)
-    out: dict[str, list[int]] = defaultdict(list)
-    for split, tokens in ctx.store.db.execute(
-            "SELECT split, token_count FROM samples WHERE dataset_id = ? AND token_count IS NOT "
-            "NULL", (ds.id,)):
-        out[split or ""].append(tokens)
-    return dict(out)
+    return ctx.store.token_lengths(_dataset(ctx, name).id)
 
 
 def sample_groups(ctx: AppContext, name: str) -> dict[int, tuple[str, int | None]]:
     """sample id -> (source file, token count): lets a split preview chart unsaved plans."""
-    ds = _dataset(ctx, name)
-    return {r[0]: (r[1] or "", r[2]) for r in ctx.store.db.execute(
-        "SELECT id, source_file, token_count FROM samples WHERE dataset_id = ?", (ds.id,))}
+    return ctx.store.sample_groups(_dataset(ctx, name).id)
 
 
 def histogram(values: list[int], bins: int = 12, lo: int | None = None,

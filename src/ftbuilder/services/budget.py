@@ -3,7 +3,7 @@
 A build in create, hybrid or free mode on a paid backend makes about
 ``ceil(generated samples / agent.create.samples_per_call)`` calls, each sending a chunk
 (``agent.create.chunk_tokens``) plus the agent's instructions and getting conversations back.
-:func:`estimate` prices that with the agent's price in ``providers/agent_prices.yaml``;
+:func:`estimate` prices that with the agent's price in ``backends/agent_prices.yaml``;
 :func:`check` stops the build before anything is written or sent when the estimate is over
 ``system.max_cost_usd``, or the size over :data:`MAX_PAID_SAMPLES` (for a paid backend whose
 price is unknown, that cap is the only guard). The user confirms with ``--yes`` (CLI) or in
@@ -75,8 +75,8 @@ def estimate(ctx: AppContext, mode: str, size: int | None,
     """
     from ftbuilder.agents.create import TOKENS_PER_TURN
     from ftbuilder.agents.hybrid import split_size
-    from ftbuilder.providers.factory import resolve_agent
-    from ftbuilder.providers.prices import agent_price
+    from ftbuilder.backends.prices import agent_price
+    from ftbuilder.services.agent import resolve_agent
 
     if mode not in LLM_MODES:
         return None

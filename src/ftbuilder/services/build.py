@@ -3,18 +3,14 @@
 :func:`build` owns what every mode shares: checking the request, the target model spec,
 the dataset (get or create), the run record, token counting for the target and the write
 to the store (exact duplicates dropped). What differs per mode is a *runner*, a function
-``runner(job: BuildJob) -> None`` registered in :data:`RUNNERS`, which makes conversations
-and hands them to :meth:`BuildJob.add`. Identify is built in; the LLM modes (create, hybrid,
-free) register their runners with :func:`register_runner`.
+``runner(job: BuildJob) -> None`` in :data:`RUNNERS`, which makes conversations and hands
+them to :meth:`BuildJob.add`: identify is here, the LLM modes in services.generate.
+Resuming an interrupted build is services.resume.
 """
 
 from __future__ import annotations
 
-import json
 import time
-from collections import Counter
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -23,149 +19,18 @@ from ftbuilder.core.errors import Cancelled, FtbError, UsageError
 from ftbuilder.core.progress import CancelToken, ProgressFn, report
 from ftbuilder.core.types import Conversation, DatasetInfo, Document, ModelSpec
 from ftbuilder.services import budget
+from ftbuilder.services.batch import check_batch
+from ftbuilder.services.buildjob import RUN_KIND, BuildJob, BuildRequest, BuildResult, Runner
 from ftbuilder.services.context import AppContext
+from ftbuilder.services.engine import check_engine, identify_all, make_engine
 from ftbuilder.services.generate import (
     check_llm_build,
-    retry_generation,
     run_create,
     run_free,
     run_hybrid,
     run_identify_fallback,
 )
 from ftbuilder.targets.registry import get_model
-
-RUN_KIND = "build"
-
-
-@dataclass
-class BuildRequest:
-    """What to build. ``size`` caps the samples this run keeps (identify: no cap when None)."""
-
-    mode: str
-    input_paths: list[str | Path]
-    name: str
-    provider: str
-    model: str
-    size: int | None = None
-    agent_provider: str | None = None
-    agent_model: str | None = None
-    base_url: str | None = None
-    concurrency: int | None = None
-    instruction: str | None = None  # free mode: the instruction when not read from a file
-    llm_fallback: bool | None = None  # identify: ask the agent LLM (None: config value)
-    confirmed: bool = False  # the user accepted the estimated cost (--yes): no budget check
-
-
-@dataclass
-class FileOutcome:
-    """One input file: its ingest status, samples found in it and samples added from it."""
-
-    path: str
-    status: str
-    found: int = 0
-    added: int = 0
-    error: str = ""
-    warnings: list[str] = field(default_factory=list)  # what the reader skipped, and where
-
-    def to_dict(self) -> dict[str, Any]:
-        d: dict[str, Any] = {"status": self.status, "found": self.found, "added": self.added}
-        if self.error:
-            d["error"] = self.error
-        if self.warnings:
-            d["warnings"] = list(self.warnings)
-        return d
-
-
-@dataclass
-class BuildResult:
-    """What a build did. ``files`` maps each input file to its outcome; ``rejected`` counts
-    the LLM's conversations refused by reason (identify's LLM fallback)."""
-
-    name: str
-    mode: str
-    run_id: int = 0
-    samples_added: int = 0
-    duplicates: int = 0
-    found: int = 0
-    capped: int = 0
-    files: dict[str, FileOutcome] = field(default_factory=dict)
-    stats: dict[str, Any] = field(default_factory=dict)
-    rejected: dict[str, int] = field(default_factory=dict)
-
-    @property
-    def failed_files(self) -> int:
-        return sum(f.status == "error" for f in self.files.values())
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "mode": self.mode, "run_id": self.run_id,
-                "samples_added": self.samples_added, "duplicates": self.duplicates,
-                "found": self.found, "capped": self.capped, "failed_files": self.failed_files,
-                "files": {p: f.to_dict() for p, f in self.files.items()}, "stats": self.stats,
-                "rejected": self.rejected}
-
-
-@dataclass
-class BuildJob:
-    """Everything a runner needs; :meth:`add` saves conversations the same way for all modes."""
-
-    ctx: AppContext
-    req: BuildRequest
-    spec: ModelSpec
-    dataset: DatasetInfo
-    result: BuildResult
-    progress: ProgressFn | None = None
-    cancel: CancelToken | None = None
-    token_methods: Counter[str] = field(default_factory=Counter)
-    patterns: Counter[str] = field(default_factory=Counter)
-    extra: dict[str, Any] = field(default_factory=dict)  # runner stats (e.g. "generation")
-
-    def check(self) -> None:
-        if self.cancel is not None:
-            self.cancel.check()
-
-    def file(self, path: str, status: str = "ok", error: str = "") -> FileOutcome:
-        """The outcome record of ``path`` (created on first use)."""
-        if path not in self.result.files:
-            self.result.files[path] = FileOutcome(path, status, error=error)
-        return self.result.files[path]
-
-    def add(self, convs: Sequence[Conversation], limit: int | None = None) -> tuple[int, int]:
-        """Count tokens for the target, then store ``convs`` (exact duplicates dropped).
-
-        ``limit`` keeps at most that many new samples (duplicates do not count against it).
-        Returns (added, duplicates) and updates the result.
-        """
-        seen = self.ctx.store.hashes(self.dataset.id)
-        fresh: list[Conversation] = []
-        dup = 0
-        for c in convs:
-            h = c.content_hash()
-            if h in seen:
-                dup += 1
-            else:
-                seen.add(h)
-                fresh.append(c)
-        if limit is not None and len(fresh) > limit:
-            self.result.capped += len(fresh) - limit
-            fresh = fresh[:limit]
-        if fresh:
-            from ftbuilder import tokens  # the tokenizers load on first use
-
-            for c, tc in zip(fresh, tokens.count_many(fresh, self.spec), strict=True):
-                c.token_count = tc.total
-                self.token_methods[f"{tc.method}{'' if tc.exact else ' (estimate)'}"] += 1
-        self.check()
-        added, dup_store = self.ctx.store.add_samples(self.dataset.id, fresh)
-        for c in fresh:
-            self.patterns[str(c.meta.get("pattern", self.req.mode))] += 1
-            if c.id is not None and c.source_file:
-                self.file(c.source_file).added += 1
-        self.result.samples_added += added
-        self.result.duplicates += dup + dup_store
-        return added, dup + dup_store
-
-
-Runner = Callable[[BuildJob], None]
 
 
 def run_identify(job: BuildJob) -> None:
@@ -176,17 +41,24 @@ def run_identify(job: BuildJob) -> None:
     from ftbuilder.extract.keywords import attach_keywords
     from ftbuilder.services.ingest import ingest_paths
 
-    ing = ingest_paths(job.ctx, list(job.req.input_paths), job.progress, job.cancel)
+    engine = make_engine(job.req.engine, job.req.ray_address)
+    try:
+        ing = ingest_paths(job.ctx, list(job.req.input_paths), job.progress, job.cancel,
+                           engine)
+        opts = IdentifyOptions.from_settings(job.ctx.settings)
+        # on Ray: every document's conversations at once (docs/scale.md); locally: one by one
+        ahead = identify_all(engine, ing.documents, opts) if engine.name != "local" else None
+    finally:
+        engine.close()
     for rep in ing.reports:
         job.file(rep.path, rep.status, rep.error).warnings = list(rep.warnings)
-    opts = IdentifyOptions.from_settings(job.ctx.settings)
     fallback = opts.llm_fallback if job.req.llm_fallback is None else job.req.llm_fallback
     unread: list[Document] = []
     convs: list[Conversation] = []
     started = time.monotonic()
     for i, doc in enumerate(ing.documents, 1):
         job.check()
-        found = identify_document(doc, opts)
+        found = ahead[i - 1] if ahead is not None else identify_document(doc, opts)
         job.file(doc.path).found += len(found)
         convs.extend(found)
         if fallback and not found:
@@ -196,7 +68,9 @@ def run_identify(job: BuildJob) -> None:
     job.result.found += len(convs)
     attach_keywords(convs, [d.text for d in ing.documents])
     report(job.progress, "save", 0, len(convs), "counting tokens and saving")
-    job.add(convs, limit=job.req.size)
+    room = None if job.req.size is None else max(
+        0, job.req.size - job.ctx.store.count_samples(job.dataset.id))
+    job.add(convs, limit=room)  # size = the dataset's target size, as in every mode
     report(job.progress, "save", len(convs), len(convs), f"{job.result.samples_added} added")
     if unread:
         run_identify_fallback(job, unread)
@@ -204,11 +78,6 @@ def run_identify(job: BuildJob) -> None:
 
 RUNNERS: dict[str, Runner] = {"identify": run_identify, "create": run_create,
                               "hybrid": run_hybrid, "free": run_free}
-
-
-def register_runner(mode: str, runner: Runner) -> None:
-    """Make ``mode`` buildable by ``runner`` (the LLM modes register here)."""
-    RUNNERS[mode] = runner
 
 
 def _check(req: BuildRequest) -> ModelSpec:
@@ -271,8 +140,13 @@ def build(ctx: AppContext, req: BuildRequest, progress: ProgressFn | None = None
             recorded as cancelled.
     """
     spec = _check(req)
-    agent = {"provider": req.agent_provider, "model": req.agent_model, "base_url": req.base_url}
+    agent = {"provider": req.agent_provider, "model": req.agent_model, "base_url": req.base_url,
+             "base_urls": req.base_urls}
     check_llm_build(ctx, req.mode, agent, req.instruction)
+    if req.batch:
+        check_batch(ctx, req.mode, agent, req.batch_retry)
+    if req.engine != "local":
+        check_engine(req.engine, req.ray_address)
     if not req.confirmed:  # before the dataset, the run record or any call (docs: budget)
         budget.check(budget.estimate(ctx, req.mode, req.size, agent))
     ds = _dataset(ctx, req, spec)
@@ -295,42 +169,3 @@ def build(ctx: AppContext, req: BuildRequest, progress: ProgressFn | None = None
     job.result.stats = _stats(job)
     ctx.store.finish_run(run_id, "done", job.result.stats)
     return job.result
-
-
-def last_build(ctx: AppContext, name: str) -> BuildRequest | None:
-    """The request of dataset ``name``'s last build (retries aside), rebuilt from its run and
-    the dataset's ``generation`` config (agent, concurrency, instruction); None if none.
-
-    Raises:
-        NotFoundError: no dataset of that name.
-    """
-    ds = ctx.store.get_dataset(name)
-    for (text,) in ctx.store.db.execute(
-            "SELECT params FROM runs WHERE dataset_id = ? AND kind = ? ORDER BY id DESC",
-            (ds.id, RUN_KIND)):
-        p = json.loads(text or "{}")
-        if p.get("retry") or not p.get("inputs"):
-            continue
-        gen = ds.config.get("generation") or {}
-        agent = gen.get("agent") or {}
-        return BuildRequest(p["mode"], p["inputs"], name, p["provider"], p["model"],
-                            p.get("size"), agent.get("provider"), agent.get("model"),
-                            agent.get("base_url"), gen.get("concurrency"),
-                            gen.get("instruction") or None)
-    return None
-
-
-def retry(ctx: AppContext, name: str, progress: ProgressFn | None = None,
-          cancel: CancelToken | None = None, confirmed: bool = False) -> BuildResult:
-    """Resume the LLM build of dataset ``name``: failed items run again, unfinished ones run,
-    and the build continues from its inputs until the dataset has its size (see
-    :func:`~ftbuilder.services.generate.retry_generation`).
-
-    Raises:
-        NotFoundError: no dataset of that name.
-        FtbError: the dataset has no LLM work to resume (identify builds have none:
-            running the build again adds only what is new).
-        BudgetExceeded: what is left is over system.max_cost_usd and not ``confirmed``.
-        Cancelled, ProviderError: as for a build; work finished before is kept.
-    """
-    return retry_generation(ctx, name, progress, cancel, confirmed)

@@ -240,6 +240,10 @@ def export_dataset(ctx: AppContext, name: str, fmt: str, out_dir: str | Path,
     result = ExportResult(ds.name, fmt, str(out))
     split_counts = ctx.store.split_counts(ds.id)
     is_split = any(s is not None for s in split_counts)
+    if not is_split and ctx.settings.config.split.enabled:
+        result.warnings.append("split.enabled is true but this dataset is not split: "
+                               "everything goes to dataset.jsonl; run `ftb split "
+                               f"{ds.name}` first for train/validation files")
     if is_split and split_counts.get(None):
         result.warnings.append(f"{split_counts[None]} samples have no split (added after it): "
                                f"written to {UNSPLIT_FILE}; run `ftb split` again to place them")

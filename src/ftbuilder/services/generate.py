@@ -11,30 +11,29 @@ the build starts, so even a killed run can be retried.
 from __future__ import annotations
 
 import hashlib
+import secrets
 import shlex
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ftbuilder.agents.accounting import NOT_VERBATIM, TOO_SHORT
 from ftbuilder.agents.create import Generator, Task, create_generator
 from ftbuilder.agents.free import free_generator, free_instruction
-from ftbuilder.agents.hybrid import hybrid_generator, identified_for_hybrid, split_size
+from ftbuilder.agents.hybrid import hybrid_generator, identified_for_hybrid
 from ftbuilder.agents.identify_llm import identify_generator
 from ftbuilder.agents.parsing import INVALID_JSON
 from ftbuilder.agents.runner import FATAL_KINDS, Job, RunOptions, RunStats, run_job
+from ftbuilder.backends.base import LLMClient
+from ftbuilder.backends.prices import agent_price
+from ftbuilder.backends.ratelimit import RateLimits
 from ftbuilder.core.errors import FtbError, ProviderError
 from ftbuilder.core.progress import CancelToken, Progress, ProgressFn
-from ftbuilder.core.types import Document
+from ftbuilder.core.types import DatasetInfo, Document
 from ftbuilder.ingest.chunking import Chunk, chunk_document, count_tokens
-from ftbuilder.providers.base import LLMClient
-from ftbuilder.providers.factory import make_client
-from ftbuilder.providers.prices import agent_price
-from ftbuilder.providers.ratelimit import RateLimits
+from ftbuilder.services.agent import make_client
+from ftbuilder.services.batch import BatchRun, batch_settings
+from ftbuilder.services.buildjob import RUN_KIND, BuildJob, BuildResult
 from ftbuilder.services.context import AppContext
 from ftbuilder.targets.registry import get_model
-
-if TYPE_CHECKING:
-    from ftbuilder.services.build import BuildJob, BuildResult
 
 NO_SOURCE = "(no source material: write from the instruction alone)"
 FALLBACK_KEY = "identify_llm"  # BuildResult.stats key of identify's LLM fallback
@@ -62,7 +61,12 @@ def chunks_of(ctx: AppContext, documents: list[Document]) -> list[Chunk]:
 
 def _client(ctx: AppContext, agent: dict[str, Any]) -> LLMClient:
     return make_client(ctx.settings, agent.get("provider"), agent.get("model"),
-                       agent.get("base_url"))
+                       agent.get("base_url"), agent.get("base_urls"))
+
+
+def _agent(req: Any) -> dict[str, Any]:
+    return {"provider": req.agent_provider, "model": req.agent_model,
+            "base_url": req.base_url, "base_urls": req.base_urls}
 
 
 def check_llm_build(ctx: AppContext, mode: str, agent: dict[str, Any],
@@ -82,23 +86,31 @@ def check_llm_build(ctx: AppContext, mode: str, agent: dict[str, Any],
 
 def _options(ctx: AppContext, client: LLMClient, spec: Any, concurrency: int | None
              ) -> RunOptions:
+    from ftbuilder.quality.filters.prompt_examples import examples
+
     system = ctx.settings.config.system
+    quality = ctx.settings.config.quality
     limits = RateLimits((system.rpm, system.tpm),
                         {b: (r.rpm, r.tpm) for b, r in system.rate_limits.items()})
     return RunOptions(concurrency=concurrency or system.concurrency,
                       max_retries=system.max_retries, limiter=limits.for_backend(client.backend),
                       spec=spec, price=agent_price(client.backend, client.model),
-                      redact=ctx.settings.redact)
+                      redact=ctx.settings.redact, grounding=quality.grounding,
+                      examples=examples(str(ctx.settings.prompts_dir)),
+                      near_threshold=quality.build_near_threshold)
 
 
 def _remember(job: BuildJob, target: int, instruction: str = "") -> dict[str, Any]:
     """Save what ``ftb retry`` needs in the dataset config before any call is made."""
     req = job.req
-    gen = {"mode": req.mode, "target": target, "concurrency": req.concurrency,
-           "instruction": instruction,
-           "agent": {"provider": req.agent_provider, "model": req.agent_model,
-                     "base_url": req.base_url}}
     ds = job.ctx.store.get_dataset(job.dataset.name)
+    # one nonce per dataset, kept: a resumed build asks the same requests (served by the
+    # cache), another dataset from the same inputs asks new ones (agents/create.py)
+    nonce = (ds.config.get("generation") or {}).get("nonce") or secrets.token_hex(8)
+    gen = {"mode": req.mode, "target": target, "concurrency": req.concurrency,
+           "instruction": instruction, "nonce": nonce, "agent": _agent(req)}
+    if req.batch:
+        gen["batch"] = {"retry": req.batch_retry or "batch"}
     job.ctx.store.update_dataset(ds.id, config={**ds.config, "generation": gen})
     return gen
 
@@ -116,18 +128,41 @@ def _run(job: BuildJob, gen: Generator, chunks: list[Chunk], target: int,
          client: LLMClient, key: str = "generation", progress: ProgressFn | None = None,
          stats: RunStats | None = None) -> RunStats:
     opts = _options(job.ctx, client, job.spec, job.req.concurrency)
+    gen.nonce = (job.ctx.store.get_dataset(job.dataset.name).config.get("generation")
+                 or {}).get("nonce", "")
     # the generator's own rejections are counted in the run's accounting as they happen
     opts.stats = stats or RunStats(failures=gen.failures)
     gen.index_chunks(chunks)
+    batch_run = None
     try:
-        run_job(job.ctx.store, client, Job(job.dataset.id, gen, chunks, target), opts,
-                progress or job.progress, job.cancel)
+        if job.req.batch:
+            batch_run = BatchRun(job.ctx, job.dataset.id, job.dataset.name, gen, client,
+                                 _agent(job.req), opts, batch_settings(
+                                     job.ctx, job.req.batch_retry), chunks, target,
+                                 job.result.run_id, progress or job.progress, job.cancel)
+            batch_run.run()
+        else:
+            run_job(job.ctx.store, client, Job(job.dataset.id, gen, chunks, target), opts,
+                    progress or job.progress, job.cancel)
     except ProviderError as e:
         _retry_hint(e, job.dataset.name)
         raise
     finally:  # a cancelled or failed run is recorded with its accounting too
         _apply(job, opts.stats, key)
+        _figures(job, client, batch_run, key)
     return opts.stats
+
+
+def _figures(job: BuildJob, client: LLMClient, batch_run: Any, key: str) -> None:
+    """The fleet's per-endpoint figures and the batches' in the run's accounting."""
+    out = job.extra.get(key)
+    if out is None:
+        return
+    endpoint_stats = getattr(client, "endpoint_stats", None)
+    if endpoint_stats is not None:
+        out["endpoints"] = endpoint_stats()
+    if batch_run is not None:
+        out["batch"] = dict(batch_run.batch)
 
 
 def _retry_hint(err: ProviderError, name: str) -> None:
@@ -142,17 +177,26 @@ def _size(job: BuildJob) -> int:
     return job.req.size or job.ctx.settings.config.dataset_size
 
 
+def _scope_target(job: BuildJob, gen: Generator, size: int) -> int:
+    """The runner's target for ``gen``'s samples so that the DATASET reaches ``size``:
+    the samples of this scope already there plus what the dataset lacks (a build on an
+    existing dataset adds new samples up to the size; a re-run after a kill finishes it)."""
+    store = job.ctx.store
+    have = store.count_samples(job.dataset.id)
+    return store.count_samples_meta(job.dataset.id, **gen.scope) + max(0, size - have)
+
+
 def run_create(job: BuildJob) -> None:
     """Create mode: new conversations grounded in each chunk of the inputs."""
-    target = _size(job)
     chunks = chunks_of(job.ctx, _documents(job))
     if not chunks:
         raise FtbError("create mode found no text to write from in the inputs",
                        "check the file report above; add documents with text")
+    client = _client(job.ctx, _agent(job.req))
+    gen = create_generator(job.ctx.settings, client)
+    target = _scope_target(job, gen, _size(job))
     _remember(job, target)
-    client = _client(job.ctx, {"provider": job.req.agent_provider,
-                               "model": job.req.agent_model, "base_url": job.req.base_url})
-    _run(job, create_generator(job.ctx.settings, client), chunks, target, client)
+    _run(job, gen, chunks, target, client)
 
 
 def _instruction_chunk(instruction: str) -> Chunk:
@@ -163,13 +207,13 @@ def _instruction_chunk(instruction: str) -> Chunk:
 def run_free(job: BuildJob) -> None:
     """Free mode: conversations following the user's instruction (file, or asked by the face)."""
     instruction = (job.req.instruction or "").strip() or free_instruction(job.ctx.settings)
-    target = _size(job)
     chunks = chunks_of(job.ctx, _documents(job)) or [_instruction_chunk(instruction)]
+    client = _client(job.ctx, _agent(job.req))
+    gen = free_generator(job.ctx.settings, client, instruction)
+    target = _scope_target(job, gen, _size(job))
     _remember(job, target, instruction)
     job.extra["instruction"] = instruction  # the run's stats: runs compared (services/runs.py)
-    client = _client(job.ctx, {"provider": job.req.agent_provider,
-                               "model": job.req.agent_model, "base_url": job.req.base_url})
-    _run(job, free_generator(job.ctx.settings, client, instruction), chunks, target, client)
+    _run(job, gen, chunks, target, client)
 
 
 def _per_chunk(progress: ProgressFn | None, stats: RunStats, chunks: int) -> ProgressFn | None:
@@ -205,12 +249,12 @@ def run_identify_fallback(job: BuildJob, documents: list[Document]) -> None:
         MissingKeyError, ProviderError, Cancelled: as for the LLM modes; samples already
             saved (patterns, finished chunks) are kept.
     """
-    room = UNCAPPED if job.req.size is None else job.req.size - job.result.samples_added
+    room = UNCAPPED if job.req.size is None else \
+        job.req.size - job.ctx.store.count_samples(job.dataset.id)
     chunks = chunks_of(job.ctx, documents)
     if not chunks or room <= 0:
         return
-    client = _client(job.ctx, {"provider": job.req.agent_provider,
-                               "model": job.req.agent_model, "base_url": job.req.base_url})
+    client = _client(job.ctx, _agent(job.req))
     gen = identify_generator(job.ctx.settings, client, documents)
     _ask_failed_again(job, [gen.task(c, 0) for c in chunks])
     existing = job.ctx.store.count_samples_meta(job.dataset.id, **gen.scope)
@@ -233,93 +277,114 @@ def run_identify_fallback(job: BuildJob, documents: list[Document]) -> None:
 
 
 def run_hybrid(job: BuildJob) -> None:
-    """Hybrid mode: the conversations already in the files plus generated ones, at
-    ``agent.hybrid.generation_ratio``; generated ones repeat no identified question and are
-    no near-duplicate of an identified conversation (see :mod:`ftbuilder.agents.hybrid`)."""
+    """Hybrid mode: EVERY conversation already in the files (exact duplicates aside), then
+    generated ones up to the dataset's size; generated ones repeat no identified question
+    and are no near-duplicate of an identified conversation (see
+    :mod:`ftbuilder.agents.hybrid`). With more identified pairs than the size, all are kept
+    and nothing is generated."""
     docs = _documents(job)
-    total = _size(job)
-    ratio = job.ctx.settings.config.agent.hybrid.generation_ratio
-    identify_share, _ = split_size(total, ratio)
     store = job.ctx.store
-    have = store.count_samples_meta(job.dataset.id, mode="hybrid", origin="identify")
     found = identified_for_hybrid(job.ctx.settings, docs)
     job.result.found += len(found)
     for c in found:
         job.file(c.source_file or "").found += 1
-    job.add(found, limit=max(0, identify_share - have))
-    identified = store.count_samples_meta(job.dataset.id, mode="hybrid", origin="identify")
-    target = total - min(identified, identify_share)  # generation fills what identify lacks
+    job.add(found)
     chunks = chunks_of(job.ctx, docs)
+    have = store.count_samples(job.dataset.id)
+    generated = store.count_samples_meta(job.dataset.id, mode="hybrid", origin="generated")
+    target = generated + max(0, _size(job) - have)
     _remember(job, target)
-    if not chunks or target <= 0:
+    if not chunks or target <= generated:
         return
-    client = _client(job.ctx, {"provider": job.req.agent_provider,
-                               "model": job.req.agent_model, "base_url": job.req.base_url})
+    client = _client(job.ctx, _agent(job.req))
     _run(job, hybrid_generator(job.ctx.settings, client, store, job.dataset.id), chunks,
          target, client)
 
 
-def retry_generation(ctx: AppContext, name: str, progress: ProgressFn | None = None,
-                     cancel: CancelToken | None = None, confirmed: bool = False) -> BuildResult:
-    """Resume an LLM build of dataset ``name``: its failed items run again, unfinished ones
-    run, and, while its inputs are still there, new work continues until the dataset holds
-    the build's size (a cancelled or killed build is finished this way). Finished items are
-    never asked again.
-
-    Returns a BuildResult (stats["generation"] holds the run's accounting, ``reset_items``
-    how many failed items were set to run again, ``resumed`` "inputs" or "items": whether
-    new work could continue from the inputs or only the recorded items ran).
+def resume_items(ctx: AppContext, ds: DatasetInfo, reset: int,
+                 progress: ProgressFn | None = None,
+                 cancel: CancelToken | None = None) -> BuildResult:
+    """Run the recorded work items of LLM dataset ``ds`` that are not done (failed ones were
+    reset by the caller: ``reset`` of them), up to its recorded target, when its inputs are
+    gone and no new work can be made from them (services.resume decides).
 
     Raises:
-        NotFoundError: no dataset of that name.
-        FtbError: the dataset was not built by an LLM mode (nothing to retry).
-        Cancelled, ProviderError: as for a build.
+        Cancelled, ProviderError: as for a build; work finished before is kept.
     """
-    from ftbuilder.services.build import RUN_KIND, BuildResult, build, last_build
-
-    ds = ctx.store.get_dataset(name)
-    gen_conf = ds.config.get("generation")
-    if not gen_conf:
-        raise FtbError(f"dataset '{name}' has no LLM work to retry",
-                       f"run `ftb build --name {name}` again: existing samples are kept, "
-                       "duplicates dropped")
-    if not confirmed:  # what is left, priced before any call (services/budget.py)
-        from ftbuilder.services import budget
-
-        budget.check(budget.estimate_retry(ctx, name))
-    reset = ctx.store.reset_work(ds.id, ("failed",))
-    req = last_build(ctx, name)
-    if req is not None:
-        req.input_paths = [p for p in req.input_paths if Path(p).exists()]
-        req.confirmed = True
-    if req is not None and req.input_paths:
-        result = build(ctx, req, progress, cancel)
-        result.stats.update(reset_items=reset, resumed="inputs")
-        return result
+    gen_conf = ds.config["generation"]
     mode = gen_conf["mode"]
     spec = get_model(ds.provider, ds.model)
     run_id = ctx.store.start_run(RUN_KIND, ds.id, {"mode": mode, "retry": True,
                                                    "reset_items": reset})
-    result = BuildResult(name, mode, run_id)
+    result = BuildResult(ds.name, mode, run_id)
     client = _client(ctx, gen_conf.get("agent") or {})
     instruction = gen_conf.get("instruction") or ""
     gen = (free_generator(ctx.settings, client, instruction) if mode == "free"
            else hybrid_generator(ctx.settings, client, ctx.store, ds.id) if mode == "hybrid"
            else create_generator(ctx.settings, client, mode=mode))
     opts = _options(ctx, client, spec, gen_conf.get("concurrency"))
+    gen.nonce = gen_conf.get("nonce", "")
     opts.stats = RunStats(failures=gen.failures)
     try:
         stats = run_job(ctx.store, client, Job(ds.id, gen, [], int(gen_conf["target"]),
                                                 retry=True), opts, progress, cancel)
     except Exception as e:
         if isinstance(e, ProviderError):
-            _retry_hint(e, name)
+            _retry_hint(e, ds.name)
         ctx.store.finish_run(run_id, "failed", {}, ctx.settings.redact(str(e)))
         raise
     result.samples_added = stats.samples_added
     result.duplicates = stats.failures.get("duplicate", 0)
     result.stats = {"generation": stats.to_dict(), "reset_items": reset, "resumed": "items",
                     "work_items": ctx.store.work_counts(ds.id),
-                    "dataset_samples": ctx.store.get_dataset(name).total_samples}
+                    "dataset_samples": ctx.store.get_dataset(ds.name).total_samples}
+    ctx.store.finish_run(run_id, "done", result.stats)
+    return result
+
+
+def collect_batches(ctx: AppContext, name: str, retry: str | None = None,
+                    progress: ProgressFn | None = None,
+                    cancel: CancelToken | None = None) -> BuildResult:
+    """``ftb batches collect NAME``: wait for dataset ``name``'s open batches, turn their
+    replies into samples, retry what they failed (in a new batch or live, ``retry`` or the
+    build's choice). Sends no new work: the same build command again does.
+
+    Raises:
+        NotFoundError: no dataset ``name``.
+        FtbError: the dataset was not built with --batch.
+        Cancelled, ProviderError: as for a build; what was collected is kept.
+    """
+    ds = ctx.store.get_dataset(name)
+    gen_conf = ds.config.get("generation") or {}
+    if not gen_conf.get("batch") and not ctx.store.batches(ds.id):
+        raise FtbError(f"dataset '{name}' was not built with --batch",
+                       "`ftb batches` lists the datasets that have batches")
+    mode = gen_conf.get("mode", "create")
+    run_id = ctx.store.start_run(RUN_KIND, ds.id, {"mode": mode, "retry": True,
+                                                   "batch_collect": True})
+    result = BuildResult(ds.name, mode, run_id)
+    agent = gen_conf.get("agent") or {}
+    client = _client(ctx, agent)
+    instruction = gen_conf.get("instruction") or ""
+    gen = (free_generator(ctx.settings, client, instruction) if mode == "free"
+           else hybrid_generator(ctx.settings, client, ctx.store, ds.id) if mode == "hybrid"
+           else create_generator(ctx.settings, client, mode=mode))
+    opts = _options(ctx, client, get_model(ds.provider, ds.model), gen_conf.get("concurrency"))
+    opts.stats = RunStats(failures=gen.failures)
+    retry = retry or (gen_conf.get("batch") or {}).get("retry")
+    run = BatchRun(ctx, ds.id, ds.name, gen, client, agent, opts,
+                   batch_settings(ctx, retry, collect_only=True), [],
+                   int(gen_conf.get("target") or 0), run_id, progress, cancel)
+    try:
+        stats = run.run()
+    except Exception as e:
+        ctx.store.finish_run(run_id, "failed", {}, ctx.settings.redact(str(e)))
+        raise
+    result.samples_added = stats.samples_added
+    result.duplicates = stats.failures.get("duplicate", 0)
+    gen_stats = {**stats.to_dict(), "batch": dict(run.batch)}
+    result.stats = {"generation": gen_stats, "resumed": "batches",
+                    "work_items": ctx.store.work_counts(ds.id),
+                    "dataset_samples": ctx.store.get_dataset(ds.name).total_samples}
     ctx.store.finish_run(run_id, "done", result.stats)
     return result

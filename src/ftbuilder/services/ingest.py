@@ -133,7 +133,7 @@ def _from_store(ctx: AppContext, key: str, sha: str, started: float,
 
 
 def ingest_file(ctx: AppContext, path: str | Path, limits: Limits | None = None,
-                ) -> tuple[FileReport, Document | None]:
+                read: dict[str, Any] | None = None) -> tuple[FileReport, Document | None]:
     """Ingest one file: check, hash, restore from the store if unchanged, else read and store.
 
     Returns the report and the Document (None when status is "error"). Never raises for a
@@ -149,7 +149,13 @@ def ingest_file(ctx: AppContext, path: str | Path, limits: Limits | None = None,
         restored = _from_store(ctx, key, sha, started)
         if restored is not None:
             return restored
-        doc = read_document(p, limits, sha256=sha)
+        ready = (read or {}).get(str(path))  # read on the Ray engine (services/engine.py)
+        if isinstance(ready, IngestError):
+            raise ready
+        if ready is not None and ready.sha256 == sha:
+            doc = ready
+        else:
+            doc = read_document(p, limits, sha256=sha)
     except IngestError as e:
         return _error_report(p, key, e, started), None
     except OSError as e:  # permission denied, vanished while reading...
@@ -166,7 +172,7 @@ def ingest_file(ctx: AppContext, path: str | Path, limits: Limits | None = None,
 
 
 def ingest_paths(ctx: AppContext, paths: list[str | Path], progress: ProgressFn | None = None,
-                 cancel: CancelToken | None = None) -> IngestResult:
+                 cancel: CancelToken | None = None, engine: Any = None) -> IngestResult:
     """Read files and folders into Documents, one report per file.
 
     Args:
@@ -174,6 +180,8 @@ def ingest_paths(ctx: AppContext, paths: list[str | Path], progress: ProgressFn 
         paths: files and/or folders; folders are searched recursively (see discover_files).
         progress: called once per file with stage "ingest", done/total and the file name.
         cancel: checked between files.
+        engine: a Ray engine (services/engine.py) reads the files in parallel first; the
+            checks, hashes, reports and the store stay here, so the result is the same.
 
     Returns:
         IngestResult with a FileReport per file (status ok | unchanged | error) and the
@@ -190,10 +198,15 @@ def ingest_paths(ctx: AppContext, paths: list[str | Path], progress: ProgressFn 
     result = IngestResult()
     started = time.monotonic()
     report(progress, "ingest", 0, len(files), "", started)
+    read = None
+    if engine is not None and engine.name != "local" and files:
+        from ftbuilder.services.engine import read_documents
+
+        read = read_documents(engine, [str(f) for f in files], limits)
     for i, f in enumerate(files, 1):
         if cancel is not None:
             cancel.check()
-        rep, doc = ingest_file(ctx, f, limits)
+        rep, doc = ingest_file(ctx, f, limits, read)
         result.reports.append(rep)
         if doc is not None:
             result.documents.append(doc)

@@ -13,7 +13,6 @@ contains one of the instruction's content words (see :func:`topic_words`).
 
 from __future__ import annotations
 
-import json
 import re
 import shlex
 from collections import Counter
@@ -165,17 +164,9 @@ def figures_of(label: str, instruction: str, samples: Iterable[Conversation],
 
 
 def _free_runs(ctx: AppContext, dataset_id: int, limit: int) -> list[dict[str, Any]]:
-    rows = ctx.store.db.execute(
-        "SELECT id, status, started_at, stats FROM runs WHERE dataset_id = ? AND kind = 'build'"
-        " ORDER BY id DESC", (dataset_id,)).fetchall()
-    out = []
-    for run_id, status, started, stats_text in rows:
-        stats = json.loads(stats_text or "{}")
-        if stats.get("instruction"):
-            out.append({"id": run_id, "status": status, "started_at": started, "stats": stats})
-        if len(out) == limit:
-            break
-    return out
+    runs = [r for r in ctx.store.dataset_runs(dataset_id, "build")
+            if r["stats"].get("instruction")]
+    return runs[:limit]
 
 
 def run_figures(ctx: AppContext, name: str, limit: int = 2) -> list[RunFigures]:

@@ -8,11 +8,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ftbuilder.config import STRATA
 from ftbuilder.core.errors import UsageError
 from ftbuilder.formats.splitting import GroupSplit, check_shares, plan
 from ftbuilder.services.context import AppContext
 
-WEIGHT_BY = ("source", "keywords")
+WEIGHT_BY = STRATA  # one key or several joined by commas: "source,keywords"
 
 
 @dataclass
@@ -46,10 +47,50 @@ class SplitPlan:
                 "groups": [g.to_dict() for g in self.groups], "warnings": list(self.warnings)}
 
 
-def _group(source: str | None, keywords: list[str], weight_by: str) -> str | None:
-    if weight_by == "source":
-        return source
-    return str(keywords[0]).strip().lower() if keywords else None
+def weight_keys(weight_by: str) -> list[str]:
+    """The stratification keys of ``weight_by`` ("source", "source,keywords", ...).
+
+    Raises:
+        UsageError: an unknown key.
+    """
+    keys = [k.strip() for k in weight_by.split(",") if k.strip()]
+    bad = [k for k in keys if k not in WEIGHT_BY]
+    if bad or not keys:
+        raise UsageError(f"unknown --weight-by '{weight_by}'",
+                         "use one or more of " + ", ".join(WEIGHT_BY) + ", joined by commas "
+                         "(e.g. source,keywords)")
+    return keys
+
+
+def _language(text: str | None) -> str | None:
+    from ftbuilder.quality.filters.language import identify
+
+    found = identify(text or "")
+    return found[0] if found else None
+
+
+def _groups(ctx: AppContext, dataset_id: int, keys: list[str],
+            rows: list[tuple[int, str | None, list[str], str | None]]) -> list[str | None]:
+    """The group of each sample: its values of ``keys`` joined by " | " (None: no value)."""
+    extra: dict[int, tuple] = {}
+    if any(k in ("origin", "category", "language") for k in keys):
+        extra = {r[0]: r[1:] for r in ctx.store.sample_strata(dataset_id)}
+    out: list[str | None] = []
+    for sample_id, source, keywords, _ in rows:
+        parts = []
+        for k in keys:
+            if k == "source":
+                v = source
+            elif k == "keywords":
+                v = str(keywords[0]).strip().lower() if keywords else None
+            else:
+                origin, category, language, first = extra.get(sample_id, (None,) * 4)
+                v = {"origin": origin, "category": category}.get(k) if k != "language" \
+                    else (language or _language(first))
+            parts.append(str(v) if v else None)
+        out.append(None if all(p is None for p in parts) else
+                   " | ".join(p or "-" for p in parts))
+    return out
 
 
 def plan_split(ctx: AppContext, name: str, ratio: float, test: float = 0.0,
@@ -61,23 +102,24 @@ def plan_split(ctx: AppContext, name: str, ratio: float, test: float = 0.0,
         ratio: training share (0 < ratio < 1); validation gets 1 - ratio - test.
         test: optional test share (0 <= test < 1 - ratio).
         strategy: ``random`` (seeded shuffle) or ``weighted`` (each group split at the ratio).
-        weight_by: the group of a weighted split (and of the preview table): ``source`` file or
-            first topic ``keywords``.
+        weight_by: the strata of a weighted split (and of the preview table): one or more of
+            ``source`` file, first topic ``keywords``, ``language`` (meta, else identified
+            from the first user message), ``origin`` and ``category`` (meta), joined by
+            commas; a combination is one group per distinct tuple of values.
 
     Raises:
         NotFoundError: no dataset ``name``.
         UsageError: bad shares, strategy or weight_by, or an empty dataset.
     """
     _, validation, _ = check_shares(ratio, test)
-    if weight_by not in WEIGHT_BY:
-        raise UsageError(f"unknown --weight-by '{weight_by}'", "use source or keywords")
+    strata = weight_keys(weight_by)
     ds = ctx.store.get_dataset(name)
     keys = ctx.store.sample_keys(ds.id)
     if not keys:
         raise UsageError(f"dataset '{name}' has no samples to split",
                          "add samples with `ftb build` or `ftb import` first")
-    p = plan(((i, _group(src, kws, weight_by)) for i, src, kws, _ in keys), ratio, test,
-             strategy, seed)
+    groups = _groups(ctx, ds.id, strata, keys)
+    p = plan(zip((r[0] for r in keys), groups, strict=True), ratio, test, strategy, seed)
     warnings = [*p.warnings, *_too_small(ds.provider, ds.model, p.counts)]
     return SplitPlan(ds.name, ratio, test, round(validation, 6), strategy, weight_by, seed,
                      len(keys), p.counts, p.groups, warnings, assignments=p.assignments)

@@ -17,8 +17,8 @@ from typing import Any
 import numpy as np
 
 from ftbuilder import tokens
-from ftbuilder.core.errors import NotFoundError, UsageError
-from ftbuilder.core.files import check_regular, open_regular
+from ftbuilder.core.errors import UsageError
+from ftbuilder.core.files import check_input_file, open_regular
 from ftbuilder.core.progress import CancelToken, ProgressFn, report
 from ftbuilder.services.context import AppContext
 from ftbuilder.services.validate import resolve_spec
@@ -77,14 +77,7 @@ def count_file(ctx: AppContext, path: str | Path, provider: str | None = None,
     """
     path = Path(path)
     spec = resolve_spec(ctx, provider, model)
-    if not path.exists():
-        raise NotFoundError(f"file {path} does not exist", "check the path")
-    if path.is_dir():
-        raise UsageError(f"{path} is a folder", "give a file")
-    try:  # a FIFO or a device would block the read or never end: refused before opening
-        check_regular(path, UsageError)
-    except OSError as e:
-        raise UsageError(f"cannot read {path}: {e.strerror or e}", "check permissions") from None
+    check_input_file(path)
     counter = tokens.counter_for(spec)
     rep = TokenFileReport(str(path), spec.provider, spec.id, "jsonl",
                           "exact" if tokens.is_exact(spec) else "estimate", counter.method,

@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from ftbuilder import tokens
-from ftbuilder.core.errors import NotFoundError, UsageError
+from ftbuilder.core.errors import UsageError
+from ftbuilder.core.files import check_input_file
 from ftbuilder.core.progress import CancelToken, ProgressFn, report
 from ftbuilder.core.types import Conversation, ModelSpec
 from ftbuilder.formats import record_for
@@ -63,15 +64,12 @@ def validate_file(ctx: AppContext, path: str | Path, provider: str | None = None
     (violations with 1-based ``line``; line 0 = the whole file).
     Raises:
         NotFoundError: the file does not exist, or the provider/model is unknown.
-        UsageError: the path is a folder or cannot be read.
+        UsageError: the path is a folder, not a regular file, or cannot be read.
         Cancelled: ``cancel`` was triggered.
     """
     path = Path(path)
     spec = resolve_spec(ctx, provider, model)
-    if not path.exists():
-        raise NotFoundError(f"file {path} does not exist", "check the path")
-    if path.is_dir():
-        raise UsageError(f"{path} is a folder", "give a .jsonl file")
+    check_input_file(path, "give a .jsonl file")
     try:
         return validate_jsonl(path, spec, progress, cancel)
     except OSError as e:

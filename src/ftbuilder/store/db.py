@@ -15,6 +15,8 @@ from typing import Any
 from ftbuilder.core.errors import NotFoundError, UsageError
 from ftbuilder.core.types import Conversation, DatasetInfo, Message
 from ftbuilder.store.backup import write_backup
+from ftbuilder.store.batches import BatchesMixin
+from ftbuilder.store.browse import BrowseMixin
 from ftbuilder.store.guard import (
     BACKUP_HINT,
     GuardedConnection,
@@ -39,7 +41,7 @@ def _row_to_conversation(r: tuple) -> Conversation:
     )
 
 
-class Store(RunsMixin):
+class Store(RunsMixin, BrowseMixin, BatchesMixin):
     """SQLite-backed store. ``path`` may be ":memory:" (tests).
 
     ``timeout``: seconds to wait for a lock held by another process (default
@@ -65,14 +67,14 @@ class Store(RunsMixin):
         self._lock = threading.RLock()
         self.timeout = busy_timeout() if timeout is None else timeout
         try:
-            self.db = sqlite3.connect(self.path, check_same_thread=False, timeout=self.timeout,
+            self._db = sqlite3.connect(self.path, check_same_thread=False, timeout=self.timeout,
                                       factory=GuardedConnection)
-            self.db.ftb_path, self.db.ftb_timeout = self.path, self.timeout
-            self.db.execute("PRAGMA foreign_keys = ON")
+            self._db.ftb_path, self._db.ftb_timeout = self.path, self.timeout
+            self._db.execute("PRAGMA foreign_keys = ON")
             if self.path != ":memory:":
-                enable_wal(self.db, self.timeout)
-                self.db.execute("PRAGMA synchronous = NORMAL")
-            migrate(self.db)
+                enable_wal(self._db, self.timeout)
+                self._db.execute("PRAGMA synchronous = NORMAL")
+            migrate(self._db)
         except sqlite3.Error as e:
             mapped = storage_error(e, self.path, self.timeout)
             raise mapped or UsageError(f"{self.path} is not a usable dataset store ({e})",
@@ -80,7 +82,7 @@ class Store(RunsMixin):
         self.reap_runs()
 
     def close(self) -> None:
-        self.db.close()
+        self._db.close()
 
     def __enter__(self) -> Store:
         return self
@@ -91,9 +93,9 @@ class Store(RunsMixin):
     # --- datasets ---------------------------------------------------------------------------
     def create_dataset(self, name: str, provider: str, model: str, mode: str,
                        config: dict[str, Any] | None = None) -> DatasetInfo:
-        with self._lock, self.db:
+        with self._lock, self._db:
             try:
-                self.db.execute(
+                self._db.execute(
                     "INSERT INTO datasets (name, provider, model, mode, config) VALUES (?,?,?,?,?)",
                     (name, provider, model, mode, json.dumps(config or {})),
                 )
@@ -108,7 +110,7 @@ class Store(RunsMixin):
         return found or self.create_dataset(name, provider, model, mode, config)
 
     def find_dataset(self, name: str) -> DatasetInfo | None:
-        r = self.db.execute(
+        r = self._db.execute(
             "SELECT id, name, provider, model, mode, created_at, total_samples, total_tokens, "
             "config FROM datasets WHERE name = ?", (name,)).fetchone()
         if r is None:
@@ -123,7 +125,7 @@ class Store(RunsMixin):
         return ds
 
     def list_datasets(self) -> list[DatasetInfo]:
-        rows = self.db.execute(
+        rows = self._db.execute(
             "SELECT id, name, provider, model, mode, created_at, total_samples, total_tokens, "
             "config FROM datasets ORDER BY created_at DESC, id DESC").fetchall()
         return [DatasetInfo(*r[:8], config=json.loads(r[8])) for r in rows]
@@ -136,21 +138,14 @@ class Store(RunsMixin):
         if "config" in fields:
             fields["config"] = json.dumps(fields["config"])
         sets = ", ".join(f"{k} = ?" for k in fields)
-        with self._lock, self.db:
-            self.db.execute(f"UPDATE datasets SET {sets} WHERE id = ?",
+        with self._lock, self._db:
+            self._db.execute(f"UPDATE datasets SET {sets} WHERE id = ?",
                             (*fields.values(), dataset_id))
 
     def delete_dataset(self, name: str) -> None:
         ds = self.get_dataset(name)
-        with self._lock, self.db:
-            self.db.execute("DELETE FROM datasets WHERE id = ?", (ds.id,))
-
-    def refresh_totals(self, dataset_id: int) -> None:
-        with self._lock, self.db:
-            self.db.execute(
-                "UPDATE datasets SET total_samples = (SELECT COUNT(*) FROM samples WHERE "
-                "dataset_id = ?), total_tokens = (SELECT COALESCE(SUM(token_count), 0) FROM "
-                "samples WHERE dataset_id = ?) WHERE id = ?", (dataset_id, dataset_id, dataset_id))
+        with self._lock, self._db:
+            self._db.execute("DELETE FROM datasets WHERE id = ?", (ds.id,))
 
     # --- samples ----------------------------------------------------------------------------
     def add_samples(self, dataset_id: int, samples: Iterable[Conversation],
@@ -161,7 +156,7 @@ class Store(RunsMixin):
         computed them already (an import checks them first); computed here otherwise.
         Returns (added, duplicates). Sets ``id`` on the added conversations.
         """
-        with self._lock, self.db:
+        with self._lock, self._db:
             added, dup, _ = self._insert_samples_nolock(dataset_id, samples, hashes)
             self._refresh_totals_nolock(dataset_id)
         return added, dup
@@ -170,7 +165,7 @@ class Store(RunsMixin):
                                hashes: Iterable[str] | None = None) -> tuple[int, int, int]:
         """(added, duplicates, tokens of the added samples)."""
         added = dup = tokens = 0
-        cur = self.db.cursor()
+        cur = self._db.cursor()
         given = iter(hashes) if hashes is not None else None
         for c in samples:
             cur.execute(
@@ -191,17 +186,18 @@ class Store(RunsMixin):
         return added, dup, tokens
 
     def _refresh_totals_nolock(self, dataset_id: int) -> None:
-        self.db.execute(
+        self._db.execute(
             "UPDATE datasets SET total_samples = (SELECT COUNT(*) FROM samples WHERE "
             "dataset_id = ?), total_tokens = (SELECT COALESCE(SUM(token_count), 0) FROM "
             "samples WHERE dataset_id = ?) WHERE id = ?", (dataset_id, dataset_id, dataset_id))
 
-    def has_hash(self, dataset_id: int, content_hash: str) -> bool:
-        return self.db.execute("SELECT 1 FROM samples WHERE dataset_id = ? AND content_hash = ?",
-                               (dataset_id, content_hash)).fetchone() is not None
+    def sample_hashes(self, dataset_id: int) -> list[tuple[int, str]]:
+        """(id, content hash) of every sample of a dataset."""
+        return self._db.execute("SELECT id, content_hash FROM samples WHERE dataset_id = ?",
+                               (dataset_id,)).fetchall()
 
     def hashes(self, dataset_id: int) -> set[str]:
-        return {r[0] for r in self.db.execute(
+        return {r[0] for r in self._db.execute(
             "SELECT content_hash FROM samples WHERE dataset_id = ?", (dataset_id,))}
 
     def count_samples(self, dataset_id: int, split: str | None = None) -> int:
@@ -210,7 +206,7 @@ class Store(RunsMixin):
         else:
             q, args = ("SELECT COUNT(*) FROM samples WHERE dataset_id = ? AND split = ?",
                        (dataset_id, split))
-        return self.db.execute(q, args).fetchone()[0]
+        return self._db.execute(q, args).fetchone()[0]
 
     def iter_samples(self, dataset_id: int, split: str | None = None,
                      batch: int = 5000) -> Iterator[Conversation]:
@@ -222,7 +218,7 @@ class Store(RunsMixin):
             if split is not None:
                 q += " AND split = ?"
                 args.append(split)
-            rows = self.db.execute(q + " ORDER BY id LIMIT ?", (*args, batch)).fetchall()
+            rows = self._db.execute(q + " ORDER BY id LIMIT ?", (*args, batch)).fetchall()
             if not rows:
                 return
             for r in rows:
@@ -230,91 +226,92 @@ class Store(RunsMixin):
             last = rows[-1][0]
 
     def get_sample(self, sample_id: int) -> Conversation:
-        r = self.db.execute(f"SELECT {_SAMPLE_COLS} FROM samples WHERE id = ?",
+        r = self._db.execute(f"SELECT {_SAMPLE_COLS} FROM samples WHERE id = ?",
                             (sample_id,)).fetchone()
         if r is None:
             raise NotFoundError(f"no sample with id {sample_id}")
         return _row_to_conversation(r)
 
-    def sample_rows(self, dataset_id: int, offset: int = 0, limit: int = 100,
-                    where: str = "", args: tuple = ()) -> list[tuple]:
-        """Light rows for tables: (id, preview, token_count, keywords, source, split).
-
-        ``where`` is an SQL fragment built by the caller from fixed column names only.
-        """
-        q = ("SELECT id, substr(messages, 1, 300), token_count, topic_keywords, source_file, "
-             "split FROM samples WHERE dataset_id = ?")
-        if where:
-            q += f" AND ({where})"
-        return self.db.execute(q + " ORDER BY id LIMIT ? OFFSET ?",
-                               (dataset_id, *args, limit, offset)).fetchall()
-
     def update_sample(self, c: Conversation) -> None:
         if c.id is None:
             raise ValueError("sample has no id")
-        with self._lock, self.db:
-            self.db.execute(
+        with self._lock, self._db:
+            self._db.execute(
                 "UPDATE samples SET messages = ?, token_count = ?, topic_keywords = ?, "
                 "content_hash = ?, meta = ? WHERE id = ?",
                 (c.messages_json(), c.token_count, json.dumps(c.topic_keywords),
                  c.content_hash(), json.dumps(c.meta, default=str), c.id))
-            ds = self.db.execute("SELECT dataset_id FROM samples WHERE id = ?", (c.id,)).fetchone()
+            ds = self._db.execute("SELECT dataset_id FROM samples WHERE id = ?", (c.id,)).fetchone()
             if ds:
                 self._refresh_totals_nolock(ds[0])
 
+    def update_samples(self, dataset_id: int, convs: Sequence[Conversation]) -> None:
+        """Rewrite messages, tokens and meta of many samples in ONE transaction (scrub);
+        the caller makes sure no two end up with the same content hash."""
+        with self._lock, self._db:
+            self._db.executemany(
+                "UPDATE samples SET messages = ?, token_count = ?, content_hash = ?, meta = ? "
+                "WHERE id = ? AND dataset_id = ?",
+                ((c.messages_json(), c.token_count, c.content_hash(),
+                  json.dumps(c.meta, ensure_ascii=False, default=str), c.id, dataset_id)
+                 for c in convs))
+            self._refresh_totals_nolock(dataset_id)
+
     def delete_samples(self, dataset_id: int, ids: Iterable[int]) -> int:
         ids = list(ids)
-        with self._lock, self.db:
+        with self._lock, self._db:
             n = 0
             for i in range(0, len(ids), 500):
                 part = ids[i:i + 500]
-                n += self.db.execute(
+                n += self._db.execute(
                     f"DELETE FROM samples WHERE dataset_id = ? AND id IN "
                     f"({','.join('?' * len(part))})", (dataset_id, *part)).rowcount
             self._refresh_totals_nolock(dataset_id)
         return n
 
-    def set_token_counts(self, dataset_id: int, counts: Iterable[tuple[int, int]]) -> None:
-        """Store (sample_id, tokens) pairs."""
-        with self._lock, self.db:
-            self.db.executemany("UPDATE samples SET token_count = ? WHERE id = ?",
-                                ((t, i) for i, t in counts))
-            self._refresh_totals_nolock(dataset_id)
-
     def set_splits(self, dataset_id: int, assignments: Iterable[tuple[int, str | None]]) -> None:
         """Store (sample_id, split) pairs in one transaction."""
-        with self._lock, self.db:
-            self.db.executemany("UPDATE samples SET split = ? WHERE id = ? AND dataset_id = ?",
+        with self._lock, self._db:
+            self._db.executemany("UPDATE samples SET split = ? WHERE id = ? AND dataset_id = ?",
                                 ((s, i, dataset_id) for i, s in assignments))
 
     def split_counts(self, dataset_id: int) -> dict[str | None, int]:
-        return dict(self.db.execute(
+        return dict(self._db.execute(
             "SELECT split, COUNT(*) FROM samples WHERE dataset_id = ? GROUP BY split",
             (dataset_id,)).fetchall())
 
     def sample_keys(self, dataset_id: int) -> list[tuple[int, str | None, list[str], str | None]]:
         """(id, source_file, topic_keywords, split) of every sample, in id order (splits)."""
-        return [(r[0], r[1], json.loads(r[2]), r[3]) for r in self.db.execute(
+        return [(r[0], r[1], json.loads(r[2]), r[3]) for r in self._db.execute(
             "SELECT id, source_file, topic_keywords, split FROM samples WHERE dataset_id = ? "
             "ORDER BY id", (dataset_id,))]
 
+    def sample_strata(self, dataset_id: int) -> list[tuple[Any, ...]]:
+        """(id, origin, category, language, first user message) of every sample, id order:
+        the stratification keys of a split that live in ``meta`` (services/split.py)."""
+        return self._db.execute(
+            "SELECT id, json_extract(meta, '$.origin'), json_extract(meta, '$.category'), "
+            "json_extract(meta, '$.language'), (SELECT json_extract(value, '$.content') FROM "
+            "json_each(messages) WHERE json_extract(value, '$.role') = 'user' LIMIT 1) "
+            "FROM samples WHERE dataset_id = ? ORDER BY id", (dataset_id,)).fetchall()
+
     def update_meta(self, items: Iterable[tuple[int, dict[str, Any]]]) -> None:
         """Replace the ``meta`` of samples given as (sample_id, meta) pairs, one transaction."""
-        with self._lock, self.db:
-            self.db.executemany("UPDATE samples SET meta = ? WHERE id = ?",
+        with self._lock, self._db:
+            self._db.executemany("UPDATE samples SET meta = ? WHERE id = ?",
                                 ((json.dumps(m, ensure_ascii=False, default=str), i)
                                  for i, m in items))
 
     def sample_dataset_id(self, sample_id: int) -> int:
         """The id of the dataset holding a sample; NotFoundError if there is no such sample."""
-        r = self.db.execute("SELECT dataset_id FROM samples WHERE id = ?", (sample_id,)).fetchone()
+        r = self._db.execute("SELECT dataset_id FROM samples WHERE id = ?", (sample_id,)).fetchone()
         if r is None:
             raise NotFoundError(f"no sample with id {sample_id}")
         return r[0]
 
     # --- documents --------------------------------------------------------------------------
     def find_document(self, path: str, sha256: str) -> dict[str, Any] | None:
-        r = self.db.execute("SELECT id, type, text, report, payload FROM documents WHERE "
+        r = self._db.execute("SELECT id, type, text, report, payload FROM documents WHERE "
                             "path = ? AND sha256 = ?", (path, sha256)).fetchone()
         if r is None:
             return None
@@ -323,8 +320,8 @@ class Store(RunsMixin):
 
     def save_document(self, path: str, sha256: str, type_: str, text: str,
                       report: dict[str, Any], payload: Any = None) -> int:
-        with self._lock, self.db:
-            cur = self.db.execute(
+        with self._lock, self._db:
+            cur = self._db.execute(
                 "INSERT INTO documents (path, sha256, type, text, report, payload) "
                 "VALUES (?,?,?,?,?,?) ON CONFLICT(path, sha256) DO UPDATE SET "
                 "type = excluded.type, text = excluded.text, report = excluded.report, "
@@ -334,12 +331,12 @@ class Store(RunsMixin):
             return cur.lastrowid or 0
 
     def list_documents(self) -> list[dict[str, Any]]:
-        rows = self.db.execute("SELECT path, sha256, type, report, created_at FROM documents "
+        rows = self._db.execute("SELECT path, sha256, type, report, created_at FROM documents "
                                "ORDER BY id DESC").fetchall()
         return [{"path": r[0], "sha256": r[1], "type": r[2], "report": json.loads(r[3]),
                  "created_at": r[4]} for r in rows]
 
-    # --- LLM work items and response cache (agents/runner.py, providers/cache.py) ---------
+    # --- LLM work items and response cache (agents/runner.py, backends/cache.py) ---------
     def add_work_items(self, dataset_id: int, items: Iterable[tuple[str, dict[str, Any]]],
                        cache: Iterable[Sequence[Any]] = ()) -> int:
         """Register (key, payload) work items as pending; known keys are left as they are.
@@ -347,32 +344,32 @@ class Store(RunsMixin):
         ``cache``: LLM replies to write in the same transaction (rows of :meth:`cache_put`'s
         arguments). Returns how many items were new.
         """
-        with self._lock, self.db:
+        with self._lock, self._db:
             n = self._register_nolock(dataset_id, items)
             self._cache_put_nolock(cache)
         return n
 
     def _register_nolock(self, dataset_id: int,
                          items: Iterable[tuple[str, dict[str, Any]]]) -> int:
-        return self.db.executemany(
+        return self._db.executemany(
             "INSERT OR IGNORE INTO work_items (dataset_id, key, payload) VALUES (?,?,?)",
             ((dataset_id, k, json.dumps(p, ensure_ascii=False)) for k, p in items)).rowcount
 
     def work_states(self, dataset_id: int) -> dict[str, tuple[str, int]]:
         """key -> (status, attempts) of every work item of a dataset."""
-        return {r[0]: (r[1], r[2]) for r in self.db.execute(
+        return {r[0]: (r[1], r[2]) for r in self._db.execute(
             "SELECT key, status, attempts FROM work_items WHERE dataset_id = ?", (dataset_id,))}
 
     def work_items(self, dataset_id: int, statuses: Iterable[str]) -> list[tuple[str, dict, int]]:
         """(key, payload, attempts) of the items in ``statuses``, oldest first."""
         st = list(statuses)
-        rows = self.db.execute(
+        rows = self._db.execute(
             f"SELECT key, payload, attempts FROM work_items WHERE dataset_id = ? AND status IN "
             f"({','.join('?' * len(st))}) ORDER BY id", (dataset_id, *st)).fetchall()
         return [(r[0], json.loads(r[1]), r[2]) for r in rows]
 
     def work_counts(self, dataset_id: int) -> dict[str, int]:
-        return dict(self.db.execute("SELECT status, COUNT(*) FROM work_items WHERE dataset_id = ? "
+        return dict(self._db.execute("SELECT status, COUNT(*) FROM work_items WHERE dataset_id = ? "
                                     "GROUP BY status", (dataset_id,)).fetchall())
 
     def commit_work(self, dataset_id: int, key: str, samples: Iterable[Conversation],
@@ -386,11 +383,11 @@ class Store(RunsMixin):
         :meth:`cache_put`'s arguments) are written in the same transaction.
         Returns (added, duplicates) like :meth:`add_samples`.
         """
-        with self._lock, self.db:
+        with self._lock, self._db:
             self._register_nolock(dataset_id, register)
             self._cache_put_nolock(cache)
             added, dup, tokens = self._insert_samples_nolock(dataset_id, samples)
-            self.db.execute(
+            self._db.execute(
                 "INSERT INTO work_items (dataset_id, key, payload, status, attempts, error, "
                 "samples) VALUES (?,?,?,?,1,?,?) ON CONFLICT(dataset_id, key) DO UPDATE SET "
                 "status = excluded.status, attempts = attempts + 1, error = excluded.error, "
@@ -399,7 +396,7 @@ class Store(RunsMixin):
                 (dataset_id, key, json.dumps(payload or {}, ensure_ascii=False), status, error,
                  added))
             if added:  # by what was added: a recount scans the whole dataset every item
-                self.db.execute(
+                self._db.execute(
                     "UPDATE datasets SET total_samples = total_samples + ?, total_tokens = "
                     "total_tokens + ? WHERE id = ?",
                     (added, tokens, dataset_id))
@@ -408,8 +405,8 @@ class Store(RunsMixin):
     def reset_work(self, dataset_id: int, statuses: Iterable[str] = ("failed",)) -> int:
         """Set the items in ``statuses`` back to pending (``ftb retry``). Returns how many."""
         st = list(statuses)
-        with self._lock, self.db:
-            return self.db.execute(
+        with self._lock, self._db:
+            return self._db.execute(
                 f"UPDATE work_items SET status = 'pending' WHERE dataset_id = ? AND status IN "
                 f"({','.join('?' * len(st))})", (dataset_id, *st)).rowcount
 
@@ -422,11 +419,11 @@ class Store(RunsMixin):
                 raise ValueError(f"bad meta key {k!r}")
             q += f" AND json_extract(meta, '$.{k}') = ?"
             args.append(v)
-        return self.db.execute(q, args).fetchone()[0]
+        return self._db.execute(q, args).fetchone()[0]
 
     def first_user_messages(self, dataset_id: int) -> Iterator[str]:
         """The first user message of every sample (near-duplicate checks), streamed."""
-        for (text,) in self.db.execute(
+        for (text,) in self._db.execute(
                 "SELECT (SELECT json_extract(value, '$.content') FROM json_each(messages) "
                 "WHERE json_extract(value, '$.role') = 'user' LIMIT 1) FROM samples "
                 "WHERE dataset_id = ?", (dataset_id,)):
@@ -435,18 +432,18 @@ class Store(RunsMixin):
 
     def cache_get(self, key: str) -> tuple[str, int, int] | None:
         """A cached LLM reply: (text, prompt_tokens, completion_tokens), or None."""
-        r = self.db.execute("SELECT response, prompt_tokens, completion_tokens FROM llm_cache "
+        r = self._db.execute("SELECT response, prompt_tokens, completion_tokens FROM llm_cache "
                             "WHERE key = ?", (key,)).fetchone()
         return None if r is None else (r[0], r[1], r[2])
 
     def cache_put(self, key: str, backend: str, model: str, response: str,
                   prompt_tokens: int = 0, completion_tokens: int = 0) -> None:
-        with self._lock, self.db:
+        with self._lock, self._db:
             self._cache_put_nolock([(key, backend, model, response, prompt_tokens,
                                      completion_tokens)])
 
     def _cache_put_nolock(self, rows: Iterable[Sequence[Any]]) -> None:
-        self.db.executemany(
+        self._db.executemany(
             "INSERT OR REPLACE INTO llm_cache (key, backend, model, response, prompt_tokens, "
             "completion_tokens) VALUES (?,?,?,?,?,?)", rows)
 
@@ -464,4 +461,4 @@ class Store(RunsMixin):
         if self.path == ":memory:":
             return None
         folder = Path(dest_dir) if dest_dir else Path(self.path).parent / "backups"
-        return write_backup(self.db, self._lock, self.path, folder, keep, reason)
+        return write_backup(self._db, self._lock, self.path, folder, keep, reason)

@@ -1,10 +1,10 @@
 """SQLite errors a user can cause, as typed errors: the one place the store maps them.
 
-The store's connection is a :class:`GuardedConnection`: every statement run through it (by
-the :class:`~ftbuilder.store.db.Store` or by a service querying ``store.db``), every fetch
-and every commit turns a full disk, a read-only or damaged file, or a lock held by another
-process into an ``error:`` + ``hint:`` (:func:`storage_error`). Other sqlite3 errors
-(constraint violations the callers handle, programming errors) pass through unchanged.
+The store's connection is a :class:`GuardedConnection`: every statement the
+:class:`~ftbuilder.store.db.Store` runs through it, every fetch and every commit turns a full
+disk, a read-only or damaged file, or a lock held by another process into an ``error:`` +
+``hint:`` (:func:`storage_error`). Other sqlite3 errors (constraint violations the callers
+handle, programming errors) pass through unchanged.
 """
 
 from __future__ import annotations

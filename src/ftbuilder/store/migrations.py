@@ -102,10 +102,70 @@ def m003_run_owner() -> str:
         """
 
 
+def m004_source_files() -> str:
+    """Repository sources (``ftb repos prepare``): per dataset, each repository's last
+    selection (commit, files skipped by reason) and each selected file's SHA-256 and outcome,
+    so an unchanged file is never sent again and a failed one can be retried."""
+    return """
+        CREATE TABLE source_repos (
+            id INTEGER PRIMARY KEY,
+            dataset_id INTEGER NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,
+            repo TEXT NOT NULL,
+            commit_id TEXT NOT NULL DEFAULT '',
+            skipped TEXT NOT NULL DEFAULT '{}',
+            updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+            UNIQUE (dataset_id, repo)
+        );
+        CREATE TABLE source_files (
+            id INTEGER PRIMARY KEY,
+            dataset_id INTEGER NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,
+            repo TEXT NOT NULL,
+            path TEXT NOT NULL,
+            sha256 TEXT NOT NULL,
+            doc_sha256 TEXT NOT NULL DEFAULT '',
+            commit_id TEXT NOT NULL DEFAULT '',
+            status TEXT NOT NULL DEFAULT 'pending',
+            error TEXT NOT NULL DEFAULT '',
+            items TEXT NOT NULL DEFAULT '[]',
+            updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+            UNIQUE (dataset_id, repo, path)
+        );
+        """
+
+
+def m005_batches() -> str:
+    """Provider batches (``ftb build --batch``): written before the batch is sent (state
+    "submitting") and given the provider's batch id as soon as it exists, so a process
+    killed at any point finds its batch again and never sends the same work twice.
+    ``custom_ids``: JSON object custom id (the work item key) -> response cache key."""
+    return """
+        CREATE TABLE batches (
+            id INTEGER PRIMARY KEY,
+            dataset_id INTEGER NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,
+            run_id INTEGER,
+            provider TEXT NOT NULL,
+            model TEXT NOT NULL,
+            base_url TEXT NOT NULL DEFAULT '',
+            batch_id TEXT NOT NULL DEFAULT '',
+            state TEXT NOT NULL DEFAULT 'submitting',
+            custom_ids TEXT NOT NULL DEFAULT '{}',
+            counts TEXT NOT NULL DEFAULT '{}',
+            error TEXT NOT NULL DEFAULT '',
+            round INTEGER NOT NULL DEFAULT 0,
+            collected INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+            updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+        );
+        CREATE INDEX batches_dataset ON batches(dataset_id, collected);
+        """
+
+
 MIGRATIONS: list[tuple[str, Callable[[], str]]] = [
     ("001_initial", m001_initial),
     ("002_llm_work", m002_llm_work),
     ("003_run_owner", m003_run_owner),
+    ("004_source_files", m004_source_files),
+    ("005_batches", m005_batches),
 ]
 
 

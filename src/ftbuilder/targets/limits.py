@@ -8,6 +8,7 @@ charged = epochs × billed; cost = charged / 1M × the registry price.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -66,7 +67,10 @@ def size_check(spec: ModelSpec, size: int, ratio: float = 1.0,
             capped * (1 - ratio) > spec.max_validation_examples:
         warnings.append(f"validation share over {spec.max_validation_examples:,} examples"
                         f"{tag('max_validation_examples')}: extra ones go to training")
-    if spec.min_examples and capped * share < spec.min_examples:
+    train = capped
+    if split_enabled and capped >= 2:  # as the split counts it (formats/splitting.py sizes):
+        train = capped - max(1, math.floor(capped * (1 - ratio) + 0.5 + 1e-9))  # val half-up
+    if spec.min_examples and train < spec.min_examples:
         warnings.append(f"{spec.id} needs at least {spec.min_examples} training examples"
                         f"{tag('min_examples')}")
     return SizeCheck(size, capped, reasons, warnings)

@@ -36,6 +36,11 @@ def load_registry(path: str | None = None) -> tuple[ModelSpec, ...]:
     return tuple(specs)
 
 
+def providers() -> tuple[str, ...]:
+    """The target providers of the data file, in its order (openai, anthropic, ...)."""
+    return tuple(dict.fromkeys(m.provider for m in load_registry()))
+
+
 def list_models(provider: str | None = None) -> list[ModelSpec]:
     return [m for m in load_registry() if provider is None or m.provider == provider]
 
@@ -63,7 +68,7 @@ def get_model(provider: str, model_id: str) -> ModelSpec:
     models = list_models(provider)
     if not models:
         raise NotFoundError(f"unknown provider '{provider}'",
-                            "use one of: openai, anthropic, google, mistral, llama")
+                            "use one of: " + ", ".join(providers()))
     raise NotFoundError(f"model '{model_id}' is not in the registry for {provider}",
                         "known: " + ", ".join(_with_aliases(m) for m in models))
 

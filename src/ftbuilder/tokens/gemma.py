@@ -96,7 +96,7 @@ class GemmaCounter:
             try:
                 import llama_cpp
 
-                from ftbuilder.providers.embedded import gguf_path
+                from ftbuilder.backends.embedded import gguf_path
 
                 with _quiet_native_stderr():
                     # Always the shipped Gemma vocabulary (Gemini's family), whatever GGUF

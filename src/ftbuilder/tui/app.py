@@ -27,9 +27,11 @@ from ftbuilder.tui.widgets.nav import SCREENS
 SCREEN_CLASSES = {
     "home": "home.HomeScreen", "configure": "configure.ConfigureScreen",
     "files": "files.FilesScreen", "generate": "generate.GenerateScreen",
-    "review": "review.ReviewScreen", "validate": "validate.ValidateScreen",
+    "review": "review.ReviewScreen", "curate": "curate.CurateScreen",
+    "validate": "validate.ValidateScreen",
     "split": "split.SplitScreen", "export": "export.ExportScreen",
     "settings": "settings.SettingsScreen", "help": "help.HelpScreen",
+    "sources": "sources.SourcesScreen",  # network sources: key 0 and the command palette
 }
 
 
@@ -70,6 +72,7 @@ class FtbApp(App[int]):
         *(Binding(key, f"go('{mode}')", label, show=False) for mode, key, label in SCREENS
           if key != "?"),
         Binding("question_mark,f1", "go('help')", "Help"),
+        Binding("0", "go('sources')", "Sources", show=False),
         Binding("q", "quit", "Quit"),
         # in a text field, letters and numbers are text: the footer says how to get out
         Binding("escape", "leave_field", "Leave field (then 1-9 switch screens)"),
@@ -177,6 +180,8 @@ class FtbApp(App[int]):
         for mode, key, label in SCREENS:
             yield SystemCommand(f"Go to {label}", f"open the {label} screen (key {key})",
                                 lambda m=mode: self.go(m))
+        yield SystemCommand("Go to Sources", "fetch samples from forums, wikis, sites and Nix "
+                            "(key 0)", lambda: self.go("sources"))
         yield SystemCommand("Edit prompts (Settings)", "the free-mode prompt.txt and the "
                             "system prompts", lambda: self.open_settings("tab-prompts"))
         yield SystemCommand("Edit the free-mode instruction prompt (Configure)",

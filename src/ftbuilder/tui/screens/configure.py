@@ -26,7 +26,7 @@ from textual.widgets import (
     TextArea,
 )
 
-from ftbuilder.config import PROVIDERS
+from ftbuilder.config import BACKENDS, PROVIDERS
 from ftbuilder.core.errors import FtbError
 from ftbuilder.tui.screens.base import FtbScreen
 from ftbuilder.tui.widgets.cells import escape
@@ -143,7 +143,7 @@ class ConfigureScreen(FtbScreen):
                                  allow_blank=False)
                 yield Label("Writer (the LLM that makes samples)", classes="field")
                 with Horizontal(classes="row"):
-                    yield Select([(p, p) for p in PROVIDERS], id="agentic_llm",
+                    yield Select([(p, p) for p in BACKENDS], id="agentic_llm",
                                  allow_blank=False)
                     yield Input(id="agentic_model", placeholder="default model / embedded GGUF")
                 with Horizontal(classes="row"):
@@ -268,6 +268,10 @@ class ConfigureScreen(FtbScreen):
         lines += [f"[$warning]![/] {escape(w)}" for w in check.warnings]
         if config.mode == "identify":
             lines.append("[$text-muted]identify keeps every conversation it finds[/]")
+        else:
+            lines.append("[$text-muted]the dataset's target size: a build adds samples up to "
+                         "it" + ("; hybrid keeps every identified pair" if config.mode ==
+                                 "hybrid" else "") + "[/]")
         note.update("\n".join(lines))
         self.status("valid — ctrl+s saves config.yaml", "ok")
         return config

@@ -1,7 +1,8 @@
 """Files: browse input_files/ (or any folder), pick files, read them and see each one's report.
 
 Reading runs in a worker through services.ingest; a bad file shows its error and the others go
-on. The picked files are what Generate builds from.
+on. The picked files are what Generate builds from. ``s`` shows the Sources section instead
+(git repositories and Hugging Face / Parquet imports: :mod:`ftbuilder.tui.widgets.sources`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from ftbuilder.core.progress import Progress
 from ftbuilder.tui.jobs import fmt_eta
 from ftbuilder.tui.screens.base import FtbScreen
 from ftbuilder.tui.widgets.cells import SafeStatic, cell, num, safe
+from ftbuilder.tui.widgets.sources import SourcesPanel
 
 COUNTS = ("pages", "sheets", "slides")
 
@@ -59,6 +61,7 @@ class FilesScreen(FtbScreen):
         Binding("a", "add_all", "Pick all"),
         Binding("x,delete", "remove", "Unpick"),
         Binding("ctrl+r", "read", "Read files"),
+        Binding("s", "sources", "Sources"),
     ]
     RUN_BUTTONS = ("#read",)
 
@@ -68,7 +71,7 @@ class FilesScreen(FtbScreen):
 
     def compose_body(self) -> ComposeResult:
         s = self.ctx.settings
-        with Horizontal():
+        with Horizontal(id="files-main"):
             with Vertical(id="files-left"):
                 yield Label("Browse (type a folder and press enter)", classes="section")
                 yield Input(s.config.input_dir, id="root")
@@ -82,6 +85,23 @@ class FilesScreen(FtbScreen):
                     yield Button("Pick all (a)", id="add_all")
                     yield Button("Read files (ctrl+r)", id="read", variant="primary")
                     yield Button("Cancel", id="cancel", disabled=True)
+        yield SourcesPanel(id="src-panel")
+
+    def action_sources(self) -> None:
+        """Show the Sources section (git repositories, dataset imports) or go back."""
+        panel = self.query_one("#src-panel", SourcesPanel)
+        showing = not panel.display
+        panel.display = showing
+        self.query_one("#files-main").display = not showing
+        if showing:
+            panel.refresh_data()
+            self.query_one("#src-list").focus()
+            self.status("Sources: Sync clones repos.txt; Prepare makes samples from the "
+                        "repositories; Import reads hf:OWNER/NAME or Parquet/Arrow/CSV. "
+                        "s goes back.")
+        else:
+            self.query_one("#tree").focus()
+            self.rebuild()
 
     def on_mount(self) -> None:
         t = self.query_one("#picked", DataTable)
@@ -94,10 +114,14 @@ class FilesScreen(FtbScreen):
         t.add_column("parts", key="parts")  # "12 pages", "3 sheets", "5 slides"
         t.add_column("tokens", key="tokens")
         self.query_one("#progress", ProgressBar).display = False
+        self.query_one("#src-panel", SourcesPanel).display = False
         self.rebuild()
 
     def refresh_data(self) -> None:
         self.rebuild()
+        panel = self.query_one("#src-panel", SourcesPanel)
+        if panel.display:
+            panel.refresh_data()
 
     # --- helpers ----------------------------------------------------------------------------
     def show(self, path: str | Path) -> str:

@@ -1,7 +1,9 @@
 """Generate: run the configured mode over the picked files in a worker, with live progress.
 
 Progress bar, samples and tokens so far, rate, ETA, estimated training cost, a live log, cancel
-(work done so far is kept), and resume of an interrupted run (services.build.retry).
+(work done so far is kept), and resume of an interrupted run (services.resume). The batch
+switch sends the LLM work through the provider's batch API; the pending batches table lists
+the batches not collected yet and c collects them (services.batch, docs/scale.md).
 """
 
 from __future__ import annotations
@@ -17,10 +19,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.widgets import Button, DataTable, Label, ProgressBar, RichLog, Static
+from textual.widgets import Button, DataTable, Label, ProgressBar, RichLog, Static, Switch
 
 from ftbuilder.core.progress import Progress
-from ftbuilder.services import browse, budget
+from ftbuilder.services import batch as batch_service
+from ftbuilder.services import browse, budget, resume
 from ftbuilder.services import settings as edit
 from ftbuilder.tui.jobs import fmt_eta
 from ftbuilder.tui.screens.base import FtbScreen
@@ -56,8 +59,9 @@ class GenerateScreen(FtbScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("g", "start", "Generate"),
         Binding("r", "resume", "Resume"),
+        Binding("c", "collect", "Collect batches"),
     ]
-    RUN_BUTTONS = ("#start", "#resume")
+    RUN_BUTTONS = ("#start", "#resume", "#collect")
     HIDE_PROGRESS = False  # the last run's figures stay on screen
 
     def __init__(self) -> None:
@@ -81,10 +85,17 @@ class GenerateScreen(FtbScreen):
                     yield Button("Generate (g)", id="start", variant="primary")
                     yield Button("Cancel (esc)", id="cancel", disabled=True)
                     yield Button("Resume (r)", id="resume")
+                with Horizontal(classes="row"):
+                    yield Switch(id="batch-mode", value=False)
+                    yield Label("batch API: half price, within 24 h", id="batch-label")
                 yield ProgressBar(id="progress", show_eta=False)
                 yield Static(id="figures")
                 yield Label("Unfinished runs", classes="section")
                 yield DataTable(id="unfinished", cursor_type="row")
+                with Horizontal(classes="row"):
+                    yield Label("Pending batches", classes="section")
+                    yield Button("Collect (c)", id="collect")
+                yield DataTable(id="batches", cursor_type="row")
             with Vertical(id="gen-right"):
                 yield Label("Log", classes="section")
                 yield RichLog(id="log", wrap=True, markup=False, max_lines=2000, min_width=20)
@@ -92,6 +103,8 @@ class GenerateScreen(FtbScreen):
     def on_mount(self) -> None:
         self.query_one("#unfinished", DataTable).add_columns("run", "dataset", "status",
                                                               "started")
+        self.query_one("#batches", DataTable).add_columns("dataset", "provider", "batch",
+                                                           "state", "items")
         # no bar (and no idle animation) until a run starts
         self.query_one("#progress", ProgressBar).display = False
 
@@ -107,6 +120,13 @@ class GenerateScreen(FtbScreen):
                 t.add_row(num(r["id"]), cell(r["dataset"]), cell(r["status"], "warn"),
                           cell((r["started_at"] or "").replace("T", " ").rstrip("Z")),
                           key=str(r["id"]))
+        b = self.query_one("#batches", DataTable)
+        b.clear()
+        for row in batch_service.list_batches(self.ctx):
+            if not row["collected"]:
+                b.add_row(cell(row["dataset"]), cell(row["provider"]),
+                          cell(row["batch_id"] or "(sending)"), cell(row["state"], "warn"),
+                          num(row["items"]), key=str(row["id"]))
         if self.cancel_token is None and not self.finished:
             self.status("g starts a run; esc cancels (samples made so far are kept).")
 
@@ -188,6 +208,8 @@ class GenerateScreen(FtbScreen):
                           size=None if c.mode == "identify" else c.dataset_size)
         if instruction and "instruction" in {f.name for f in fields(BuildRequest)}:
             req_fields["instruction"] = instruction
+        if self.query_one("#batch-mode", Switch).value and c.mode != "identify":
+            req_fields["batch"] = True
         budget = self.service("budget")
         est = budget and self.call_service(budget.estimate, self.ctx, c.mode, c.dataset_size)
         self.ask_cost(est, lambda yes: self._begin(
@@ -230,12 +252,31 @@ class GenerateScreen(FtbScreen):
             return
         budget = self.service("budget")
         est = budget and self.call_service(budget.estimate_retry, self.ctx, name)
-        self.ask_cost(est, lambda yes: self._begin("resume", browse.resume_build, self.ctx, name,
+        self.ask_cost(est, lambda yes: self._begin("resume", resume.resume, self.ctx, name,
                                                    confirmed=yes))
 
     @on(Button.Pressed, "#resume")
     def _resume_pressed(self) -> None:
         self.action_resume()
+
+    def action_collect(self) -> None:
+        """Collect the selected pending batch's dataset (or the configured one)."""
+        if self.cancel_token is not None:
+            return
+        t = self.query_one("#batches", DataTable)
+        name = str(t.get_row_at(t.cursor_row)[0]) if t.row_count else \
+            self.ctx.settings.config.output_name
+        if not any(not r["collected"] for r in batch_service.list_batches(self.ctx)):
+            self.fail("no batches are waiting to be collected (switch batch mode on and "
+                      "press g to send some)")
+            return
+        generate = self.service("generate")
+        if generate is not None:
+            self._begin("collect", generate.collect_batches, self.ctx, name)
+
+    @on(Button.Pressed, "#collect")
+    def _collect_pressed(self) -> None:
+        self.action_collect()
 
     def cancelling(self) -> None:
         self.log_line("cancel requested: stopping (calls in flight are cut off and asked "
@@ -294,7 +335,18 @@ class GenerateScreen(FtbScreen):
         dup = data.get("duplicates", 0)
         self.log_line(f"done: {added} sample(s) added, {dup} duplicate(s) dropped")
         if data.get("capped"):
-            self.log_line(f"capped: {data['capped']} sample(s) over the size the target allows")
+            self.log_line(f"{data['capped']} sample(s) beyond the dataset's size left out")
+        gen = (data.get("stats") or {}).get("generation") or {}
+        batch = gen.get("batch")
+        if batch:
+            self.log_line(f"batches {', '.join(batch.get('batches') or []) or 'none'}: "
+                          f"{batch.get('sent', 0)} sent, {batch.get('succeeded', 0)} answered, "
+                          f"{batch.get('failed', 0)} failed or expired; cost "
+                          f"{gen.get('estimated_cost_usd')} USD at batch prices")
+        for e in gen.get("endpoints") or []:
+            self.log_line(f"endpoint {e.get('url')}: {e.get('ok', 0)} answered "
+                          f"({100 * e.get('share', 0):.0f}%), {e.get('failed', 0)} failed, "
+                          f"taken out {e.get('ejections', 0)} time(s), now {e.get('state')}")
         files = data.get("files") or {}
         failed = 0
         for path, f in files.items():

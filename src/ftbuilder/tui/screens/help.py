@@ -17,7 +17,7 @@ Go through the tabs left to right; each one needs only the ones before it.
 |---|---|---|
 | 1 | Home | datasets (enter opens, c copies, x or del deletes after a backup), runs |
 | 2 | Configure | target and model (limits shown), mode, size, prompt, split; ctrl+s saves |
-| 3 | Files | pick files (p or enter, a = all, x unpicks); ctrl+r reads them |
+| 3 | Files | pick files (p or enter, a = all, x unpicks); ctrl+r reads them; s = Sources |
 | 4 | Generate | g runs the mode over the picked files; esc cancels (work kept); r resumes |
 | 5 | Review | every sample; filter by source, keyword, split, tokens, flags; enter, e, x |
 | 6 | Validate | v checks against the target's rules; enter opens a violation's sample; d/t fix |
@@ -33,7 +33,8 @@ agent (nothing is saved), 4 then g runs it, ctrl+o compares the last runs and th
 **Editors:** Tab moves to the next field; f2 makes Tab indent (and back); esc leaves the
 editor. In Settings, Left/Right switch the tabs.
 
-**Everywhere:** `ctrl+p` command palette (every screen and action: type e.g. prompt) · `?` or `f1` this help · `tab` next field ·
+**Everywhere:** `ctrl+p` command palette (every screen and action: type e.g. prompt) ·
+`?` or `f1` this help · `tab` next field ·
 `esc` leaves a text field (then the number keys work) or cancels a run ·
 `q` or `ctrl+q` quits · the mouse works too (click tabs, rows, buttons).
 

@@ -23,7 +23,14 @@ from ftbuilder.tui.widgets.sample_view import EditScreen, SampleScreen
 from ftbuilder.tui.widgets.vtable import Column, VirtualTable
 
 COLUMNS = [Column("id", 7), Column("split", 10), Column("tokens", 7), Column("msgs", 4),
-           Column("source", 22), Column("keywords", 18), Column("first message", 30, flex=True)]
+           Column("origin", 8), Column("flags", 12), Column("source", 20),
+           Column("keywords", 14), Column("first message", 30, flex=True)]
+
+
+def origin_label(origin: str) -> str:
+    """found (extracted from the files or imported) vs written (by the agent LLM)."""
+    return {"generated": "written", "identify": "found", "import": "imported"}.get(
+        origin, origin or "-")
 SPLITS = [("any split", ""), ("train", "train"), ("validation", "validation"),
           ("test", "test"), ("not split", "none")]
 
@@ -75,12 +82,12 @@ class ReviewScreen(FtbScreen):
         for i in ids:
             r = by_id.get(i)
             if r is None:
-                out.append((str(i), "", "", "", "(deleted)", "", ""))
+                out.append((str(i), "", "", "", "", "", "(deleted)", "", ""))
                 continue
-            flag = ("⚑ " if r.flags else "")
             out.append((str(r.id), r.split or "-", "?" if r.tokens is None else f"{r.tokens:,}",
-                        str(r.messages), r.source.rsplit("/", 1)[-1], ", ".join(r.keywords),
-                        flag + r.preview))
+                        str(r.messages), origin_label(r.origin),
+                        ("⚑ " + ",".join(r.flags)) if r.flags else "",
+                        r.source.rsplit("/", 1)[-1], ", ".join(r.keywords), r.preview))
         return out
 
     def refresh_data(self) -> None:

@@ -11,6 +11,7 @@ SCREENS = [
     ("files", "3", "Files"),
     ("generate", "4", "Generate"),
     ("review", "5", "Review"),
+    ("curate", "u", "Curate"),
     ("validate", "6", "Validate"),
     ("split", "7", "Split"),
     ("export", "8", "Export"),
@@ -21,20 +22,21 @@ SCREENS = [
 
 def tab_labels(width: int, current: str) -> tuple[str, list[tuple[str, str, str]]]:
     """The brand and (mode, key, label) of every tab, labels shortened until all fit in
-    ``width`` columns (the current screen's label is always whole): full, 4 letters,
-    3 letters, then keys only."""
+    ``width`` columns: full (the brand shortened first), 4 letters, 3 letters (the current
+    screen's label whole while it fits), without the brand, 2 letters, then keys only."""
     def size(brand: str, tabs: list[tuple[str, str, str]]) -> int:
         return len(brand) + sum(len(label) + 4 for _, _, label in tabs)
 
     tabs: list[tuple[str, str, str]] = []
-    for brand, cut, whole in ((" ftbuilder ", None, True), (" ftbuilder ", 4, True),
+    for brand, cut, whole in ((" ftbuilder ", None, True), (" ftb ", None, True),
+                              (" ftbuilder ", 4, True),
                               (" ftb ", 4, True), (" ftb ", 3, True), (" ftb ", 3, False),
-                              (" ftb ", 0, True)):
+                              ("", 3, False), ("", 2, False), ("", 0, True)):
         tabs = [(m, k, label if cut is None or (whole and m == current) else label[:cut])
                 for m, k, label in SCREENS]
         if size(brand, tabs) <= width:
             return brand, tabs
-    return " ftb ", tabs
+    return "", tabs
 
 
 class NavBar(Static):

@@ -79,15 +79,22 @@ class SampleScreen(ModalScreen[str | None]):
             yield SafeStatic(meta_text(self.conv, self.root), markup=False, classes="note")
             with VerticalScroll(id="conversation"):
                 yield from conversation_widgets(self.conv)
-                flags = self.conv.meta.get("flags") if self.conv.meta else None
-                if self.conv.meta:
-                    extra = {k: v for k, v in self.conv.meta.items()
-                             if k not in ("context", "citation")}
+                meta = self.conv.meta or {}
+                flags = meta.get("flags")
+                if meta:
+                    extra = {k: v for k, v in meta.items()
+                             if k not in ("context", "citation", "source_text", "flag_reasons")}
                     text = json.dumps(extra, ensure_ascii=False, default=str)[:600]
                     yield SafeStatic("meta: " + text, markup=False, classes="note")
                 if flags:
-                    yield SafeStatic(f"flags: {', '.join(map(str, flags))}", markup=False,
-                                 classes="warn")
+                    reasons = meta.get("flag_reasons") or {}
+                    yield SafeStatic("flags:\n" + "\n".join(
+                        f"  {f}: {reasons.get(f, '')}" for f in map(str, flags)),
+                        markup=False, classes="warn")
+                if meta.get("source_text"):  # what a written answer must be grounded in
+                    yield SafeStatic("source chunk it was written from:\n"
+                                     + str(meta["source_text"])[:1500], markup=False,
+                                     classes="note")
             with Horizontal(classes="buttons"):
                 yield Button("Edit (e)", id="edit")
                 yield Button("Delete (x)", id="delete", variant="error")

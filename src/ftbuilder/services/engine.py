@@ -1,0 +1,204 @@
+"""Where the corpus stages run: this process (``local``) or a Ray cluster (``ray``,
+``--engine ray [--ray-address ADDR]``; a local Ray when no address is given). See
+docs/scale.md.
+
+An engine maps a pure function over batches of items and gives the results back in the
+items' order, so a stage run on Ray writes exactly what the local engine writes: reading
+files (ingest), finding conversations (identify), the quality rules and the MinHash
+signatures of near-duplicate detection are such functions; what depends on order (the
+store, the LSH index) stays in this process. Ray is an optional extra:
+``pip install 'ftbuilder[scale]'``.
+"""
+
+from __future__ import annotations
+
+import logging
+import pickle
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+from ftbuilder.core.errors import FtbError, UsageError
+
+ENGINES = ("local", "ray")
+INSTALL_HINT = "install the scale extra: pip install 'ftbuilder[scale]' (or pip install ray)"
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def check_engine(engine: str, address: str | None = None) -> None:
+    """Raises UsageError for an unknown engine, FtbError (with the install line) when Ray is
+    asked for and not installed."""
+    if engine not in ENGINES:
+        raise UsageError(f"unknown engine '{engine}'", "use one of: " + ", ".join(ENGINES))
+    if engine == "ray":
+        try:
+            import ray  # noqa: F401
+        except ImportError:
+            raise FtbError("--engine ray needs Ray, which is not installed",
+                           INSTALL_HINT) from None
+    elif address:
+        raise UsageError("--ray-address goes with --engine ray", "add --engine ray")
+
+
+class LocalEngine:
+    """This process, one batch after another."""
+
+    name = "local"
+
+    def map_batches(self, fn: Callable[[list[T]], list[R]], items: Sequence[T],
+                    batch_size: int = 256) -> list[R]:
+        out: list[R] = []
+        for i in range(0, len(items), batch_size):
+            out.extend(fn(list(items[i:i + batch_size])))
+        return out
+
+    def close(self) -> None:
+        pass
+
+
+def _apply(fn: Callable[[list[Any]], list[Any]]) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    """A Ray Data batch function: unpickles the items, applies ``fn``, pickles the results
+    (any Python object travels, whatever Arrow can hold)."""
+    import numpy as np
+
+    def run(batch: dict[str, Any]) -> dict[str, Any]:
+        items = [pickle.loads(b) for b in batch["b"]]
+        results = fn(items)
+        if len(results) != len(items):
+            raise RuntimeError("a batch function must return one result per item")
+        return {"i": batch["i"],
+                "b": np.array([pickle.dumps(r) for r in results], dtype=object)}
+
+    return run
+
+
+class RayEngine:
+    """Ray Data: ``from_items`` -> ``map_batches`` -> results sorted back into order.
+
+    Args:
+        address: a running cluster ("ray://host:10001", "auto"); None starts a local Ray.
+        num_cpus: CPUs of a local Ray (None: all).
+    """
+
+    name = "ray"
+
+    def __init__(self, address: str | None = None, num_cpus: int | None = None) -> None:
+        check_engine("ray")
+        import ray
+
+        self._started = not ray.is_initialized()
+        if self._started:
+            kwargs: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False,
+                                      "ignore_reinit_error": True,
+                                      "logging_level": logging.WARNING}
+            if address:
+                kwargs["address"] = address
+            elif num_cpus:
+                kwargs["num_cpus"] = num_cpus
+            try:
+                ray.init(**kwargs)
+            except (ConnectionError, RuntimeError, ValueError) as e:
+                raise FtbError(f"cannot start or reach Ray ({e})",
+                               "check --ray-address (e.g. ray://HOST:10001), or omit it for "
+                               "a local Ray") from None
+        self._ray = ray
+        import ray.data
+
+        ctx = ray.data.DataContext.get_current()
+        ctx.enable_progress_bars = False  # our own progress lines, not Ray's
+        logging.getLogger("ray.data").setLevel(logging.WARNING)
+
+    def map_batches(self, fn: Callable[[list[T]], list[R]], items: Sequence[T],
+                    batch_size: int = 256) -> list[R]:
+        if not items:
+            return []
+        import ray.data
+
+        rows = [{"i": i, "b": pickle.dumps(x)} for i, x in enumerate(items)]
+        ds = ray.data.from_items(rows, override_num_blocks=max(1, len(rows) // batch_size))
+        done = ds.map_batches(_apply(fn), batch_size=batch_size, batch_format="numpy")
+        out = sorted(done.take_all(), key=lambda r: int(r["i"]))
+        return [pickle.loads(r["b"]) for r in out]
+
+    def close(self) -> None:
+        if self._started:
+            self._ray.shutdown()
+
+
+def make_engine(name: str = "local", address: str | None = None,
+                num_cpus: int | None = None) -> LocalEngine | RayEngine:
+    """The engine called ``name``.
+
+    Raises:
+        UsageError, FtbError: as :func:`check_engine`; FtbError when Ray cannot start.
+    """
+    check_engine(name, address)
+    return RayEngine(address, num_cpus) if name == "ray" else LocalEngine()
+
+
+# --- the corpus stages as batch functions (pure: same input, same output, any engine) -------
+def read_documents(engine: LocalEngine | RayEngine, paths: Sequence[str], limits: Any
+                   ) -> dict[str, Any]:
+    """Ingest's reading: path -> Document (or the IngestError) for each file, read on
+    ``engine``; services.ingest keeps the checks, the hashes and the store."""
+    from ftbuilder.core.errors import IngestError
+    from ftbuilder.ingest import read_document
+
+    def batch(items: list[str]) -> list[Any]:
+        out: list[Any] = []
+        for p in items:
+            try:
+                out.append(read_document(p, limits))
+            except IngestError as e:
+                out.append(e)
+            except OSError as e:
+                out.append(IngestError(f"cannot read: {e.strerror or e}",
+                                       "check the file's permissions"))
+        return out
+
+    return dict(zip(paths, engine.map_batches(batch, list(paths), batch_size=4), strict=True))
+
+
+def identify_all(engine: LocalEngine | RayEngine, documents: Sequence[Any], opts: Any
+                 ) -> list[list[Any]]:
+    """Identify's extraction: the conversations of each document, in document order."""
+    from ftbuilder.extract.identify import identify_document
+
+    def batch(items: list[Any]) -> list[Any]:
+        return [identify_document(d, opts) for d in items]
+
+    return engine.map_batches(batch, list(documents), batch_size=256)
+
+
+def quality_issues(engine: LocalEngine | RayEngine, records: Sequence[dict[str, Any]],
+                   provider: str) -> list[list[Any]]:
+    """The quality rules of ``provider``'s format over each record (services.validate)."""
+    from ftbuilder.quality.rules import CHECKERS
+
+    check = CHECKERS[provider]
+
+    def batch(items: list[dict[str, Any]]) -> list[Any]:
+        return [check(r) for r in items]
+
+    return engine.map_batches(batch, list(records), batch_size=512)
+
+
+def near_duplicates(engine: LocalEngine | RayEngine, texts: Sequence[str],
+                    threshold: float | None = None) -> list[int | None]:
+    """For each text, the position of an earlier near-duplicate, or None: the MinHash
+    signatures computed on ``engine``, the LSH index (order matters) here; the same answer
+    as :func:`ftbuilder.quality.dedup.find_near_duplicates`."""
+    from ftbuilder.quality.dedup import DEFAULT_THRESHOLD, NearDuplicateIndex, _order
+
+    index = NearDuplicateIndex(threshold or DEFAULT_THRESHOLD)
+
+    def batch(items: list[str]) -> list[Any]:
+        return NearDuplicateIndex(index.threshold, index.num_perm, index.seed).signatures(items)
+
+    found: list[int | None] = []
+    for key, sig in enumerate(engine.map_batches(batch, list(texts), batch_size=2048)):
+        hits = index.query(sig)
+        hit = min(hits, key=_order) if hits else None
+        found.append(hit if isinstance(hit, int) else None)
+        index.add(key, sig)
+    return found
