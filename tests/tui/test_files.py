@@ -20,6 +20,8 @@ async def test_pick_all_and_read_shows_each_report(app, project):
                 (table.get_row_at(i) for i in range(table.row_count))}
         good, bad = rows["input_files/faq.txt"], rows["input_files/broken.pdf"]
         assert good[1] == "ok" and good[2] == "txt" and int(good[5].replace(",", "")) > 100
+        size = len((project / "input_files" / "faq.txt").read_text().strip())
+        assert good[4] == f"{size:,} chars"  # parts: pages/sheets/slides, else the length
         assert bad[1] == "error"
         assert "1 failed" in status_text(app)
         # the cursor is on the bad file, whose full error is shown under the table

@@ -1,4 +1,5 @@
-"""Snapshots (pytest-textual-snapshot) of every screen at 120x40 on the fixture project.
+"""Snapshots (pytest-textual-snapshot) of every screen at 80x24, 100x30 and 160x45 on the
+fixture project (issue 13: layouts that work in small terminals), and of the dialogs at 100x30.
 
 Regenerate after an intended change: pytest tests/tui/test_snapshots.py --snapshot-update
 """
@@ -7,7 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-from tui.helpers import SIZE, settle, typed
+from tui.helpers import settle, typed
+
+SIZES = [(80, 24), (100, 30), (160, 45)]
 
 
 def press_then_settle(*keys: str):
@@ -21,19 +24,32 @@ def press_then_settle(*keys: str):
     return run_before
 
 
-@pytest.mark.parametrize("name, keys", [
+SCREENS = [
     ("home", ()),
     ("configure", ("2",)),
+    ("configure_free", ("2", "ctrl+e", "escape")),  # the free-mode instruction in place
     ("files_read", ("3", "a", "ctrl+r")),
     ("generate", ("4",)),
     ("review", ("5",)),
-    ("sample", ("5", "down", "enter")),
+    ("curate", ("u",)),
     ("validate", ("6", "v")),
     ("split", ("7",)),
     ("export", ("8",)),
     ("settings", ("9",)),
     ("help", ("question_mark",)),
+    ("sources", ("0",)),
+]
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("name, keys", SCREENS, ids=[s[0] for s in SCREENS])
+def test_screen(snap_compare, app, name, keys, size):
+    assert snap_compare(app, terminal_size=size, run_before=press_then_settle(*keys))
+
+
+@pytest.mark.parametrize("name, keys", [
+    ("sample", ("5", "down", "enter")),
     ("confirm_delete", ("x",)),
 ])
-def test_screen(snap_compare, app, name, keys):
-    assert snap_compare(app, terminal_size=SIZE, run_before=press_then_settle(*keys))
+def test_dialog(snap_compare, app, name, keys):
+    assert snap_compare(app, terminal_size=(100, 30), run_before=press_then_settle(*keys))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import shlex
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -23,6 +22,7 @@ from ftbuilder.cli.common import (
 from ftbuilder.cli.render import generation_lines
 from ftbuilder.config import BACKENDS, MODES, PROVIDERS
 from ftbuilder.core.errors import Cancelled
+from ftbuilder.services.runs import shortfall  # shared with the app's Generate screen
 
 
 def render_build(data: dict[str, Any]) -> str:
@@ -192,47 +192,6 @@ def run_build(session: Session, args: argparse.Namespace) -> int:
     data = to_jsonable(result)
     session.emit(result, lambda: render_build(data))
     return _exit(session, data)
-
-
-# what to do about failed items, by the reason they failed (ProviderError kinds and the
-# runner's own reasons)
-_FIXES = {
-    "timeout": "raise system.timeout (the server answers slower than it allows)",
-    "rate_limit": "lower --concurrency or set system.rpm",
-    "server": "the service (or a proxy before it) is failing; try again later",
-    "connection": "check that the server is running and the base URL (--base-url)",
-    "bad_output": "use a larger or instruction-tuned model, or lower the temperature",
-    "invalid_json": "use a larger or instruction-tuned model, or lower the temperature",
-    "empty": "use a larger or instruction-tuned model",
-    "truncated": "ask for less per call (agent.create.samples_per_call) or raise max tokens",
-    "context": "use smaller chunks (agent.create.chunk_tokens)",
-}
-
-
-def shortfall(data: dict[str, Any]) -> tuple[str, str] | None:
-    """The error and hint of an LLM build that ended short of its size, or None.
-
-    E.g. ("12 of 20 items failed: timeout 12; 8 of 30 samples made", "raise
-    system.timeout ...; then `ftb retry NAME` runs the failed items again").
-    """
-    gen = (data.get("stats") or {}).get("generation") or {}
-    have = gen.get("existing", 0) + gen.get("samples_added", 0)
-    if not gen or have >= gen.get("target", 0):
-        return None
-    name = shlex.quote(str(data.get("name") or "NAME"))
-    made = f"the dataset has {have:,} of the {gen.get('target', 0):,} samples asked for"
-    failed = gen.get("items_failed", 0)
-    if failed:
-        items = failed + gen.get("items_done", 0)
-        by = gen.get("failed_by") or {}
-        reasons = ", ".join(f"{k} {n:,}" for k, n in by.items())
-        fixes = list(dict.fromkeys(_FIXES[k] for k in by if k in _FIXES))
-        return (f"{failed:,} of {items:,} work items failed"
-                + (f": {reasons}" if reasons else "") + f"; {made}",
-                "; ".join([*fixes, f"then `ftb retry {name}` runs the failed items again"]))
-    return (f"{made} ({gen.get('stopped') or 'the work ran out'})",
-            "add input documents or use a stronger agent model; building again with the "
-            "same --name continues from what is there")
 
 
 def _exit(session: Session, data: dict[str, Any]) -> int:

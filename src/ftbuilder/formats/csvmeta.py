@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterable
+from pathlib import Path
 from typing import IO
 
 from ftbuilder.core.types import Conversation
+from ftbuilder.formats.stats import relative
 
 COLUMNS = ("sample_id", "content_preview", "token_length", "topic_keywords", "source_file",
            "split", "location", "citation")
@@ -42,23 +44,25 @@ def citation_text(conv: Conversation) -> str:
     return "; ".join(parts)
 
 
-def row(conv: Conversation) -> list[object]:
+def row(conv: Conversation, root: str | Path | None = None) -> list[object]:
     return [conv.id if conv.id is not None else "", preview(conv),
             conv.token_count if conv.token_count is not None else "",
-            "; ".join(conv.topic_keywords), conv.source_file or "", conv.split or "",
+            "; ".join(conv.topic_keywords), relative(conv.source_file, root) or "",
+            conv.split or "",
             conv.location or "", citation_text(conv)]
 
 
 class MetadataWriter:
     """Writes the header, then one row per :meth:`write` call."""
 
-    def __init__(self, fh: IO[str]) -> None:
+    def __init__(self, fh: IO[str], root: str | Path | None = None) -> None:
+        self.root = root  # source files under it are written relative to it
         self._w = csv.writer(fh)
         self._w.writerow(COLUMNS)
         self.rows = 0
 
     def write(self, conv: Conversation) -> None:
-        self._w.writerow(row(conv))
+        self._w.writerow(row(conv, self.root))
         self.rows += 1
 
 

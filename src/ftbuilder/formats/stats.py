@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 from collections import Counter
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from ftbuilder.core.stats import distribution
@@ -19,6 +22,23 @@ def _top(counter: Counter[str], n: int = TOP) -> dict[str, int]:
     return out
 
 
+def relative(path: str | None, root: str | Path | None) -> str | None:
+    """``path`` relative to ``root`` when it lies under it (exports name files as the
+    project does: input_files/faq.md, not /home/me/project/input_files/faq.md)."""
+    if not path or root is None or not os.path.isabs(path):
+        return path
+    for base in _bases(str(root)):
+        if path.startswith(base):
+            return path[len(base):].replace(os.sep, "/")
+    return path
+
+
+@lru_cache(maxsize=8)
+def _bases(root: str) -> tuple[str, ...]:
+    """The root as given and resolved, each ending with a separator."""
+    return tuple(dict.fromkeys(os.path.join(r, "") for r in (root, str(Path(root).resolve()))))
+
+
 class DatasetStats:
     """Feed samples with :meth:`add`; :meth:`to_dict` gives the summary.
 
@@ -28,7 +48,8 @@ class DatasetStats:
     keywords (top 20), near_duplicates.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, root: str | Path | None = None) -> None:
+        self.root = root  # source paths under it are written relative to it
         self.samples = 0
         self.tokens: list[int] = []
         self.not_counted = 0
@@ -48,7 +69,7 @@ class DatasetStats:
         self.messages.append(len(conv.messages))
         self.splits[conv.split or "unsplit"] += 1
         self.roles.update(m.role for m in conv.messages)
-        self.sources[conv.source_file or "(none)"] += 1
+        self.sources[relative(conv.source_file, self.root) or "(none)"] += 1
         self.keywords.update(conv.topic_keywords)
         if conv.meta.get("near_duplicate_of") is not None:
             self.near_duplicates += 1
@@ -61,8 +82,8 @@ class DatasetStats:
             "splits": dict(sorted(self.splits.items())),
             "tokens": {
                 "total": sum(toks), "counted": len(toks), "not_counted": self.not_counted,
-                **(distribution(toks) or dict.fromkeys(
-                    ("min", "max", "mean", "median", "p5", "p95"), 0)),
+                **{k: round(v, 2) for k, v in (distribution(toks) or dict.fromkeys(
+                    ("min", "max", "mean", "median", "p5", "p95"), 0)).items()},
             },
             "messages_per_sample": {
                 "min": min(msgs, default=0), "max": max(msgs, default=0),

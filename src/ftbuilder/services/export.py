@@ -257,9 +257,10 @@ def export_dataset(ctx: AppContext, name: str, fmt: str, out_dir: str | Path,
                     .replace(".jsonl", f".{ext}") for s in split_counts}
     folder.check(planned)  # a file ftb did not write: refuse before writing anything
     outputs = Outputs(folder)
-    acc = DatasetStats()
+    acc = DatasetStats(ctx.settings.root)  # source paths relative to the project
     try:
-        meta = (MetadataWriter(NulFree(outputs.open("metadata.csv", newline="")))
+        meta = (MetadataWriter(NulFree(outputs.open("metadata.csv", newline="")),
+                               ctx.settings.root)
                 if include_csv else None)
         for n, conv in enumerate(ctx.store.iter_samples(ds.id), 1):
             acc.add(conv)

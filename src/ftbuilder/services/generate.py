@@ -212,6 +212,7 @@ def run_free(job: BuildJob) -> None:
     gen = free_generator(job.ctx.settings, client, instruction)
     target = _scope_target(job, gen, _size(job))
     _remember(job, target, instruction)
+    job.extra["instruction"] = instruction  # the run's stats: runs compared (services/runs.py)
     _run(job, gen, chunks, target, client)
 
 

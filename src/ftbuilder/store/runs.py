@@ -86,6 +86,16 @@ class RunsMixin:
             out.append(d)
         return out
 
+    def dataset_runs(self, dataset_id: int, kind: str) -> list[dict[str, Any]]:
+        """The dataset's runs of ``kind``, newest first: id, status, started_at and stats."""
+        out = []
+        for run_id, status, started, stats in self._db.execute(
+                "SELECT id, status, started_at, stats FROM runs WHERE dataset_id = ? AND "
+                "kind = ? ORDER BY id DESC", (dataset_id, kind)):
+            out.append({"id": run_id, "status": status, "started_at": started,
+                        "stats": json.loads(stats or "{}")})
+        return out
+
     def run_params(self, dataset_id: int, kind: str) -> list[str]:
         """The params JSON of the dataset's runs of ``kind``, newest first."""
         return [r[0] for r in self._db.execute(

@@ -1,6 +1,9 @@
 """Configure: target provider and model (with their limits), mode, size, system prompt, split.
 
-Every change is validated at once; ctrl+s writes config.yaml.
+Every change is validated (as typing pauses); ctrl+s writes config.yaml. In free mode the
+instruction (prompts/free_mode/prompt.txt) is shown and edited here, ctrl+t previews a few
+samples from the real agent (services/preview.py: nothing is written to the dataset) and
+ctrl+o compares the last runs and the preview side by side (services/runs.py).
 """
 
 from __future__ import annotations
@@ -27,12 +30,13 @@ from ftbuilder.config import BACKENDS, PROVIDERS
 from ftbuilder.core.errors import FtbError
 from ftbuilder.tui.screens.base import FtbScreen
 from ftbuilder.tui.widgets.cells import escape
+from ftbuilder.tui.widgets.editor import Editor
 
-MODES = {  # one line each that fits the form at 120 columns
-    "identify": "find the conversations in your files (no LLM)",
-    "create": "an LLM writes new Q&A samples from your documents",
-    "hybrid": "identify what is there, an LLM writes the rest",
-    "free": "an LLM writes from your prompt (prompts/free_mode/)",
+MODES = {  # one line each that fits the form at 80 columns
+    "identify": "conversations found in your files (no LLM)",
+    "create": "an LLM writes Q&A from your documents",
+    "hybrid": "found ones, an LLM writes the rest",
+    "free": "an LLM follows your instruction",
 }
 
 
@@ -54,26 +58,26 @@ def limits_text(provider: str, model: str) -> str:
     resolved = [f"[$text-muted]model {escape(model)} -> {escape(m.id)}[/]"] if model != m.id \
         else []
     v = m.is_verified
-    price = (f"${m.price_per_1m_training_tokens:g} per 1M training tokens"
+    price = (f"${m.price_per_1m_training_tokens:g}"
              if m.price_per_1m_training_tokens is not None else None)
-    rows = [
-        ("format / tokenizer", f"{m.format} / {m.tokenizer}"),
-        ("max tokens per example", fmt_limit(m.max_tokens_per_example,
-                                             v("max_tokens_per_example"))),
+    rows = [  # short names: "65,536 UNVERIFIED" stays on its line in a 44-column panel
+        ("format/tokenizer", f"{m.format} / {m.tokenizer}"),
+        ("max tokens/example", fmt_limit(m.max_tokens_per_example,
+                                         v("max_tokens_per_example"))),
         ("context", fmt_limit(m.context, v("context"))),
-        ("training examples", f"{fmt_limit(m.min_examples, v('min_examples'))} – "
-                              f"{fmt_limit(m.max_examples, v('max_examples'))}"),
-        ("max validation examples", fmt_limit(m.max_validation_examples,
-                                              v("max_validation_examples"))),
-        ("max training tokens", fmt_limit(m.max_training_tokens, v("max_training_tokens"))),
+        ("min examples", fmt_limit(m.min_examples, v("min_examples"))),
+        ("max examples", fmt_limit(m.max_examples, v("max_examples"))),
+        ("max validation", fmt_limit(m.max_validation_examples,
+                                     v("max_validation_examples"))),
+        ("max train tokens", fmt_limit(m.max_training_tokens, v("max_training_tokens"))),
         ("max file size", fmt_limit(m.max_file_bytes // 1_048_576 if m.max_file_bytes else None,
                                     v("max_file_bytes"), " MB")),
-        ("price", fmt_limit(price, v("price_per_1m_training_tokens"))),
+        ("price/1M train tok", fmt_limit(price, v("price_per_1m_training_tokens"))),
         ("registry entry", "[$success]verified[/]" if m.verified else
          "[$warning]not verified[/]"),
     ]
     out = [f"[b]{escape(m.provider)} / {escape(m.id)}[/b]", *resolved]
-    out += [f"  {k:<24} {val}" for k, val in rows]
+    out += [f"{k:<19}{val}" for k, val in rows]
     if m.notes:
         out.append(f"  [$text-muted]{escape(m.notes)}[/]")
     return "\n".join(out)
@@ -82,8 +86,14 @@ def limits_text(provider: str, model: str) -> str:
 class ConfigureScreen(FtbScreen):
     MODE = "configure"
     AUTO_FOCUS = "#provider"
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("ctrl+s", "save", "Save config.yaml"),
-                Binding("ctrl+r", "revert", "Revert")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "save", "Save"), Binding("ctrl+r", "revert", "Revert"),
+        Binding("ctrl+e", "edit_instruction", "Instruction"),
+        Binding("ctrl+t", "preview", "Preview 5"),
+        Binding("ctrl+o", "compare", "Compare runs"),
+        Binding("ctrl+l", "limits", "Limits", show=False)]
+    PREVIEW_N = 5
+    RUN_BUTTONS = ("#preview",)
 
     def compose_body(self) -> ComposeResult:
         with Horizontal():
@@ -96,6 +106,13 @@ class ConfigureScreen(FtbScreen):
                 with RadioSet(id="mode"):
                     for mode, text in MODES.items():
                         yield RadioButton(f"{mode}: {text}", name=mode)
+                with Vertical(id="free-box"):
+                    yield Label("Free-mode instruction · prompts/free_mode/prompt.txt "
+                                "(saved with ctrl+s)", classes="field", id="instr-label")
+                    yield Editor(id="instruction", soft_wrap=True, show_line_numbers=False)
+                    with Horizontal(classes="row"):
+                        yield Button("Preview 5 (ctrl+t)", id="preview")
+                        yield Button("Compare runs (ctrl+o)", id="compare")
                 with Horizontal(classes="row"):
                     with Vertical():
                         yield Label("Dataset size", classes="field")
@@ -105,7 +122,7 @@ class ConfigureScreen(FtbScreen):
                         yield Input(id="output_name")
                 yield Static(id="size-note", classes="note")
                 yield Label("System prompt (optional)", classes="field")
-                yield TextArea(id="system_prompt", soft_wrap=True, show_line_numbers=False)
+                yield Editor(id="system_prompt", soft_wrap=True, show_line_numbers=False)
                 yield Label("Split", classes="field")
                 with Horizontal(classes="row"):
                     yield Switch(id="split_enabled")
@@ -169,7 +186,13 @@ class ConfigureScreen(FtbScreen):
             self.query_one("#split_weight_by", Select).value = c.split.weight_by
             self.query_one("#agentic_llm", Select).value = c.system.agentic_llm
             self.query_one("#agentic_model", Input).value = c.system.agentic_model
+            self.query_one("#instruction", TextArea).text = self.saved_instruction()
         self.validate_form()
+
+    def saved_instruction(self) -> str:
+        from ftbuilder.services.settings import FREE_PROMPT, read_prompt
+
+        return read_prompt(self.ctx, str(FREE_PROMPT))
 
     def _fill_models(self, provider: str, model: str | None) -> None:
         from ftbuilder.services.settings import target_specs
@@ -227,6 +250,7 @@ class ConfigureScreen(FtbScreen):
         from ftbuilder.services.settings import check_form
 
         data = self.form_data()
+        self.query_one("#free-box").display = data["mode"] == "free"
         self.query_one("#limits", Static).update(limits_text(data["provider"], data["model"]))
         note = self.query_one("#size-note", Static)
         try:
@@ -275,18 +299,95 @@ class ConfigureScreen(FtbScreen):
         config = self.validate_form()
         if config is None:
             return
-        from ftbuilder.services.settings import save_config_keeping_comments
+        from ftbuilder.services.settings import (
+            FREE_PROMPT,
+            save_config_keeping_comments,
+            write_prompt,
+        )
 
+        instruction = self.query_one("#instruction", TextArea).text
+        saved = []
         try:
+            if instruction.strip() and instruction != self.saved_instruction():
+                write_prompt(self.ctx, str(FREE_PROMPT), instruction)
+                saved.append(f"prompts/{FREE_PROMPT.as_posix()}")
             path = save_config_keeping_comments(self.ctx, config)
         except (FtbError, OSError) as e:
             self.fail(e)
             return
         self.ftb.config_changed()
-        self.status(f"saved {path.name}", "ok")
-        self.notify(f"Saved {path.name}", severity="information")
+        text = "saved " + " and ".join([path.name, *saved])
+        self.status(text, "ok")
+        self.notify(text[0].upper() + text[1:], severity="information")
 
     @on(Button.Pressed, "#revert")
     def action_revert(self) -> None:
         self.load_form()
         self.status("form reset to the saved config", "")
+
+    def action_limits(self) -> None:
+        """The target's limits in a dialog (the side panel is hidden under 90 columns)."""
+        from textual.content import Content
+
+        from ftbuilder.tui.widgets.modals import TextScreen
+
+        data = self.form_data()
+        text = Content.from_markup(limits_text(data["provider"], data["model"])).plain
+        self.app.push_screen(TextScreen("Limits of the target", text))
+
+    # --- free mode: the instruction, a preview, runs compared -----------------------------
+    def action_edit_instruction(self) -> None:
+        """Show free mode's instruction editor (switching the form to free mode)."""
+        for button in self.query(RadioButton):
+            if button.name == "free" and not button.value:
+                button.value = True
+        self.query_one("#free-box").display = True
+        editor = self.query_one("#instruction", Editor)
+        editor.focus()
+        editor.scroll_visible(animate=False)
+        self.status("free-mode instruction: type, then esc; ctrl+s saves it, ctrl+t previews "
+                    f"{self.PREVIEW_N} samples", "")
+
+    _preview = None  # the last preview (services.preview.Preview), compared with the runs
+
+    @on(Button.Pressed, "#preview")
+    def action_preview(self) -> None:
+        """Make PREVIEW_N samples with the instruction as typed (saved or not)."""
+        if self.cancel_token is not None:
+            return
+        service = self.service("preview")
+        if service is None:
+            return
+        text = self.query_one("#instruction", TextArea).text.strip() or None
+        self.start_cancellable("preview", service.preview, self.ctx, text, self.PREVIEW_N,
+                               list(self.ftb.selected_files) or None)
+        self.status(f"previewing {self.PREVIEW_N} samples with the agent (esc cancels; "
+                    "nothing is added to the dataset)…")
+
+    @on(Button.Pressed, "#compare")
+    def action_compare(self) -> None:
+        """The last two free runs of the dataset (and the last preview) side by side."""
+        runs = self.service("runs")
+        if runs is None:
+            return
+        name = self.ctx.settings.config.output_name
+        self.start("compare", runs.run_figures, self.ctx, name)
+
+    def job_done(self, job: str, result: Any) -> None:
+        from ftbuilder.tui.widgets.runs_view import CompareScreen, PreviewScreen
+
+        if job == "preview":
+            self._preview = result
+            n = len(result.samples)
+            self.status(f"preview: {n} sample(s); ctrl+o compares it with the runs",
+                        "ok" if n else "warn")
+            self.app.push_screen(PreviewScreen(result))
+        elif job == "compare":
+            figures = list(result)
+            if self._preview is not None and self._preview.figures is not None:
+                figures.insert(0, self._preview.figures)
+            if not figures:
+                self.status("nothing to compare yet: run free mode (4, g) or preview (ctrl+t)",
+                            "warn")
+                return
+            self.app.push_screen(CompareScreen(figures))

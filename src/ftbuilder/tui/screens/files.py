@@ -59,7 +59,7 @@ class FilesScreen(FtbScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("p", "add", "Pick"),
         Binding("a", "add_all", "Pick all"),
-        Binding("delete,x", "remove", "Unpick"),
+        Binding("x,delete", "remove", "Unpick"),
         Binding("ctrl+r", "read", "Read files"),
         Binding("s", "sources", "Sources"),
     ]
@@ -153,7 +153,8 @@ class FilesScreen(FtbScreen):
             size = human_size(p.stat().st_size) if p.is_file() else "?"
             return (cell(self.show(p)), cell("not read yet", "muted"),
                     cell(p.suffix.lstrip(".").lower() or "?"), cell(size), cell(""), cell(""))
-        parts = ", ".join(f"{getattr(rep, k)} {k}" for k in COUNTS if getattr(rep, k, None))
+        parts = ", ".join(f"{getattr(rep, k)} {k}" for k in COUNTS if getattr(rep, k, None)) \
+            or (f"{rep.chars:,} chars" if getattr(rep, "chars", 0) else "")  # text formats
         if rep.status == "error":
             status = cell("error", "error")
         elif getattr(rep, "warnings", None):

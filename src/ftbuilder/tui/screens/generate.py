@@ -72,8 +72,9 @@ class GenerateScreen(FtbScreen):
         self.name_running = ""
         self._handler: _Forward | None = None
         self._last_line = ""
-        self._last = (0, 0, None)
+        self._last: tuple[int, int, float | None, str] = (0, 0, None, "")
         self.finished = False
+        self.failures: list[str] = []
 
     def compose_body(self) -> ComposeResult:
         with Horizontal():
@@ -108,6 +109,9 @@ class GenerateScreen(FtbScreen):
         self.query_one("#progress", ProgressBar).display = False
 
     def refresh_data(self) -> None:
+        other = {self.ctx.settings.config.output_name, self.ftb.dataset} != {self.name_running}
+        if self.cancel_token is None and self.name_running and other:
+            self.reset_run()  # another dataset now: the last run's figures are not its own
         self.query_one("#plan", Static).update(self.plan_text())
         t = self.query_one("#unfinished", DataTable)
         t.clear()
@@ -147,15 +151,27 @@ class GenerateScreen(FtbScreen):
         ])
 
     # --- run --------------------------------------------------------------------------------
+    def reset_run(self, clear_log: bool = True) -> None:
+        """Forget the last run's progress, figures, failures (and log) on screen."""
+        self._last = (0, 0, None, "")
+        self.failures = []
+        self.finished = False
+        self.name_running = ""
+        bar = self.query_one("#progress", ProgressBar)
+        bar.update(total=None, progress=0)
+        bar.display = False
+        self.query_one("#figures", Static).update("")
+        if clear_log:
+            self.query_one("#log", RichLog).clear()
+
     def _begin(self, job: str, fn, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
         name = self.ctx.settings.config.output_name if job == "build" else args[1]
         ds = browse.dataset_or_none(self.ctx, name)
         self.before = ds.total_samples if ds else 0
         self.before_tokens = ds.total_tokens if ds else 0
+        self.reset_run()  # progress, figures, failures and log are per run
         self.name_running = name
         self.started = time.monotonic()
-        self._last = (0, 0, None)
-        self.finished = False
         self._handler = _Forward(self)
         logging.getLogger("ftbuilder").addHandler(self._handler)
         if logging.getLogger("ftbuilder").level in (logging.NOTSET,) or \
@@ -163,6 +179,7 @@ class GenerateScreen(FtbScreen):
             logging.getLogger("ftbuilder").setLevel(logging.INFO)
         self.log_line(f"{job} {name}: started")
         self.start_cancellable(job, fn, *args, **kwargs)
+        self.query_one("#figures", Static).update(escape(self.figures()))
         self.status(f"Running {job} into {name}…")
 
     def action_start(self) -> None:
@@ -276,7 +293,7 @@ class GenerateScreen(FtbScreen):
         self.log_line(prefix + event.text)
 
     def figures(self) -> str:
-        done, total, eta = self._last
+        done, total, eta, stage = self._last
         ds = browse.dataset_or_none(self.ctx, self.name_running)
         all_samples, all_tokens = (ds.total_samples, ds.total_tokens) if ds else (0, 0)
         samples, tokens = all_samples - self.before, all_tokens - self.before_tokens
@@ -286,13 +303,22 @@ class GenerateScreen(FtbScreen):
         return "\n".join([
             f"samples so far  {samples:,}   (dataset total {all_samples:,})",
             f"tokens so far   {tokens:,}   (dataset total {all_tokens:,})",
-            f"rate            {samples / elapsed:.1f} samples/s   items {done}/{total or '?'}",
+            f"rate            {samples / elapsed:.1f} samples/s   "
+            f"{stage or 'items'} {done}/{total or '?'}",
             f"elapsed / ETA   {fmt_eta(elapsed)} / {fmt_eta(eta)}",
             f"estimated cost  training {budget.epoch_cost_text(provider, model, all_tokens)}",
+            *(["failures       " + "; ".join(self.failure_counts())]
+              if self.failure_counts() else []),
         ])
 
+    def failure_counts(self) -> list[str]:
+        """The run's failures in short (the log has every line, with the error and hint)."""
+        files = sum(f.startswith("file failed:") for f in self.failures)
+        return ([f"{files} file(s) failed"] if files else []) + [
+            f for f in self.failures if not f.startswith(("error:", "hint:", "file failed:"))]
+
     def show_progress(self, job: str, p: Progress) -> None:
-        self._last = (p.done, p.total, p.eta)
+        self._last = (p.done, p.total, p.eta, p.stage)
         self.query_one("#figures", Static).update(escape(self.figures()))
         line = f"{p.stage}: {p.message}".strip(": ")
         if line and line != self._last_line:
@@ -300,7 +326,10 @@ class GenerateScreen(FtbScreen):
             self.log_line(f"[{p.done}/{p.total or '?'}] {line}")
 
     def job_done(self, job: str, result: Any) -> None:
+        from ftbuilder.services.runs import failure_lines
+
         data = result.to_dict() if hasattr(result, "to_dict") else {}
+        self.failures = failure_lines(data)
         self.query_one("#figures", Static).update(escape(self.figures()))
         added = data.get("samples_added", "?")
         dup = data.get("duplicates", 0)
@@ -327,9 +356,17 @@ class GenerateScreen(FtbScreen):
             else:
                 self.log_line(f"{Path(path).name}: {f.get('found', 0)} found, "
                               f"{f.get('added', 0)} added")
+        for line in self.failures:
+            if not line.startswith("file failed:"):  # the files were logged above
+                self.log_line(line)
         self.ftb.dataset = self.name_running
         self.finished = True
         self.refresh_data()
+        short = next((f[len("error: "):] for f in self.failures if f.startswith("error: ")), "")
+        if short:  # as the CLI: the build ended short of its size, and why
+            self.status(f"Done, short: {short}. See the log for the reasons and what to do.",
+                        "warn")
+            return
         note = f" ({failed} file(s) failed: see the log)" if failed else ""
         self.status(f"Done: {added} sample(s) added to {self.name_running}{note}. "
                     "Press 5 to review, 6 to validate.", "warn" if failed else "ok")

@@ -34,7 +34,7 @@ class HomeScreen(FtbScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open", "Open"),
         Binding("c", "duplicate", "Duplicate"),
-        Binding("delete,x", "delete", "Delete"),
+        Binding("x,delete", "delete", "Delete"),  # the footer shows x, as Help says
         Binding("r", "reload", "Refresh"),
     ]
 

@@ -51,7 +51,7 @@ class ReviewScreen(FtbScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open", "Open", show=False),
         Binding("e", "edit", "Edit"),
-        Binding("delete,x", "delete", "Delete"),
+        Binding("x,delete", "delete", "Delete"),  # the footer shows x, as Help says
         Binding("slash", "find", "Filter"),
         Binding("ctrl+l", "clear_filters", "Clear filters"),
     ]

@@ -1,5 +1,9 @@
 """Settings: edit config.yaml (validated as you type), see which keys are set (masked), and
 edit the free-mode prompt and the system prompts.
+
+Keyboard (docs/tui.md): the tabs have the focus first; Left/Right switch tabs, Tab goes
+into the tab's fields; in an editor Tab moves on (f2 makes it indent) and esc goes back to
+the tabs. Reload asks first when it would throw away unsaved edits.
 """
 
 from __future__ import annotations
@@ -16,28 +20,38 @@ from ftbuilder.core.errors import FtbError
 from ftbuilder.services import settings as edit
 from ftbuilder.tui.screens.base import FtbScreen
 from ftbuilder.tui.widgets.cells import cell, plain
+from ftbuilder.tui.widgets.editor import Editor
+from ftbuilder.tui.widgets.modals import ConfirmScreen
+
+TABS = ("tab-config", "tab-prompts", "tab-keys")
 
 
 class SettingsScreen(FtbScreen):
     MODE = "settings"
     AUTO_FOCUS = "#tabs Tabs"
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("ctrl+s", "save", "Save")]
+    FIELD_EXIT = "#tabs Tabs"  # esc in an editor comes back here (app.action_leave_field)
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "save", "Save"),
+        Binding("left", "tab(-1)", "Previous tab", show=False),
+        Binding("right", "tab(1)", "Next tab", show=False),
+        Binding("ctrl+r", "reload", "Reload from disk"),
+    ]
 
     def compose_body(self) -> ComposeResult:
         with TabbedContent(id="tabs"):
             with TabPane("config.yaml", id="tab-config"):
-                yield TextArea(id="config", show_line_numbers=True, tab_behavior="indent")
+                yield Editor(id="config", show_line_numbers=True)
             with TabPane("Prompts", id="tab-prompts"):
                 yield Select([(plain(f), f) for f in edit.prompt_files(self.ctx)],
                              id="prompt-file", allow_blank=False)
-                yield TextArea(id="prompt", soft_wrap=True)
+                yield Editor(id="prompt", soft_wrap=True)
             with TabPane("Keys", id="tab-keys"), Vertical():
                 yield Label("API keys come from .env or the environment; they are never "
                             "written to config.yaml, the store or exports.", classes="note")
                 yield DataTable(id="keys", cursor_type="row")
         with Horizontal(classes="row"):
             yield Button("Save (ctrl+s)", id="save", variant="primary")
-            yield Button("Reload from disk", id="reload")
+            yield Button("Reload (ctrl+r)", id="reload")
 
     def on_mount(self) -> None:
         self.query_one("#keys", DataTable).add_columns("variable", "state")
@@ -62,6 +76,27 @@ class SettingsScreen(FtbScreen):
 
     def active_tab(self) -> str:
         return self.query_one("#tabs", TabbedContent).active or "tab-config"
+
+    def show_tab(self, tab: str) -> None:
+        """Open tab ``tab`` with the focus on the tab bar (the command palette uses this)."""
+        self.query_one("#tabs", TabbedContent).active = tab
+        self.query_one("#tabs Tabs").focus()
+
+    def action_tab(self, step: int) -> None:
+        """Left/Right: the previous/next tab (where the focused widget does not use them)."""
+        i = TABS.index(self.active_tab()) if self.active_tab() in TABS else 0
+        self.show_tab(TABS[(i + step) % len(TABS)])
+
+    def unsaved(self) -> list[str]:
+        """The files whose text in the editors differs from the disk."""
+        out = []
+        if self.query_one("#config", TextArea).text != edit.config_text(self.ctx):
+            out.append("config.yaml")
+        rel = self.query_one("#prompt-file", Select).value
+        if isinstance(rel, str) and self.query_one("#prompt", TextArea).text != \
+                edit.read_prompt(self.ctx, rel):
+            out.append(f"prompts/{rel}")
+        return out
 
     def check(self) -> bool:
         try:
@@ -104,5 +139,18 @@ class SettingsScreen(FtbScreen):
             self.ftb.config_changed()
 
     @on(Button.Pressed, "#reload")
-    def _reload(self) -> None:
-        self.load()
+    def action_reload(self) -> None:
+        changed = self.unsaved()
+        if not changed:
+            self.load()
+            self.status("reloaded from disk", "ok")
+            return
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                self.load()
+                self.status("reloaded from disk; the edits were dropped", "warn")
+
+        self.app.push_screen(ConfirmScreen(
+            f"Drop your unsaved edits to {', '.join(changed)} and reload from disk?",
+            yes="Drop edits"), answer)

@@ -105,8 +105,8 @@ class SplitScreen(FtbScreen):
             sel.set_options([(plain(n), n) for n in names])
             if want:
                 sel.value = want
-        if want:
-            self.action_preview()
+        if want:  # after the screen is drawn: the plan's thread holds the GIL for a while
+            self.call_after_refresh(self.action_preview)
         else:
             self.status("No datasets yet.", "warn")
 

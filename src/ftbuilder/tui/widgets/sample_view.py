@@ -15,6 +15,7 @@ from textual.widgets import Button, Label, Static, TextArea
 
 from ftbuilder.core.types import Conversation, Message
 from ftbuilder.tui.widgets.cells import SafeStatic, escape
+from ftbuilder.tui.widgets.editor import Editor
 
 ROLE_TONE = {"system": "$warning", "user": "$accent", "assistant": "$success"}
 
@@ -65,7 +66,7 @@ class SampleScreen(ModalScreen[str | None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q", "close", "Close"), Binding("e", "edit", "Edit"),
-        Binding("delete,x", "delete", "Delete")]
+        Binding("x,delete", "delete", "Delete")]
 
     def __init__(self, conv: Conversation, root: Path | None = None) -> None:
         super().__init__()
@@ -148,7 +149,7 @@ class EditScreen(ModalScreen[list[Message] | None]):
         with Vertical(classes="dialog wide"):
             yield Label(f"Edit sample {self.conv.id} (JSON list of messages)",
                         classes="question")
-            yield TextArea(text, id="editor", soft_wrap=True, tab_behavior="indent")
+            yield Editor(text, id="editor", soft_wrap=True)  # esc cancels at once
             yield Static("", id="edit-error", classes="error")
             with Horizontal(classes="buttons"):
                 yield Button("Save (ctrl+s)", id="save", variant="primary")
