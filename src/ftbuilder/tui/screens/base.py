@@ -113,10 +113,24 @@ class FtbScreen(Screen[None]):
 
         self._debounce = self.set_timer(delay, fire)
 
+    _deferred = 0
+
+    def after_refresh(self, callback: Callable[..., Any], *args: Any) -> None:
+        """Run ``callback`` once the screen is drawn (a read that would delay the first
+        frame waits for it); counted as pending until it has run."""
+        self._deferred += 1
+
+        def run() -> None:
+            self._deferred -= 1
+            callback(*args)
+
+        self.call_after_refresh(run)
+
     @property
     def input_pending(self) -> bool:
-        """True while a debounced reaction to typing has not run yet (tests wait on it)."""
-        return self._debounce is not None
+        """True while a debounced reaction to typing, or a read deferred until the screen is
+        drawn, has not run yet (tests wait on it)."""
+        return self._debounce is not None or self._deferred > 0
 
     # --- jobs: every screen starts, follows and ends them the same way ----------------------
     # Buttons disabled while a cancellable job runs (the #cancel button is enabled instead).

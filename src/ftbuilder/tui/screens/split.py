@@ -106,7 +106,7 @@ class SplitScreen(FtbScreen):
             if want:
                 sel.value = want
         if want:  # after the screen is drawn: the plan's thread holds the GIL for a while
-            self.call_after_refresh(self.action_preview)
+            self.after_refresh(self.action_preview)
         else:
             self.status("No datasets yet.", "warn")
 

@@ -123,7 +123,7 @@ class ValidateScreen(FtbScreen):
         if want and want != self.reported:  # another dataset chosen on another screen
             self.clear_report()
         if want:  # after the screen is drawn (the reading thread competes for the GIL)
-            self.call_after_refresh(self.show_histogram, want)
+            self.after_refresh(self.show_histogram, want)
             if self.report is None:
                 self.status("v validates the dataset against its target's rules.")
         else:
