@@ -108,7 +108,7 @@ def run_prepare(session: Session, args: argparse.Namespace) -> int:
         chunk_tokens=args.chunk_tokens, provider=provider, model=model,
         agent_provider=args.agent_provider, agent_model=args.agent_model,
         base_url=args.base_url, concurrency=args.concurrency, llm=args.llm,
-        confirmed=args.yes)
+        confirmed=args.yes, batch=args.batch, batch_retry=args.batch_retry)
     if args.llm:
         from ftbuilder.services.agent import describe_agent
 
@@ -190,6 +190,14 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     pr.add_argument("--yes", action="store_true",
                     help="go on when the LLM calls would cost more than "
                          "system.max_cost_usd")
+    pr.add_argument("--batch", action="store_true",
+                    help="send the files through the provider's batch API (openai, anthropic, "
+                         "google, mistral; about half the price, results within 24 h); a "
+                         "killed run picks its stored batch up again: the same command or "
+                         "`ftb batches collect NAME`")
+    pr.add_argument("--batch-retry", choices=("batch", "live"), default=None,
+                    help="items a batch failed or let expire: in a new batch (default) or "
+                         "live")
 
     st = add_command(rsub, common, "status", "per repository: files, done, skipped by reason, "
                                              "failed", run_status)

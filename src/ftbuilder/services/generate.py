@@ -370,6 +370,12 @@ def collect_batches(ctx: AppContext, name: str, retry: str | None = None,
         raise FtbError(f"dataset '{name}' was not built with --batch",
                        "`ftb batches` lists the datasets that have batches")
     mode = gen_conf.get("mode", "create")
+    from ftbuilder.agents.repo import MODE as REPO_MODE
+
+    if mode == REPO_MODE:  # its work items come from the checkout's files
+        raise FtbError(f"dataset '{name}' is a repository dataset",
+                       f"run `ftb repos prepare --name {shlex.quote(name)} --batch` again: it "
+                       "collects the stored batch first and sends nothing twice")
     run_id = ctx.store.start_run(RUN_KIND, ds.id, {"mode": mode, "retry": True,
                                                    "batch_collect": True})
     result = BuildResult(ds.name, mode, run_id)

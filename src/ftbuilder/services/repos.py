@@ -68,6 +68,8 @@ class PrepareRequest:
     concurrency: int | None = None
     llm: bool = True  # False: only the pairs found without an LLM
     confirmed: bool = False  # the user accepted the estimated cost (--yes): no budget check
+    batch: bool = False  # through the provider's batch API (docs/scale.md), not live calls
+    batch_retry: str | None = None  # items a batch failed or let expire: "batch" or "live"
 
 
 @dataclass
@@ -257,7 +259,10 @@ def _item_progress(progress: ProgressFn | None, stats: RunStats, total: int,
 
 def _run(ctx: AppContext, ds: Any, gen: RepoGenerator, client: Any, concurrency: int | None,
          chunks: list[Chunk], retry: bool, progress: ProgressFn | None,
-         cancel: CancelToken | None) -> RunStats:
+         cancel: CancelToken | None, batch: dict[str, Any] | None = None) -> RunStats:
+    """Ask the LLM once per piece: live through the runner, or with ``batch`` (``{"agent":
+    ..., "retry": ..., "run_id": ...}``) through the provider's batch API, whose stored
+    batches a killed run picks up again (services.batch)."""
     from ftbuilder.services.generate import _options
     from ftbuilder.targets.registry import get_model
 
@@ -265,8 +270,16 @@ def _run(ctx: AppContext, ds: Any, gen: RepoGenerator, client: Any, concurrency:
     opts.stats = RunStats(failures=gen.failures)
     total = len(chunks) if not retry else len(ctx.store.work_items(ds.id, ["pending"]))
     gen.index_chunks(chunks)
+    item_progress = _item_progress(progress, opts.stats, total, time.monotonic())
+    if batch is not None and not retry:
+        from ftbuilder.services.batch import BatchRun, batch_settings
+
+        BatchRun(ctx, ds.id, ds.name, gen, client, batch["agent"], opts,
+                 batch_settings(ctx, batch.get("retry")), chunks, UNCAPPED,
+                 batch.get("run_id"), item_progress, cancel).run()
+        return opts.stats
     run_job(ctx.store, client, Job(ds.id, gen, chunks, UNCAPPED, retry=retry), opts,
-            _item_progress(progress, opts.stats, total, time.monotonic()), cancel)
+            item_progress, cancel)
     return opts.stats
 
 
@@ -346,7 +359,8 @@ def prepare(ctx: AppContext, req: PrepareRequest, progress: ProgressFn | None = 
                                "exclude": req.exclude, "max_file_kb": req.max_file_kb,
                                "chunk_tokens": req.chunk_tokens, "llm": req.llm},
         "generation": {"mode": MODE, "target": 0, "concurrency": req.concurrency,
-                       "agent": agent}})
+                       "agent": agent, **({"batch": {"retry": req.batch_retry or "batch"}}
+                                          if req.batch else {})}})
     src = SourceStore(ctx.store)
     result = PrepareResult(ds.name)
     result.run_id = ctx.store.start_run(RUN_KIND, ds.id, {
@@ -367,8 +381,10 @@ def prepare(ctx: AppContext, req: PrepareRequest, progress: ProgressFn | None = 
             if not req.confirmed:
                 _check_budget(ctx, agent, len(work.chunks))
             gen.origins.update(work.origins)
+            batch = ({"agent": agent, "retry": req.batch_retry, "run_id": result.run_id}
+                     if req.batch else None)
             stats = _run(ctx, ds, gen, client, req.concurrency, work.chunks, False, progress,
-                         cancel)
+                         cancel, batch)
             result.stats["generation"] = stats.to_dict()
             result.samples_added += stats.samples_added
     except Cancelled:
