@@ -11,6 +11,7 @@ from ftbuilder.cli.common import (
     EXIT_FAIL,
     EXIT_OK,
     Session,
+    add_batch_options,
     add_command,
     cancelled_message,
     display_path,
@@ -147,14 +148,7 @@ def add_scale_options(p: argparse.ArgumentParser) -> None:
                    help="OpenAI-compatible endpoint (Ollama, vLLM, llama.cpp server...); "
                         "repeat it for a fleet: requests spread over them (least "
                         "outstanding), a failing one is taken out and tried again later")
-    p.add_argument("--batch", action="store_true",
-                   help="send the LLM work through the provider's batch API (openai, "
-                        "anthropic, google, mistral): half price, results within 24 h; "
-                        "`ftb batches` lists them, the same command or `ftb batches collect` "
-                        "picks them up")
-    p.add_argument("--batch-retry", choices=("batch", "live"), default=None,
-                   help="items a batch failed or let expire: in a new batch (default) or "
-                        "asked live")
+    add_batch_options(p)
     p.add_argument("--engine", choices=("local", "ray"), default="local",
                    help="where ingest and identify run: this process (default) or Ray "
                         "(pip install 'ftbuilder[scale]')")

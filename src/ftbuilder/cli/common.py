@@ -283,3 +283,15 @@ def fraction(text: str) -> float:
     if not 0 <= x < 1:
         raise argparse.ArgumentTypeError(f"must be between 0 and 1, got {x}")
     return x
+
+
+def add_batch_options(p: argparse.ArgumentParser, collect: str = "`ftb batches collect`") -> None:
+    """--batch and --batch-retry (builds and `ftb repos prepare`)."""
+    p.add_argument("--batch", action="store_true",
+                   help="send the LLM work through the provider's batch API (openai, "
+                        "anthropic, google, mistral): half price, results within 24 h; "
+                        f"`ftb batches` lists them, the same command or {collect} "
+                        "picks them up")
+    p.add_argument("--batch-retry", choices=("batch", "live"), default=None,
+                   help="items a batch failed or let expire: in a new batch (default) or "
+                        "asked live")

@@ -10,6 +10,7 @@ from ftbuilder.cli.common import (
     EXIT_FAIL,
     EXIT_OK,
     Session,
+    add_batch_options,
     add_command,
     fmt_value,
     key_values,
@@ -190,14 +191,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     pr.add_argument("--yes", action="store_true",
                     help="go on when the LLM calls would cost more than "
                          "system.max_cost_usd")
-    pr.add_argument("--batch", action="store_true",
-                    help="send the files through the provider's batch API (openai, anthropic, "
-                         "google, mistral; about half the price, results within 24 h); a "
-                         "killed run picks its stored batch up again: the same command or "
-                         "`ftb batches collect NAME`")
-    pr.add_argument("--batch-retry", choices=("batch", "live"), default=None,
-                    help="items a batch failed or let expire: in a new batch (default) or "
-                         "live")
+    add_batch_options(pr, collect="nothing else")
 
     st = add_command(rsub, common, "status", "per repository: files, done, skipped by reason, "
                                              "failed", run_status)

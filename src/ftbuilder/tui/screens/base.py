@@ -66,6 +66,23 @@ class FtbScreen(Screen[None]):
     def refresh_data(self) -> None:
         """Reload what the screen shows from the services (cheap reads only)."""
 
+    def fill_dataset_select(self, selector: str = "#dataset") -> str | None:
+        """Offer the store's datasets in the ``selector`` Select, the app's current dataset
+        picked (else the first); returns the picked name, None when there is none."""
+        from textual.widgets import Select
+
+        from ftbuilder.services import browse
+        from ftbuilder.tui.widgets.cells import plain
+
+        names = [d.name for d in browse.list_datasets(self.ctx)]
+        want = self.ftb.dataset if self.ftb.dataset in names else (names[0] if names else None)
+        with self.prevent(Select.Changed):
+            sel = self.query_one(selector, Select)
+            sel.set_options([(plain(n), n) for n in names])
+            if want:
+                sel.value = want
+        return want
+
     # --- feedback ---------------------------------------------------------------------------
     def status(self, text: str, kind: str = "") -> None:
         """One line above the footer; kind: '', 'ok', 'warn' or 'error' (colours)."""

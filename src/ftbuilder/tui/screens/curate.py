@@ -15,10 +15,9 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, DataTable, Input, Label, Select, SelectionList, Static
 
-from ftbuilder.services import browse
 from ftbuilder.tui.jobs import JobDone, JobFailed
 from ftbuilder.tui.screens.base import FtbScreen
-from ftbuilder.tui.widgets.cells import cell, num, plain
+from ftbuilder.tui.widgets.cells import cell, num
 from ftbuilder.tui.widgets.modals import ConfirmScreen
 
 ACTIONS = {  # button id -> (label, service module, destructive)
@@ -80,13 +79,7 @@ class CurateScreen(FtbScreen):
             self.query_one("#judge_threshold", Input).value = str(q.judge_threshold)
 
     def refresh_data(self) -> None:
-        names = [d.name for d in browse.list_datasets(self.ctx)]
-        want = self.ftb.dataset if self.ftb.dataset in names else (names[0] if names else None)
-        with self.prevent(Select.Changed):
-            sel = self.query_one("#dataset", Select)
-            sel.set_options([(plain(n), n) for n in names])
-            if want:
-                sel.value = want
+        want = self.fill_dataset_select()
         if not want:
             self.status("No datasets yet: generate one first (4).", "warn")
 

@@ -27,7 +27,7 @@ from ftbuilder.services import browse
 from ftbuilder.tui.jobs import fmt_eta
 from ftbuilder.tui.screens.base import FtbScreen
 from ftbuilder.tui.screens.files import human_size
-from ftbuilder.tui.widgets.cells import SafeStatic, cell, num, plain
+from ftbuilder.tui.widgets.cells import SafeStatic, cell, num
 
 # The export formats the TUI offers; "target" = the dataset's provider format.
 FALLBACK_FORMATS = [("target provider format", "target"), ("ShareGPT", "sharegpt"),
@@ -124,13 +124,7 @@ class ExportScreen(FtbScreen):
         self.query_one("#progress", ProgressBar).display = False
 
     def refresh_data(self) -> None:
-        names = [d.name for d in browse.list_datasets(self.ctx)]
-        want = self.ftb.dataset if self.ftb.dataset in names else (names[0] if names else None)
-        with self.prevent(Select.Changed):
-            sel = self.query_one("#dataset", Select)
-            sel.set_options([(plain(n), n) for n in names])
-            if want:
-                sel.value = want
+        want = self.fill_dataset_select()
         if not want:
             self.status("No datasets yet.", "warn")
         elif self.cancel_token is None:

@@ -15,7 +15,7 @@ from textual.widgets import Button, DataTable, Input, Label, Select, Static
 from ftbuilder.core.types import SPLITS
 from ftbuilder.services import browse
 from ftbuilder.tui.screens.base import FtbScreen
-from ftbuilder.tui.widgets.cells import cell, num, plain
+from ftbuilder.tui.widgets.cells import cell, num
 from ftbuilder.tui.widgets.charts import bar_rows, histogram_rows
 from ftbuilder.tui.widgets.modals import ConfirmScreen
 
@@ -98,13 +98,7 @@ class SplitScreen(FtbScreen):
             self.query_one("#weight_by", Select).value = s.weight_by
 
     def refresh_data(self) -> None:
-        names = [d.name for d in browse.list_datasets(self.ctx)]
-        want = self.ftb.dataset if self.ftb.dataset in names else (names[0] if names else None)
-        with self.prevent(Select.Changed):
-            sel = self.query_one("#dataset", Select)
-            sel.set_options([(plain(n), n) for n in names])
-            if want:
-                sel.value = want
+        want = self.fill_dataset_select()
         if want:  # after the screen is drawn: the plan's thread holds the GIL for a while
             self.after_refresh(self.action_preview)
         else:
