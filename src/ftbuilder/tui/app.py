@@ -65,7 +65,7 @@ class FtbApp(App[int]):
     # the screen gets one of these classes by width (tiny: under 90 columns, narrow: 90-109)
     # and height; styles/app.tcss narrows or drops side panels there (docs/tui.md: layouts)
     HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [
-        (0, "-tiny"), (90, "-narrow"), (110, "-normal"), (150, "-wide")]
+        (0, "-tiny"), (90, "-narrow"), (110, "-normal"), (130, "-roomy"), (150, "-wide")]
     VERTICAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-short"), (32, "-tall")]
     NOTIFY_MERGE_S = 5.0  # the same toast again within this time is not stacked
     BINDINGS: ClassVar[list[BindingType]] = [
