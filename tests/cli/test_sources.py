@@ -111,3 +111,17 @@ def test_malformed_json_from_the_command_line(cli, replay, project):
 def test_bad_rate_is_a_usage_error(cli, project):
     r = cli("sources", "web", "http://x", "--name", "x", "--rate", "0")
     assert r.code == 2 and "must be above 0" in r.err
+
+
+def test_nix_rephrase_from_the_command_line(cli, replay, project):
+    from agents.llm_fakes import ChatStub, conversations_json
+
+    with ChatStub(text=lambda body, rid: conversations_json(rid, n=1)) as stub:
+        r = cli("sources", "nix", "--name", "nixr", "--search-api-only", "--skip-curated",
+                "--max-packages", "3", "--max-options", "2", "--json",
+                "--search-url", replay.url + "/backend", "--rephrase",
+                "--agent-provider", "openai", "--agent-model", "stub-model",
+                "--base-url", stub.url)
+        assert r.code == 0, r.err
+        d = r.json()
+        assert d["rephrased"]["samples_added"] >= 5 and stub.total == 5

@@ -132,7 +132,9 @@ def run_nix(session: Session, args: argparse.Namespace) -> int:
         nixpkgs_path=Path(args.nixpkgs) if args.nixpkgs else None)
     code = _run(session, sources.nix, args.name, target=False, opts=opts, fmt=args.format,
                 csv=args.csv, stats=args.stats, rate=args.rate, refresh=args.refresh,
-                out_dir=args.out, docs_dir=args.save_docs, model=args.model)
+                out_dir=args.out, docs_dir=args.save_docs, model=args.model,
+                rephrase_agent=({"provider": args.agent_provider, "model": args.agent_model,
+                                 "base_url": args.base_url} if args.rephrase else None))
     return code
 
 
@@ -209,6 +211,13 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
                    help="target of a new dataset, and export it in that format")
     n.add_argument("--csv", action="store_true", help="export metadata.csv too")
     n.add_argument("--stats", action="store_true", help="export stats.json, show per source")
+    n.add_argument("--rephrase", action="store_true",
+                   help="have the agent LLM rephrase the search Q&A written from the data "
+                        "(each one the source of a create-mode call: facts checked against "
+                        "it, URL kept); --agent-provider/--agent-model/--base-url pick it")
+    n.add_argument("--agent-provider", default=None, help="backend that rephrases")
+    n.add_argument("--agent-model", default=None, help="its model")
+    n.add_argument("--base-url", default=None, help="an OpenAI-compatible endpoint for it")
     n.add_argument("--out", metavar="DIR", help="export folder (default output_datasets/NAME)")
     n.add_argument("--model", help="target model of a new dataset")
     n.add_argument("--nixpkgs", metavar="PATH", help="a nixpkgs checkout (else GitHub's API; "

@@ -54,6 +54,7 @@ class SourceRun:
     invalid: int | None = None
     docs_dir: str | None = None
     export: dict[str, Any] | None = None
+    rephrased: dict[str, Any] | None = None  # the LLM pass of --rephrase: its accounting
     seconds: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
@@ -148,6 +149,53 @@ def store(ctx: AppContext, run: SourceRun, convs: list[Conversation], provider: 
     run.total_samples = ctx.store.count_samples(ds.id)
 
 
+REPHRASED = ("nixos-search",)  # Q&A written from search data (sources/nixos_search.py)
+
+
+def rephrase(ctx: AppContext, run: SourceRun, convs: list[Conversation], agent: dict[str, Any],
+             provider: str | None, model: str | None, progress: ProgressFn | None = None,
+             cancel: CancelToken | None = None) -> None:
+    """The optional LLM pass over Q&A written from data (``--rephrase``): each one is the
+    source a create-mode call writes from, through the runner (concurrency, cache, resume,
+    accounting, the grounding check), so the new sample still cites its URL (the source)
+    and every fact of it must be in that Q&A. Added to dataset ``run.name`` in place of the
+    written-from-data ones; ``run.rephrased`` holds the run's accounting.
+
+    Raises:
+        MissingKeyError, ProviderError, Cancelled: as for a build.
+    """
+    import hashlib
+
+    from ftbuilder.agents.create import create_generator
+    from ftbuilder.agents.runner import Job, run_job
+    from ftbuilder.ingest.chunking import Chunk
+    from ftbuilder.ingest.chunking import count_tokens as chunk_tokens
+    from ftbuilder.services.agent import make_client
+    from ftbuilder.services.generate import _options
+    from ftbuilder.services.importing import _dataset_for_import, _spec
+
+    client = make_client(ctx.settings, agent.get("provider"), agent.get("model"),
+                         agent.get("base_url"))
+    ds, run.created = _dataset_for_import(ctx, run.name, provider, model)
+    if run.created:
+        ctx.store.update_dataset(ds.id, mode="source")
+    chunks = []
+    for c in convs:
+        text = "\n\n".join(f"{'Question' if m.role == 'user' else 'Answer'}: {m.content}"
+                           for m in c.messages if m.role in ("user", "assistant"))
+        sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        chunks.append(Chunk(c.source_file or run.name, sha, 0, text, c.location or "",
+                            chunk_tokens(text)))
+    gen = create_generator(ctx.settings, client)
+    opts = _options(ctx, client, _spec(ds), None)
+    before = ctx.store.count_samples(ds.id)
+    stats = run_job(ctx.store, client, Job(ds.id, gen, chunks, before + len(chunks)), opts,
+                    progress, cancel)
+    run.added += stats.samples_added
+    run.rephrased = stats.to_dict()
+    run.total_samples = ctx.store.count_samples(ds.id)
+
+
 def validate(ctx: AppContext, run: SourceRun) -> None:
     from ftbuilder.services.validate import validate_dataset
 
@@ -159,19 +207,30 @@ def validate(ctx: AppContext, run: SourceRun) -> None:
 
 def finish(ctx: AppContext, run: SourceRun, h: Harvest, client: HttpClient,
            provider: str | None, model: str | None, docs_dir: str | Path | None,
-           progress: ProgressFn | None, started: float) -> SourceRun:
+           progress: ProgressFn | None, started: float,
+           rephrase_agent: dict[str, Any] | None = None,
+           cancel: CancelToken | None = None) -> SourceRun:
     convs = list(h.conversations)
+    written: list[Conversation] = []
+    if rephrase_agent is not None:  # the search Q&A written from data, not pages or forums
+        keep = []
+        for c in convs:
+            (written if c.meta.get("source") in REPHRASED else keep).append(c)
+        convs = keep
     if h.documents:
         made, _ = documents_to_conversations(ctx, h.documents, run.source)
         convs.extend(made)
         if docs_dir:
             write_documents(h.documents, Path(docs_dir))
             run.docs_dir = str(docs_dir)
-    run.found, run.documents, run.failed = len(convs), len(h.documents), h.failed
+    run.found, run.documents, run.failed = len(convs) + len(written), len(h.documents), h.failed
     run.errors, run.counts, run.skipped = h.errors, dict(h.counts), dict(h.skipped)
     run.requests, run.cache_hits = client.requests, client.cache_hits
     if convs:
         store(ctx, run, convs, provider, model, progress)
+    if rephrase_agent is not None and written:
+        rephrase(ctx, run, written, rephrase_agent, provider, model, progress, cancel)
+    if run.total_samples or convs:
         validate(ctx, run)
     run.seconds = round(time.monotonic() - started, 2)
     return run
@@ -235,10 +294,13 @@ def nix(ctx: AppContext, name: str, opts: Any, fmt: str | None = None, csv: bool
         stats: bool = False, rate: float = DEFAULT_RATE, refresh: bool = False,
         out_dir: str | Path | None = None, docs_dir: str | Path | None = None,
         model: str | None = None, progress: ProgressFn | None = None,
-        cancel: CancelToken | None = None) -> SourceRun:
+        cancel: CancelToken | None = None,
+        rephrase_agent: dict[str, Any] | None = None) -> SourceRun:
     """The Nix preset (:class:`ftbuilder.sources.nix.NixOptions`); ``fmt`` openai, anthropic
     or generic picks the target of a new dataset and exports it there (with metadata.csv
-    when ``csv``, stats.json when ``stats``)."""
+    when ``csv``, stats.json when ``stats``). ``rephrase_agent`` (provider, model,
+    base_url): the search Q&A written from the data are rephrased by that LLM
+    (:func:`rephrase`)."""
     from ftbuilder.sources import nix as nx
 
     started = time.monotonic()
@@ -246,7 +308,7 @@ def nix(ctx: AppContext, name: str, opts: Any, fmt: str | None = None, csv: bool
     client = make_client(ctx, rate, refresh, cancel)
     h, per = nx.harvest(client, opts, progress, cancel)
     run = finish(ctx, SourceRun(name, "nix"), h, client, provider, model, docs_dir,
-                 progress, started)
+                 progress, started, rephrase_agent, cancel)
     run.per_source = per
     if run.total_samples and (fmt or csv):
         from ftbuilder.services.export import default_out_dir, export_dataset
