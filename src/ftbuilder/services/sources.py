@@ -188,7 +188,8 @@ def rephrase(ctx: AppContext, run: SourceRun, convs: list[Conversation], agent: 
                             chunk_tokens(text)))
     gen = create_generator(ctx.settings, client)
     opts = _options(ctx, client, _spec(ds), None)
-    before = ctx.store.count_samples(ds.id)
+    # the runner's target counts the samples of the generator's own scope (create mode's)
+    before = ctx.store.count_samples_meta(ds.id, **gen.scope)
     stats = run_job(ctx.store, client, Job(ds.id, gen, chunks, before + len(chunks)), opts,
                     progress, cancel)
     run.added += stats.samples_added

@@ -9,7 +9,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Button, Input, Label, ProgressBar, Select
+from textual.widgets import Button, Input, Label, ProgressBar, Select, Switch
 
 from ftbuilder.tui.screens.base import FtbScreen
 from ftbuilder.tui.widgets.cells import SafeStatic
@@ -22,8 +22,9 @@ DEFAULT_URL = {"nix": "https://search.nixos.org/backend",
 
 
 def run_source(ctx: Any, kind: str, url: str, name: str, limit: int, rate: float,
-               progress: Any = None, cancel: Any = None) -> Any:
-    """The service call of one kind (runs in the job's worker)."""
+               progress: Any = None, cancel: Any = None, rephrase: bool = False) -> Any:
+    """The service call of one kind (runs in the job's worker); ``rephrase`` (nix): the
+    search Q&A are rewritten by the configured agent LLM (system.agentic_llm)."""
     from ftbuilder.services import sources
 
     common = {"rate": rate, "progress": progress, "cancel": cancel}
@@ -32,7 +33,7 @@ def run_source(ctx: Any, kind: str, url: str, name: str, limit: int, rate: float
 
         opts = NixOptions(search_api_only=True, search_url=url, max_packages=limit,
                           max_options=limit)
-        return sources.nix(ctx, name, opts, **common)
+        return sources.nix(ctx, name, opts, rephrase_agent={} if rephrase else None, **common)
     if kind == "discourse":
         return sources.discourse(ctx, name, url, max_topics=limit, **common)
     if kind == "wiki":
@@ -70,6 +71,8 @@ class SourcesScreen(FtbScreen):
             yield Input("250", id="max", type="integer", classes="short")
             yield Label("rate/s", classes="inline")
             yield Input("2", id="rate", type="number", classes="short")
+            yield Label("rephrase", classes="inline")
+            yield Switch(False, id="rephrase")
         with Horizontal(classes="row"):
             yield Button("Fetch (ctrl+r)", id="run", variant="primary")
             yield Button("Cancel", id="cancel", disabled=True)
@@ -106,7 +109,9 @@ class SourcesScreen(FtbScreen):
                         "error")
             return
         self.status(f"fetching {url} ...")
-        self.start_cancellable("sources", run_source, self.ctx, kind, url, name, limit, rate)
+        rephrase = kind == "nix" and self.query_one("#rephrase", Switch).value
+        self.start_cancellable("sources", run_source, self.ctx, kind, url, name, limit, rate,
+                               rephrase=rephrase)
 
     def job_done(self, job: str, result: Any) -> None:
         self.query_one("#result", SafeStatic).update(summary(result))
