@@ -56,17 +56,7 @@ class GoogleClient(BackendClient):
                           parts=[types.Part(text=t["content"])])
             for t in turns
         ]
-        config: dict[str, Any] = {"temperature": request.temperature,
-                                  "max_output_tokens": request.max_tokens}
-        if system:
-            config["system_instruction"] = system
-        if request.stop:
-            config["stop_sequences"] = request.stop
-        if request.seed is not None:
-            config["seed"] = request.seed
-        if request.json_schema is not None:
-            config["response_mime_type"] = "application/json"
-            config["response_json_schema"] = request.json_schema
+        config = generation_config(request, system)
         r = await sdk.aio.models.generate_content(
             model=self.model, contents=contents, config=types.GenerateContentConfig(**config))
         with reading_reply(self.backend):
@@ -111,3 +101,19 @@ def create(o: ClientOptions) -> GoogleClient:
     """The Google backend (Gemini API through google-genai)."""
     return GoogleClient(o.model, api_key=o.api_key, base_url=o.base_url,
                         **o.common())  # type: ignore[arg-type]
+
+
+def generation_config(request: LLMRequest, system: str | None) -> dict[str, Any]:
+    """The ``GenerateContentConfig`` fields of ``request`` (live calls and batch requests)."""
+    config: dict[str, Any] = {"temperature": request.temperature,
+                              "max_output_tokens": request.max_tokens}
+    if system:
+        config["system_instruction"] = system
+    if request.stop:
+        config["stop_sequences"] = request.stop
+    if request.seed is not None:
+        config["seed"] = request.seed
+    if request.json_schema is not None:
+        config["response_mime_type"] = "application/json"
+        config["response_json_schema"] = request.json_schema
+    return config

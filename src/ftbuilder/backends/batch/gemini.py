@@ -26,7 +26,7 @@ from ftbuilder.backends.batch import (
     BatchProcessor,
     ItemResult,
 )
-from ftbuilder.backends.google_client import GEMINI_URL
+from ftbuilder.backends.google_client import GEMINI_URL, generation_config
 
 _STATES = {"JOB_STATE_PENDING": VALIDATING, "JOB_STATE_QUEUED": VALIDATING,
            "JOB_STATE_RUNNING": IN_PROGRESS, "JOB_STATE_UPDATING": IN_PROGRESS,
@@ -41,18 +41,8 @@ def inlined_request(model: str, custom_id: str, request: LLMRequest) -> dict[str
     system, turns = split_system(request)
     contents = [{"role": "model" if t["role"] == "assistant" else "user",
                  "parts": [{"text": t["content"]}]} for t in turns]
-    config: dict[str, Any] = {"temperature": request.temperature,
-                              "max_output_tokens": request.max_tokens}
-    if system:
-        config["system_instruction"] = system
-    if request.stop:
-        config["stop_sequences"] = request.stop
-    if request.seed is not None:
-        config["seed"] = request.seed
-    if request.json_schema is not None:
-        config["response_mime_type"] = "application/json"
-        config["response_json_schema"] = request.json_schema
-    return {"contents": contents, "config": config, "metadata": {"key": custom_id}}
+    return {"contents": contents, "config": generation_config(request, system),
+            "metadata": {"key": custom_id}}
 
 
 class GeminiBatch(BatchProcessor):
