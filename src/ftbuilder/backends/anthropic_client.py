@@ -55,20 +55,7 @@ class AnthropicClient(BackendClient):
                               timeout=self.timeout, max_retries=0)
 
     async def _attempt(self, sdk: Any, request: LLMRequest) -> LLMResponse:
-        system, turns = split_system(request)
-        # This SDK's Messages API takes no sampling temperature; the model's default applies.
-        kwargs: dict[str, Any] = {"model": self.model, "max_tokens": request.max_tokens,
-                                  "messages": turns}
-        if system:
-            kwargs["system"] = system
-        if request.stop:
-            kwargs["stop_sequences"] = request.stop
-        wrapped = False
-        if request.json_schema is not None:
-            tool_schema, wrapped = _tool_schema(request.json_schema)
-            kwargs["tools"] = [{"name": TOOL_NAME, "input_schema": tool_schema,
-                                "description": "Record the answer as structured data."}]
-            kwargs["tool_choice"] = {"type": "tool", "name": TOOL_NAME}
+        kwargs, wrapped = message_params(self.model, request)
         r = await sdk.messages.create(**kwargs)
         if isinstance(r, str | bytes):  # the SDK hands back a body that is not JSON as is
             text = r if isinstance(r, str) else r.decode("utf-8", "replace")
@@ -108,3 +95,23 @@ def create(o: ClientOptions) -> AnthropicClient:
     """The Anthropic backend (Messages API)."""
     return AnthropicClient(o.model, api_key=o.api_key, base_url=o.base_url,
                            **o.common())  # type: ignore[arg-type]
+
+
+def message_params(model: str, request: LLMRequest) -> tuple[dict[str, Any], bool]:
+    """Messages API parameters for ``request`` (live calls and batch requests), and whether
+    the JSON schema was wrapped in a ``value`` property for the forced tool. This SDK's
+    Messages API takes no sampling temperature here; the model's default applies."""
+    system, turns = split_system(request)
+    params: dict[str, Any] = {"model": model, "max_tokens": request.max_tokens,
+                              "messages": turns}
+    if system:
+        params["system"] = system
+    if request.stop:
+        params["stop_sequences"] = request.stop
+    wrapped = False
+    if request.json_schema is not None:
+        schema, wrapped = _tool_schema(request.json_schema)
+        params["tools"] = [{"name": TOOL_NAME, "input_schema": schema,
+                            "description": "Record the answer as structured data."}]
+        params["tool_choice"] = {"type": "tool", "name": TOOL_NAME}
+    return params, wrapped

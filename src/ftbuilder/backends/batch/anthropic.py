@@ -9,8 +9,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ftbuilder.backends.anthropic_client import TOOL_NAME, _tool_schema, split_system
-from ftbuilder.backends.base import LLMRequest, LLMResponse
+from ftbuilder.backends.anthropic_client import TOOL_NAME, message_params
+from ftbuilder.backends.base import LLMResponse
 from ftbuilder.backends.batch import (
     CANCELLING,
     COMPLETED,
@@ -26,25 +26,6 @@ from ftbuilder.backends.batch import (
 )
 
 _STATES = {"in_progress": IN_PROGRESS, "canceling": CANCELLING, "ended": COMPLETED}
-
-
-def message_params(model: str, request: LLMRequest) -> tuple[dict[str, Any], bool]:
-    """Messages API parameters for ``request`` (as the live client sends them), and whether
-    the JSON schema was wrapped in a ``value`` property for the forced tool."""
-    system, turns = split_system(request)
-    params: dict[str, Any] = {"model": model, "max_tokens": request.max_tokens,
-                              "messages": turns}
-    if system:
-        params["system"] = system
-    if request.stop:
-        params["stop_sequences"] = request.stop
-    wrapped = False
-    if request.json_schema is not None:
-        schema, wrapped = _tool_schema(request.json_schema)
-        params["tools"] = [{"name": TOOL_NAME, "input_schema": schema,
-                            "description": "Record the answer as structured data."}]
-        params["tool_choice"] = {"type": "tool", "name": TOOL_NAME}
-    return params, wrapped
 
 
 def message_text(message: dict[str, Any], wrapped: bool) -> str:
