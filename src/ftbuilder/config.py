@@ -151,6 +151,10 @@ class SystemConfig(_Strict):
     tpm: int = Field(0, ge=0)  # agent LLM tokens per minute, per backend; 0 = no limit
     # per-backend overrides of rpm/tpm, e.g. {openai: {rpm: 500, tpm: 200000}}
     rate_limits: dict[BackendName, RateLimitConfig] = Field(default_factory=dict)
+    # where the corpus stages run (ingest, identify, ftb filter, ftb dedup): this process,
+    # or Ray (the scale extra); --engine / --ray-address override (docs/scale.md)
+    engine: Literal["local", "ray"] = "local"
+    ray_address: str = ""  # a Ray cluster ("ray://HOST:10001"); "" = a local Ray
 
     @field_validator("base_urls")
     @classmethod

@@ -66,3 +66,14 @@ def test_engine_ray_without_ray_says_how_to_install(ftb, project, tmp_path) -> N
     assert r.code == 1, r.err
     assert "error: --engine ray needs Ray" in r.err
     assert "pip install 'ftbuilder[scale]'" in r.err
+    for command in (["filter", "any"], ["dedup", "any"]):  # said before the dataset is looked up
+        r = ftb(*command, "--engine", "ray",
+                env={"PYTHONPATH": os.pathsep.join([str(blocker), *sys.path])})
+        assert r.code == 1, r.err
+        assert "error: --engine ray needs Ray" in r.err and "Traceback" not in r.err
+    # a config.yaml asking for Ray says the same for a command without the flag
+    cfg = project / "config.yaml"
+    cfg.write_text(cfg.read_text(encoding="utf-8").replace("engine: local", "engine: ray"),
+                   encoding="utf-8")
+    r = ftb("dedup", "any", env={"PYTHONPATH": os.pathsep.join([str(blocker), *sys.path])})
+    assert r.code == 1 and "error: --engine ray needs Ray" in r.err, r.err

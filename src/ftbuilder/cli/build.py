@@ -13,6 +13,7 @@ from ftbuilder.cli.common import (
     Session,
     add_batch_options,
     add_command,
+    add_engine_options,
     cancelled_message,
     display_path,
     key_values,
@@ -149,11 +150,7 @@ def add_scale_options(p: argparse.ArgumentParser) -> None:
                         "repeat it for a fleet: requests spread over them (least "
                         "outstanding), a failing one is taken out and tried again later")
     add_batch_options(p)
-    p.add_argument("--engine", choices=("local", "ray"), default="local",
-                   help="where ingest and identify run: this process (default) or Ray "
-                        "(pip install 'ftbuilder[scale]')")
-    p.add_argument("--ray-address", metavar="ADDR",
-                   help="a Ray cluster for --engine ray (default: a local Ray)")
+    add_engine_options(p, "ingest and identify")
 
 
 def run_build(session: Session, args: argparse.Namespace) -> int:

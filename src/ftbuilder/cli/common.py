@@ -285,6 +285,16 @@ def fraction(text: str) -> float:
     return x
 
 
+def add_engine_options(p: argparse.ArgumentParser, stages: str) -> None:
+    """--engine and --ray-address (builds, ftb filter, ftb dedup; docs/scale.md)."""
+    p.add_argument("--engine", choices=("local", "ray"), default=None,
+                   help=f"where {stages} run: this process or Ray (pip install "
+                        "'ftbuilder[scale]'); default: config.yaml system.engine (local)")
+    p.add_argument("--ray-address", metavar="ADDR",
+                   help="a Ray cluster for --engine ray, e.g. ray://HOST:10001 (default: "
+                        "system.ray_address, else a local Ray)")
+
+
 def add_batch_options(p: argparse.ArgumentParser, collect: str = "`ftb batches collect`") -> None:
     """--batch and --batch-retry (builds and `ftb repos prepare`)."""
     p.add_argument("--batch", action="store_true",

@@ -9,7 +9,15 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ftbuilder.cli.common import EXIT_FAIL, EXIT_OK, Session, add_command, table, to_jsonable
+from ftbuilder.cli.common import (
+    EXIT_FAIL,
+    EXIT_OK,
+    Session,
+    add_command,
+    add_engine_options,
+    table,
+    to_jsonable,
+)
 from ftbuilder.config import RULE_NAMES
 
 VERBS = {"flag": "flagged", "drop": "removed", "replace": "replaced"}
@@ -68,7 +76,8 @@ def run_filter(session: Session, args: argparse.Namespace) -> int:
     rules = args.rules.split(",") if args.rules else None
     with session.running() as cancel:
         rep = filter_dataset(session.ctx, args.name, rules, drop=args.drop, repo=args.repo,
-                             dry_run=args.dry_run, progress=session.progress, cancel=cancel)
+                             dry_run=args.dry_run, progress=session.progress, cancel=cancel,
+                             engine=args.engine, ray_address=args.ray_address)
     _emit(session, rep)
     return EXIT_FAIL if args.strict and rep.flagged else EXIT_OK
 
@@ -78,7 +87,8 @@ def run_dedup(session: Session, args: argparse.Namespace) -> int:
 
     with session.running() as cancel:
         rep = dedup_dataset(session.ctx, args.name, args.threshold, args.shingle, args.on,
-                            args.dry_run, progress=session.progress, cancel=cancel)
+                            args.dry_run, progress=session.progress, cancel=cancel,
+                            engine=args.engine, ray_address=args.ray_address)
     return _emit(session, rep)
 
 
@@ -116,6 +126,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
                                                  "refer to (default: the source file's)")
     f.add_argument("--dry-run", action="store_true", help="report only; write nothing")
     f.add_argument("--strict", action="store_true", help="exit 1 when any sample is flagged")
+    add_engine_options(f, "the rules")
 
     d = add_command(
         sub, common, "dedup", "remove near-duplicate samples (MinHash LSH)", run_dedup,
@@ -130,6 +141,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     d.add_argument("--on", choices=("user", "conversation"),
                    help="compare the user messages only, or whole conversations")
     d.add_argument("--dry-run", action="store_true", help="show the clusters; remove nothing")
+    add_engine_options(d, "the MinHash signatures")
 
     s = add_command(
         sub, common, "scrub", "replace PII and secrets with typed placeholders", run_scrub,

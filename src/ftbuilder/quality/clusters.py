@@ -97,12 +97,25 @@ def _bands(threshold: float, num_perm: int) -> tuple[int, int]:
     return lsh.b, lsh.r
 
 
+def _matrix(index: NearDuplicateIndex, texts: list[str]) -> np.ndarray:
+    return np.array([s.hashvalues for s in index.signatures(texts)], dtype=np.uint32
+                    ).reshape(len(texts), index.num_perm)
+
+
+def signature_matrix(texts: list[str], threshold: float = DEFAULT_THRESHOLD,
+                     shingle: int = 3, num_perm: int = DEFAULT_NUM_PERM) -> np.ndarray:
+    """The MinHash signatures of ``texts`` (already :func:`compared_text`), one ``uint32``
+    row each: what :func:`cluster` compares. Pure: any process gives the same matrix."""
+    return _matrix(NearDuplicateIndex(threshold, num_perm, shingle=shingle), texts)
+
+
 REPS = 8  # members of an LSH bucket each other member is compared with
 
 
 def cluster(convs: Iterable[Conversation], threshold: float = DEFAULT_THRESHOLD,
             shingle: int = 3, on: str = "user", num_perm: int = DEFAULT_NUM_PERM,
-            batch: int = 2000, tick: Callable[[int], None] | None = None) -> ClusterResult:
+            batch: int = 2000, tick: Callable[[int], None] | None = None,
+            sign: Callable[[list[str]], np.ndarray] | None = None) -> ClusterResult:
     """Clusters of near-duplicates among ``convs`` (each with an ``id``), with the keep rule.
 
     The MinHashes are datasketch's (computed in numpy batches by
@@ -110,7 +123,9 @@ def cluster(convs: Iterable[Conversation], threshold: float = DEFAULT_THRESHOLD,
     band parameters for the threshold and groups equal bands with numpy (``np.unique``),
     which holds 4 bytes per band and sample instead of an index of Python sets. A bucket's
     members are each compared with its first ``REPS`` members. ``tick(n)`` is called after
-    each batch with the samples read so far.
+    each batch with the samples read so far. ``sign`` computes a batch's signature matrix
+    elsewhere (an engine, services/engine.py); it must give :func:`signature_matrix`'s
+    answer.
     """
     if on not in ON:
         raise ValueError(f"on must be one of {ON}")
@@ -120,8 +135,8 @@ def cluster(convs: Iterable[Conversation], threshold: float = DEFAULT_THRESHOLD,
     buf: list[Conversation] = []
 
     def flush() -> None:
-        sigs = index.signatures([compared_text(c, on) for c in buf])
-        blocks.append(np.array([s.hashvalues for s in sigs], dtype=np.uint32))
+        texts = [compared_text(c, on) for c in buf]
+        blocks.append(sign(texts) if sign is not None else _matrix(index, texts))
         keys.extend(keep_key(c) for c in buf)
         buf.clear()
         if tick is not None:

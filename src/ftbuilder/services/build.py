@@ -22,7 +22,7 @@ from ftbuilder.services import budget
 from ftbuilder.services.batch import check_batch
 from ftbuilder.services.buildjob import RUN_KIND, BuildJob, BuildRequest, BuildResult, Runner
 from ftbuilder.services.context import AppContext
-from ftbuilder.services.engine import check_engine, identify_all, make_engine
+from ftbuilder.services.engine import check_engine, identify_all, make_engine, resolve_engine
 from ftbuilder.services.generate import (
     check_llm_build,
     run_create,
@@ -41,7 +41,7 @@ def run_identify(job: BuildJob) -> None:
     from ftbuilder.extract.keywords import attach_keywords
     from ftbuilder.services.ingest import ingest_paths
 
-    engine = make_engine(job.req.engine, job.req.ray_address)
+    engine = make_engine(*resolve_engine(job.ctx.settings, job.req.engine, job.req.ray_address))
     try:
         ing = ingest_paths(job.ctx, list(job.req.input_paths), job.progress, job.cancel,
                            engine)
@@ -145,8 +145,9 @@ def build(ctx: AppContext, req: BuildRequest, progress: ProgressFn | None = None
     check_llm_build(ctx, req.mode, agent, req.instruction)
     if req.batch:
         check_batch(ctx, req.mode, agent, req.batch_retry)
-    if req.engine != "local":
-        check_engine(req.engine, req.ray_address)
+    engine, address = resolve_engine(ctx.settings, req.engine, req.ray_address)
+    if engine != "local":
+        check_engine(engine, address)
     if not req.confirmed:  # before the dataset, the run record or any call (docs: budget)
         budget.check(budget.estimate(ctx, req.mode, req.size, agent))
     ds = _dataset(ctx, req, spec)

@@ -41,7 +41,8 @@ class BuildRequest:
     base_urls: list[str] | None = None  # an OpenAI-compatible fleet (--base-url repeated)
     batch: bool = False  # through the provider's batch API (services/batch.py)
     batch_retry: str | None = None  # failed batch items: "batch" (a new batch) or "live"
-    engine: str = "local"  # corpus stages: "local" or "ray" (services/engine.py)
+    engine: str | None = None  # corpus stages: "local" or "ray"; None: system.engine
+    # (services/engine.py)
     ray_address: str | None = None
 
 

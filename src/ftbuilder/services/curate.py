@@ -15,6 +15,8 @@ undone by copying that file back. ``dry_run`` reports without writing anything.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,8 +25,18 @@ from ftbuilder.core.progress import CancelToken, ProgressFn, report
 from ftbuilder.core.types import Conversation
 from ftbuilder.quality.filters.base import FilterOptions
 from ftbuilder.services.context import AppContext
+from ftbuilder.services.engine import (
+    LocalEngine,
+    RayEngine,
+    check_engine,
+    filter_findings,
+    make_engine,
+    resolve_engine,
+    signer,
+)
 
 BATCH = 2000
+RAY_BATCH = 20_000  # samples per Ray job (each job is split in blocks for its workers)
 
 
 @dataclass
@@ -64,37 +76,67 @@ def _backup(ctx: AppContext, reason: str) -> str | None:
     return str(path) if path else None
 
 
+@contextmanager
+def _engine(ctx: AppContext, engine: str | None, address: str | None,
+            progress: ProgressFn | None, stage: str) -> Iterator[LocalEngine | RayEngine]:
+    """The engine of a curation command (the flag, else ``system.engine``), closed after."""
+    name, address = resolve_engine(ctx.settings, engine, address)
+    if name != "local":
+        report(progress, stage, 0, 0, "starting Ray")
+    eng = make_engine(name, address)
+    try:
+        yield eng
+    finally:
+        eng.close()
+
+
 def filter_dataset(ctx: AppContext, name: str, rules: list[str] | None = None,
                    drop: bool = False, repo: str | None = None, dry_run: bool = False,
                    progress: ProgressFn | None = None,
-                   cancel: CancelToken | None = None) -> CurateReport:
+                   cancel: CancelToken | None = None, engine: str | None = None,
+                   ray_address: str | None = None) -> CurateReport:
     """Run content checks on every sample of ``name``; flag (or ``drop``) those that fail.
 
     ``rules``: rule names (default config ``quality.rules``). Flags of the rules run are
-    replaced (a sample that now passes loses its old flag); other flags stay.
+    replaced (a sample that now passes loses its old flag); other flags stay. ``engine``
+    ("local" or "ray", default ``system.engine``) is where the rules run; the store gets
+    the same flags either way (docs/scale.md).
 
     Raises:
         NotFoundError: no dataset ``name``.
-        UsageError: an unknown rule name.
+        UsageError: an unknown rule name or engine.
+        FtbError: Ray asked for and not installed, or not reachable.
         Cancelled: nothing is written when cancelled.
     """
     from ftbuilder.quality.filters import runner
 
     names = runner.check_rules(rules if rules is not None else
                                ctx.settings.config.quality.rules)
+    check_engine(*resolve_engine(ctx.settings, engine, ray_address))
     ds = ctx.store.get_dataset(name)
+    with _engine(ctx, engine, ray_address, progress, "filter") as eng:
+        return _filter(ctx, ds, names, drop, repo, dry_run, progress, cancel, eng)
+
+
+def _filter(ctx: AppContext, ds: Any, names: list[str], drop: bool, repo: str | None,
+            dry_run: bool, progress: ProgressFn | None, cancel: CancelToken | None,
+            eng: LocalEngine | RayEngine) -> CurateReport:
+    from ftbuilder.quality.filters import runner
+
     total = ds.total_samples
     opts = filter_options(ctx, repo)
     rep = CurateReport(ds.name, "filter", dry_run, "drop" if drop else "flag",
-                       settings={"rules": names})
+                       settings={"rules": names, "engine": eng.name})
     outcome = runner.FilterOutcome()
     updates: list[tuple[int, dict[str, Any]]] = []
     flagged_ids: list[int] = []
     batch: list[Conversation] = []
+    size = BATCH if eng.name == "local" else RAY_BATCH
 
     def flush() -> None:
         before = [(c.meta.get(runner.FLAGS), c.meta.get(runner.REASONS)) for c in batch]
-        _, flagged = runner.run(batch, names, opts, outcome)
+        found = None if eng.name == "local" else filter_findings(eng, batch, names, opts)
+        _, flagged = runner.run(batch, names, opts, outcome, found)
         flagged_ids.extend(c.id for c in flagged if c.id is not None)
         for c, old in zip(batch, before, strict=True):
             if c.id is not None and old != (c.meta.get(runner.FLAGS),
@@ -105,7 +147,7 @@ def filter_dataset(ctx: AppContext, name: str, rules: list[str] | None = None,
 
     for conv in ctx.store.iter_samples(ds.id):
         batch.append(conv)
-        if len(batch) >= BATCH:
+        if len(batch) >= size:
             if cancel is not None:
                 cancel.check()
             flush()
@@ -128,13 +170,17 @@ def filter_dataset(ctx: AppContext, name: str, rules: list[str] | None = None,
 def dedup_dataset(ctx: AppContext, name: str, threshold: float | None = None,
                   shingle: int | None = None, on: str | None = None, dry_run: bool = False,
                   progress: ProgressFn | None = None,
-                  cancel: CancelToken | None = None) -> CurateReport:
+                  cancel: CancelToken | None = None, engine: str | None = None,
+                  ray_address: str | None = None) -> CurateReport:
     """Remove near-duplicates of ``name``: of each cluster the best sample is kept
     (not ungrounded, longer answer, earlier; see :mod:`ftbuilder.quality.clusters`).
+    ``engine`` ("local" or "ray", default ``system.engine``) is where the MinHash
+    signatures are computed; the clusters, and so the store, are the same either way.
 
     Raises:
         NotFoundError: no dataset ``name``.
-        UsageError: threshold outside (0, 1], shingle below 1, or ``on`` unknown.
+        UsageError: threshold outside (0, 1], shingle below 1, ``on`` or engine unknown.
+        FtbError: Ray asked for and not installed, or not reachable.
     """
     from ftbuilder.quality import clusters as cl
 
@@ -149,6 +195,7 @@ def dedup_dataset(ctx: AppContext, name: str, threshold: float | None = None,
         raise UsageError(f"--shingle must be at least 1, got {shingle}", "e.g. 3 (words)")
     if on not in cl.ON:
         raise UsageError(f"--on must be one of {', '.join(cl.ON)}, got {on}")
+    check_engine(*resolve_engine(ctx.settings, engine, ray_address))
     ds = ctx.store.get_dataset(name)
     total = ds.total_samples
 
@@ -157,10 +204,15 @@ def dedup_dataset(ctx: AppContext, name: str, threshold: float | None = None,
             cancel.check()
         report(progress, "dedup", n, total, "comparing")
 
-    found = cl.cluster(ctx.store.iter_samples(ds.id), threshold, shingle, on, tick=tick)
+    with _engine(ctx, engine, ray_address, progress, "dedup") as eng:
+        ray = eng.name != "local"
+        found = cl.cluster(ctx.store.iter_samples(ds.id), threshold, shingle, on,
+                           batch=RAY_BATCH if ray else BATCH, tick=tick,
+                           sign=signer(eng, threshold, shingle) if ray else None)
     rep = CurateReport(ds.name, "dedup", dry_run, "drop", checked=found.compared,
                        settings={"threshold": threshold, "shingle": shingle, "on": on,
-                                 "keep": "not ungrounded, then longer answer, then earlier"})
+                                 "keep": "not ungrounded, then longer answer, then earlier",
+                                 "engine": eng.name})
     drop = cl.drop_ids(found.clusters)
     rep.flagged = len(drop)
     rep.by_reason = {"near-duplicate": len(drop)} if drop else {}

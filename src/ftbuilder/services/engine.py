@@ -4,10 +4,10 @@ docs/scale.md.
 
 An engine maps a pure function over batches of items and gives the results back in the
 items' order, so a stage run on Ray writes exactly what the local engine writes: reading
-files (ingest), finding conversations (identify), the quality rules and the MinHash
-signatures of near-duplicate detection are such functions; what depends on order (the
-store, the LSH index) stays in this process. Ray is an optional extra:
-``pip install 'ftbuilder[scale]'``.
+files (ingest), finding conversations (identify), the content rules of ``ftb filter`` and
+the MinHash signatures of ``ftb dedup`` are such functions; what depends on order (the
+store, the flags and counts, the LSH banding and the clusters) stays in this process. Ray
+is an optional extra: ``pip install 'ftbuilder[scale]'``.
 """
 
 from __future__ import annotations
@@ -125,6 +125,14 @@ class RayEngine:
             self._ray.shutdown()
 
 
+def resolve_engine(settings: Any, engine: str | None = None, address: str | None = None
+                   ) -> tuple[str, str | None]:
+    """The engine and Ray address a run uses: the ones given (CLI flags), else
+    ``system.engine`` and ``system.ray_address`` of config.yaml (what the app's runs use)."""
+    system = settings.config.system
+    return engine or system.engine, address or system.ray_address or None
+
+
 def make_engine(name: str = "local", address: str | None = None,
                 num_cpus: int | None = None) -> LocalEngine | RayEngine:
     """The engine called ``name``.
@@ -170,35 +178,32 @@ def identify_all(engine: LocalEngine | RayEngine, documents: Sequence[Any], opts
     return engine.map_batches(batch, list(documents), batch_size=256)
 
 
-def quality_issues(engine: LocalEngine | RayEngine, records: Sequence[dict[str, Any]],
-                   provider: str) -> list[list[Any]]:
-    """The quality rules of ``provider``'s format over each record (services.validate)."""
-    from ftbuilder.quality.rules import CHECKERS
+def filter_findings(engine: LocalEngine | RayEngine, convs: Sequence[Any], rules: list[str],
+                    opts: Any) -> list[dict[str, str]]:
+    """``ftb filter``'s content rules over each conversation on ``engine``: rule -> reason
+    of each rule it fails, in order (:func:`ftbuilder.quality.filters.runner.findings`);
+    services.curate sets the flags and counts from them, as without an engine."""
+    from ftbuilder.quality.filters.runner import findings
 
-    check = CHECKERS[provider]
+    def batch(items: list[Any]) -> list[Any]:
+        return [findings(c, rules, opts) for c in items]
 
-    def batch(items: list[dict[str, Any]]) -> list[Any]:
-        return [check(r) for r in items]
-
-    return engine.map_batches(batch, list(records), batch_size=512)
+    return engine.map_batches(batch, list(convs), batch_size=500)
 
 
-def near_duplicates(engine: LocalEngine | RayEngine, texts: Sequence[str],
-                    threshold: float | None = None) -> list[int | None]:
-    """For each text, the position of an earlier near-duplicate, or None: the MinHash
-    signatures computed on ``engine``, the LSH index (order matters) here; the same answer
-    as :func:`ftbuilder.quality.dedup.find_near_duplicates`."""
-    from ftbuilder.quality.dedup import DEFAULT_THRESHOLD, NearDuplicateIndex, _order
+def signer(engine: LocalEngine | RayEngine, threshold: float, shingle: int
+           ) -> Callable[[list[str]], Any]:
+    """``ftb dedup``'s MinHash signatures on ``engine``: a function texts -> the uint32
+    matrix :func:`ftbuilder.quality.clusters.signature_matrix` gives (the LSH banding and
+    the clusters stay in this process, :func:`ftbuilder.quality.clusters.cluster`)."""
+    import numpy as np
 
-    index = NearDuplicateIndex(threshold or DEFAULT_THRESHOLD)
+    from ftbuilder.quality.clusters import signature_matrix
 
     def batch(items: list[str]) -> list[Any]:
-        return NearDuplicateIndex(index.threshold, index.num_perm, index.seed).signatures(items)
+        return list(signature_matrix(items, threshold, shingle))
 
-    found: list[int | None] = []
-    for key, sig in enumerate(engine.map_batches(batch, list(texts), batch_size=2048)):
-        hits = index.query(sig)
-        hit = min(hits, key=_order) if hits else None
-        found.append(hit if isinstance(hit, int) else None)
-        index.add(key, sig)
-    return found
+    def sign(texts: list[str]) -> Any:
+        return np.stack(engine.map_batches(batch, texts, batch_size=2000))
+
+    return sign

@@ -10,7 +10,7 @@ or removed) is the caller's choice (services/curate.py).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -73,14 +73,24 @@ class FilterOutcome:
     examples: list[dict[str, Any]] = field(default_factory=list)
 
 
-def apply(conv: Conversation, rules: list[str], opts: FilterOptions) -> dict[str, str]:
-    """Run ``rules`` on ``conv``; update its flags in place; return rule -> reason."""
+def findings(conv: Conversation, rules: list[str], opts: FilterOptions) -> dict[str, str]:
+    """Rule -> reason for each of ``rules`` that ``conv`` fails; ``conv`` is not changed
+    (a pure function: an engine may run it anywhere, services/engine.py)."""
     view = SampleView(conv)
     found = {}
     for name in rules:
         why = RULES[name](view, opts)
         if why:
             found[name] = why
+    return found
+
+
+def apply(conv: Conversation, rules: list[str], opts: FilterOptions,
+          found: dict[str, str] | None = None) -> dict[str, str]:
+    """Run ``rules`` on ``conv`` (or take their ``found`` findings, computed elsewhere);
+    update its flags in place; return rule -> reason."""
+    if found is None:
+        found = findings(conv, rules, opts)
     flags = [f for f in conv.meta.get(FLAGS) or [] if f not in rules]
     reasons = {k: v for k, v in (conv.meta.get(REASONS) or {}).items() if k not in rules}
     flags += list(found)
@@ -97,12 +107,17 @@ def apply(conv: Conversation, rules: list[str], opts: FilterOptions) -> dict[str
 
 
 def run(convs: Iterable[Conversation], rules: list[str], opts: FilterOptions,
-        outcome: FilterOutcome | None = None) -> tuple[FilterOutcome, list[Conversation]]:
-    """Check every conversation; returns the outcome and the flagged conversations."""
+        outcome: FilterOutcome | None = None,
+        found_all: Sequence[dict[str, str]] | None = None
+        ) -> tuple[FilterOutcome, list[Conversation]]:
+    """Check every conversation; returns the outcome and the flagged conversations.
+
+    ``found_all``: the :func:`findings` of each conversation, in order, when an engine
+    computed them already (the flags and counts are then set here exactly as without)."""
     out = outcome or FilterOutcome()
     flagged = []
-    for conv in convs:
-        found = apply(conv, rules, opts)
+    for i, conv in enumerate(convs):
+        found = apply(conv, rules, opts, None if found_all is None else found_all[i])
         out.checked += 1
         if found:
             out.flagged += 1

@@ -40,7 +40,8 @@ def summary(d: dict[str, Any]) -> str:
     verb = {"flag": "flagged", "drop": "removed", "replace": "rewritten"}[d["action"]]
     n = d["removed"] if d["action"] == "drop" and not d.get("dry_run") else \
         d["changed"] if d["action"] == "replace" and not d.get("dry_run") else d["flagged"]
-    return f"{d['command']}: {n:,} of {d['checked']:,} samples {verb}{dry}"
+    where = " on Ray" if (d.get("settings") or {}).get("engine") == "ray" else ""
+    return f"{d['command']}: {n:,} of {d['checked']:,} samples {verb}{where}{dry}"
 
 
 class CurateScreen(FtbScreen):
