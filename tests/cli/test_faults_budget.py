@@ -80,3 +80,17 @@ def test_retry_is_checked_too(ftb, project):
         assert "over system.max_cost_usd $0.001" in r.err and "--yes" in r.err
         r = ftb("retry", "big", "--yes", env=KEY)
         assert r.code == 0 and stub.total > before, r.err
+
+
+@pytest.mark.fault
+def test_a_batch_build_is_priced_at_batch_prices_before_it_sends_anything(ftb, project):
+    configure(project)  # default system.max_cost_usd: 5
+    with ChatStub() as stub:
+        live = build(ftb, stub, 30_000)
+        batch = build(ftb, stub, 30_000, "--batch")
+        assert stub.total == 0  # neither sent a request, nor uploaded a batch file
+    cost = r"about \$([\d.,]+) \(unverified price\)"
+    live_cost = float(re.search(cost, live.err).group(1).replace(",", ""))
+    m = re.search(cost + " at batch prices", batch.err)
+    assert batch.code == 2 and m, batch.err
+    assert float(m.group(1).replace(",", "")) == pytest.approx(live_cost / 2, rel=0.01)

@@ -46,3 +46,30 @@ async def test_generate_asks_before_a_build_over_budget(tmp_path):
                 assert ctx.store.get_dataset("gen").total_samples == 9
         finally:
             ctx.close()
+
+
+@pytest.mark.fault
+async def test_generate_prices_batch_mode_at_batch_prices(tmp_path):
+    from textual.widgets import Switch
+
+    with ChatStub() as stub:
+        root = llm_project(tmp_path, stub, dataset_size=9, system={
+            "agentic_llm": "openai", "agentic_model": "gpt-4o-mini", "base_url": stub.url,
+            "max_retries": 0, "concurrency": 2, "max_cost_usd": 0.00001})
+        ctx = open_context(root / "config.yaml", root / "memory" / "store.db", root=root,
+                           environ={"OPENAI_API_KEY": "sk-budget-tui-0000"})
+        app = create_app(ctx)
+        try:
+            async with app.run_test(size=SIZE) as pilot:
+                await pilot.press("4")
+                await settle(pilot)
+                app.screen.query_one("#batch-mode", Switch).value = True
+                await pilot.press("g")
+                await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+                question = str(app.screen.query_one(".question").render())
+                assert "at batch prices" in question, question
+                await pilot.press("n")
+                await wait_until(pilot, lambda: not isinstance(app.screen, ConfirmScreen))
+                assert stub.total == 0 and ctx.store.find_dataset("gen") is None
+        finally:
+            ctx.close()

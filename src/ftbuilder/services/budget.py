@@ -47,6 +47,9 @@ class BuildEstimate:
     cost_usd: float | None
     price_verified: bool
     max_cost_usd: float
+    # "live", "batch" (the provider's batch discount applied), or "batch-unknown" (a batch
+    # build whose discount is not known: priced at the live price)
+    pricing: str = "live"
 
     @property
     def over(self) -> bool:
@@ -57,6 +60,9 @@ class BuildEstimate:
         """``this build would make N calls, about $X (over system.max_cost_usd $5)``."""
         cost = "at an unknown price" if self.cost_usd is None else \
             f"about ${self.cost_usd:,.2f}" + ("" if self.price_verified else " (unverified price)")
+        if self.cost_usd is not None and self.pricing != "live":
+            cost += (" at batch prices" if self.pricing == "batch" else
+                     " at live prices (no batch discount known)")
         if self.cost_usd is not None and self.cost_usd > self.max_cost_usd:
             why = f"over system.max_cost_usd ${self.max_cost_usd:g}"
         else:
@@ -66,16 +72,18 @@ class BuildEstimate:
 
 
 def estimate(ctx: AppContext, mode: str, size: int | None,
-             agent: dict[str, Any] | None = None) -> BuildEstimate | None:
+             agent: dict[str, Any] | None = None, batch: bool = False) -> BuildEstimate | None:
     """The estimate of a ``mode`` build of ``size`` samples (None: config dataset_size) with
-    ``agent`` (provider/model/base_url; None: the configured agent).
+    ``agent`` (provider/model/base_url; None: the configured agent); ``batch``: sent
+    through the provider's batch API, priced at its batch discount
+    (``batch_discount`` in backends/agent_prices.yaml), as the run's accounting is.
 
     Returns None when the build makes no paid call: identify, the embedded model, a GGUF
     run in-process, a llama server, or a backend priced at zero.
     """
     from ftbuilder.agents.create import TOKENS_PER_TURN
     from ftbuilder.agents.hybrid import split_size
-    from ftbuilder.backends.prices import agent_price
+    from ftbuilder.backends.prices import agent_price, batch_price
     from ftbuilder.services.agent import resolve_agent
 
     if mode not in LLM_MODES:
@@ -88,6 +96,11 @@ def estimate(ctx: AppContext, mode: str, size: int | None,
     price = agent_price(choice.provider, choice.model)
     if price is not None and not price.input_per_1m and not price.output_per_1m:
         return None
+    pricing = "live"
+    if batch and price is not None:
+        discounted = batch_price(price)
+        pricing = "batch" if discounted is not None else "batch-unknown"
+        price = discounted or price
     cfg = ctx.settings.config
     samples = size or cfg.dataset_size
     if mode == "hybrid":
@@ -101,7 +114,8 @@ def estimate(ctx: AppContext, mode: str, size: int | None,
     cost = None if price is None else \
         calls * (prompt * price.input_per_1m + output * price.output_per_1m) / 1e6
     return BuildEstimate(f"{choice.provider}/{choice.model}", samples, calls, prompt, output,
-                         cost, bool(price and price.verified), cfg.system.max_cost_usd)
+                         cost, bool(price and price.verified), cfg.system.max_cost_usd,
+                         pricing)
 
 
 def estimate_retry(ctx: AppContext, name: str) -> BuildEstimate | None:
@@ -114,7 +128,7 @@ def estimate_retry(ctx: AppContext, name: str) -> BuildEstimate | None:
         return None
     # the target of a hybrid build is already its generated share
     mode = "create" if gen.get("mode") == "hybrid" else str(gen.get("mode"))
-    return estimate(ctx, mode, left, gen.get("agent"))
+    return estimate(ctx, mode, left, gen.get("agent"), batch=bool(gen.get("batch")))
 
 
 def check(est: BuildEstimate | None) -> None:

@@ -149,7 +149,7 @@ def build(ctx: AppContext, req: BuildRequest, progress: ProgressFn | None = None
     if engine != "local":
         check_engine(engine, address)
     if not req.confirmed:  # before the dataset, the run record or any call (docs: budget)
-        budget.check(budget.estimate(ctx, req.mode, req.size, agent))
+        budget.check(budget.estimate(ctx, req.mode, req.size, agent, batch=req.batch))
     ds = _dataset(ctx, req, spec)
     params = {"mode": req.mode, "inputs": [str(Path(p).resolve()) for p in req.input_paths],
               "provider": req.provider, "model": spec.id, "size": req.size}

@@ -314,14 +314,15 @@ def _settle(ctx: AppContext, src: SourceStore, ds: Any, work: _Work,
                            for r in src.failed(ds.id)]
 
 
-def _check_budget(ctx: AppContext, agent: dict[str, Any], items: int) -> None:
+def _check_budget(ctx: AppContext, agent: dict[str, Any], items: int,
+                  batch: bool = False) -> None:
     """Stop before the first paid call when ``items`` LLM calls would cost more than
     ``system.max_cost_usd`` (services/budget.py; the embedded model and llama servers are
     free). Files already recorded stay pending: the same command with --yes runs them."""
     from ftbuilder.services import budget
 
     per_call = ctx.settings.config.agent.create.samples_per_call
-    budget.check(budget.estimate(ctx, "create", items * per_call, agent))
+    budget.check(budget.estimate(ctx, "create", items * per_call, agent, batch=batch))
 
 
 def _agent(req: PrepareRequest) -> dict[str, Any]:
@@ -379,7 +380,7 @@ def prepare(ctx: AppContext, req: PrepareRequest, progress: ProgressFn | None = 
         report(progress, "select", len(folders), len(folders), "files selected", started)
         if gen is not None and work.chunks:
             if not req.confirmed:
-                _check_budget(ctx, agent, len(work.chunks))
+                _check_budget(ctx, agent, len(work.chunks), req.batch)
             gen.origins.update(work.origins)
             batch = ({"agent": agent, "retry": req.batch_retry, "run_id": result.run_id}
                      if req.batch else None)

@@ -208,10 +208,12 @@ class GenerateScreen(FtbScreen):
                           size=None if c.mode == "identify" else c.dataset_size)
         if instruction and "instruction" in {f.name for f in fields(BuildRequest)}:
             req_fields["instruction"] = instruction
-        if self.query_one("#batch-mode", Switch).value and c.mode != "identify":
+        batch = self.query_one("#batch-mode", Switch).value and c.mode != "identify"
+        if batch:
             req_fields["batch"] = True
         budget = self.service("budget")
-        est = budget and self.call_service(budget.estimate, self.ctx, c.mode, c.dataset_size)
+        est = budget and self.call_service(budget.estimate, self.ctx, c.mode, c.dataset_size,
+                                           batch=batch)
         self.ask_cost(est, lambda yes: self._begin(
             "build", build, self.ctx, BuildRequest(**req_fields, confirmed=yes)))
 
