@@ -91,7 +91,7 @@ def measure(out: Callable[[str], None], n: int = N) -> None:
         out(f"{n:,} samples of real prose (5% near-copies, 1% PII) in a store")
 
         t0 = time.perf_counter()
-        f = filter_dataset(ctx, "bench")
+        f = filter_dataset(ctx, "bench", engine="local")
         t_filter = time.perf_counter() - t0
         out(f"filter (all {len(f.settings['rules'])} rules): {n / t_filter:,.0f} samples/s "
             f"({t_filter:.1f} s), flagged {f.flagged:,}: {f.by_reason}")
@@ -102,7 +102,7 @@ def measure(out: Callable[[str], None], n: int = N) -> None:
         peak = tracemalloc.get_traced_memory()[1] / 2**20
         tracemalloc.stop()
         t0 = time.perf_counter()
-        d = dedup_dataset(ctx, "bench")
+        d = dedup_dataset(ctx, "bench", engine="local")
         t_dedup = time.perf_counter() - t0
         out(f"dedup: {n / t_dedup:,.0f} samples/s ({t_dedup:.1f} s), peak memory "
             f"{peak:,.0f} MB, {len(d.clusters):,} clusters, {d.removed:,} removed")

@@ -3,8 +3,9 @@
 1. Requests per second through the pool client (``--base-url`` x4) against four
    OpenAI-compatible servers that answer after 100 ms, each in its own process, at
    concurrency 64: target >= 0.85 of the ideal 64 / 0.1 s = 640/s.
-2. Identify on 20,000 small documents, local engine vs Ray (a local Ray, 2 CPUs): the same
-   conversations from both, and the time of each.
+2. Identify on 20,000 small documents, and ``ftb filter`` (all rules) then ``ftb dedup`` on
+   20,000 samples of real prose, local engine vs Ray (a local Ray, 2 CPUs): the same
+   conversations, and the same rows in the store, from both; the time of each.
 3. Single-machine figures for docs/scale.md: identify documents/s (local), the runner's
    samples/s against one fast server, and the store's size per 100,000 samples.
 
@@ -98,6 +99,49 @@ def engines(out: Callable[[str], None]) -> None:
         f"{'YES' if same else 'NO'}")
 
 
+def _curate_on(engine: str, n: int) -> tuple[float, float, list[tuple]]:
+    """filter then dedup of ``n`` samples (bench_curate's real prose) in a fresh store on
+    ``engine``: (filter s, dedup s, the samples' rows after)."""
+    import sqlite3
+
+    from bench.bench_curate import ROOT, make_samples
+    from ftbuilder.config import load_settings
+    from ftbuilder.services.context import AppContext
+    from ftbuilder.services.curate import dedup_dataset, filter_dataset
+    from ftbuilder.store.db import Store
+
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Path(tmp) / "bench.db"
+        ctx = AppContext(load_settings(ROOT / "config.yaml", root=ROOT, environ={}), Store(db))
+        ds = ctx.store.create_dataset("bench", "openai", "gpt-4o-mini-2024-07-18", "create")
+        ctx.store.add_samples(ds.id, make_samples(n))
+        t0 = time.perf_counter()
+        filter_dataset(ctx, "bench", engine=engine)
+        t_filter = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        dedup_dataset(ctx, "bench", engine=engine)
+        t_dedup = time.perf_counter() - t0
+        ctx.close()
+        with sqlite3.connect(db) as con:
+            rows = con.execute("SELECT id, messages, meta FROM samples ORDER BY id").fetchall()
+    return t_filter, t_dedup, rows
+
+
+def curation_engines(out: Callable[[str], None], n: int = DOCS) -> None:
+    f_local, d_local, local = _curate_on("local", n)
+    out(f"filter + dedup, {n:,} samples, local engine: filter {f_local:.1f} s "
+        f"({n / f_local:,.0f}/s), dedup {d_local:.1f} s ({n / d_local:,.0f}/s); "
+        f"{len(local):,} samples left")
+    if importlib.util.find_spec("ray") is None:
+        out("  Ray engine: not installed (pip install '.[scale]'); skipped")
+        return
+    # each command starts (and stops) its own local Ray, as `ftb filter --engine ray` does
+    f_ray, d_ray, on_ray = _curate_on("ray", n)
+    out(f"filter + dedup, {n:,} samples, Ray engine (local Ray, all CPUs; each command "
+        f"starts Ray): filter {f_ray:.1f} s, dedup {d_ray:.1f} s; same rows in the store: "
+        f"{'YES' if on_ray == local else 'NO'}")
+
+
 def store_size(out: Callable[[str], None], n: int = 20_000) -> None:
     from ftbuilder.core.types import Conversation, Message
     from ftbuilder.store.db import Store
@@ -144,6 +188,7 @@ def fleet(out: Callable[[str], None]) -> None:
 
 def rest(out: Callable[[str], None]) -> None:
     engines(out)
+    curation_engines(out)
     with ServerProcess(0.0) as server:
         samples, _ = runner_rate(server.url, 16, n=400)
     out(f"runner, create mode, 400 samples against a server answering at once, concurrency "

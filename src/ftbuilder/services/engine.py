@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import pickle
+import warnings
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -90,13 +91,17 @@ class RayEngine:
         if self._started:
             kwargs: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False,
                                       "ignore_reinit_error": True,
-                                      "logging_level": logging.WARNING}
+                                      # Ray's own notices (token auth, progress bars)
+                                      # are not the user's business: errors only
+                                      "logging_level": logging.ERROR}
             if address:
                 kwargs["address"] = address
             elif num_cpus:
                 kwargs["num_cpus"] = num_cpus
             try:
-                ray.init(**kwargs)
+                with warnings.catch_warnings():  # Ray Client's timeout warning: said below
+                    warnings.simplefilter("ignore")
+                    ray.init(**kwargs)
             except (ConnectionError, RuntimeError, ValueError) as e:
                 raise FtbError(f"cannot start or reach Ray ({e})",
                                "check --ray-address (e.g. ray://HOST:10001), or omit it for "
@@ -104,9 +109,9 @@ class RayEngine:
         self._ray = ray
         import ray.data
 
+        logging.getLogger("ray.data").setLevel(logging.ERROR)
         ctx = ray.data.DataContext.get_current()
         ctx.enable_progress_bars = False  # our own progress lines, not Ray's
-        logging.getLogger("ray.data").setLevel(logging.WARNING)
 
     def map_batches(self, fn: Callable[[list[T]], list[R]], items: Sequence[T],
                     batch_size: int = 256) -> list[R]:
