@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import random
 import re
-import resource
 import subprocess
 import sys
 import tempfile
@@ -24,6 +23,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from bench.bench_pipeline import peak_rss_mb  # VmHWM: ru_maxrss keeps the parent's size
 from ftbuilder.config import load_settings
 from ftbuilder.core.types import Conversation, Message
 from ftbuilder.services.context import AppContext
@@ -115,7 +115,7 @@ def measure(out: Callable[[str], None], n: int = N) -> None:
             f"{s.by_reason}")
         ctx.close()
     total = t_filter + t_dedup + t_scrub
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # this process alone
+    rss = peak_rss_mb()
     ok = total < TARGET_S and rss < TARGET_MB
     out(f"whole pass: {total:.1f} s (target < {TARGET_S:.0f} s), peak RSS {rss:,.0f} MB "
         f"(target < {TARGET_MB:,.0f} MB): {'OK' if ok else 'MISSED'}")
