@@ -120,3 +120,26 @@ def test_failed_chunks_are_asked_again_by_the_next_build(tmp_path):
         result = build(ctx, _req(tmp_path, good))
         assert result.samples_added == 1 and good.total == 1
     ctx.close()
+
+
+def test_a_fallback_over_the_budget_stops_before_its_first_call(tmp_path, stub):
+    from ftbuilder.services.budget import BudgetExceeded
+
+    _write(tmp_path, "faq.md", FAQ)
+    _write(tmp_path, "notes.txt", NOTES)
+    settings = project_settings(tmp_path, {"OPENAI_API_KEY": "sk-fallback-0000"},
+                                agent={"identify": {"llm_fallback": True}},
+                                system={"max_retries": 0, "max_cost_usd": 0.000001})
+    ctx = AppContext(settings, Store(tmp_path / "store.db"))
+    req = _req(tmp_path, stub, agent_model="gpt-4o-mini")  # a priced model
+    with pytest.raises(BudgetExceeded) as e:
+        build(ctx, req)
+    assert stub.total == 0  # priced before the first call
+    assert e.value.estimate.calls == 1 and e.value.estimate.cost_usd > 0.000001
+    assert str(e.value).startswith("identify's LLM fallback (for the documents no pattern "
+                                   "read) would make 1 call to openai/gpt-4o-mini")
+    assert ctx.store.get_dataset("idl").total_samples == 2  # the patterns' samples are kept
+    req.confirmed = True  # --yes, or yes in the app's dialog
+    result = build(ctx, req)
+    assert stub.total == 1 and result.samples_added == 1
+    ctx.close()

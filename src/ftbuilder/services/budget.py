@@ -13,7 +13,7 @@ the Generate screen's dialog. The embedded model and llama servers cost nothing:
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ftbuilder.core.errors import UsageError
@@ -50,6 +50,7 @@ class BuildEstimate:
     # "live", "batch" (the provider's batch discount applied), or "batch-unknown" (a batch
     # build whose discount is not known: priced at the live price)
     pricing: str = "live"
+    what: str = "this build"  # what makes the calls, as the message names it
 
     @property
     def over(self) -> bool:
@@ -57,7 +58,7 @@ class BuildEstimate:
                 or self.samples > MAX_PAID_SAMPLES)
 
     def text(self) -> str:
-        """``this build would make N calls, about $X (over system.max_cost_usd $5)``."""
+        """``this build would make N calls to B/M, about $X (over system.max_cost_usd $5)``."""
         cost = "at an unknown price" if self.cost_usd is None else \
             f"about ${self.cost_usd:,.2f}" + ("" if self.price_verified else " (unverified price)")
         if self.cost_usd is not None and self.pricing != "live":
@@ -67,8 +68,44 @@ class BuildEstimate:
             why = f"over system.max_cost_usd ${self.max_cost_usd:g}"
         else:
             why = f"{self.samples:,} samples, over the {MAX_PAID_SAMPLES:,} of a paid build"
-        return (f"this build would make {self.calls:,} calls to {self.agent}, {cost} "
+        calls = f"{self.calls:,} call" + ("" if self.calls == 1 else "s")
+        return (f"{self.what} would make {calls} to {self.agent}, {cost} "
                 f"({why})")
+
+
+def _paid_agent(ctx: AppContext, agent: dict[str, Any] | None, batch: bool
+                ) -> tuple[str, Any, str] | None:
+    """(backend/model, its price or None when unknown, pricing) of a paid agent; None when
+    its calls cost nothing (the embedded model, a GGUF in-process, a llama server, a zero
+    price). ``batch``: the provider's batch discount applied (pricing "batch"), or the live
+    price when no discount is known ("batch-unknown")."""
+    from ftbuilder.backends.prices import agent_price, batch_price
+    from ftbuilder.services.agent import resolve_agent
+
+    agent = agent or {}
+    choice = resolve_agent(ctx.settings, agent.get("provider"), agent.get("model"),
+                           agent.get("base_url"))
+    if choice.in_process or choice.provider == "llama":
+        return None
+    price = agent_price(choice.provider, choice.model)
+    if price is not None and not price.input_per_1m and not price.output_per_1m:
+        return None
+    pricing = "live"
+    if batch and price is not None:
+        discounted = batch_price(price)
+        pricing = "batch" if discounted is not None else "batch-unknown"
+        price = discounted or price
+    return f"{choice.provider}/{choice.model}", price, pricing
+
+
+def _priced(ctx: AppContext, paid: tuple[str, Any, str], samples: int, calls: int,
+            prompt: int, output: int) -> BuildEstimate:
+    agent, price, pricing = paid
+    cost = None if price is None else \
+        calls * (prompt * price.input_per_1m + output * price.output_per_1m) / 1e6
+    return BuildEstimate(agent, samples, calls, prompt, output, cost,
+                         bool(price and price.verified), ctx.settings.config.system.max_cost_usd,
+                         pricing)
 
 
 def estimate(ctx: AppContext, mode: str, size: int | None,
@@ -83,39 +120,35 @@ def estimate(ctx: AppContext, mode: str, size: int | None,
     """
     from ftbuilder.agents.create import TOKENS_PER_TURN
     from ftbuilder.agents.hybrid import split_size
-    from ftbuilder.backends.prices import agent_price, batch_price
-    from ftbuilder.services.agent import resolve_agent
 
     if mode not in LLM_MODES:
         return None
-    agent = agent or {}
-    choice = resolve_agent(ctx.settings, agent.get("provider"), agent.get("model"),
-                           agent.get("base_url"))
-    if choice.in_process or choice.provider == "llama":
+    paid = _paid_agent(ctx, agent, batch)
+    if paid is None:
         return None
-    price = agent_price(choice.provider, choice.model)
-    if price is not None and not price.input_per_1m and not price.output_per_1m:
-        return None
-    pricing = "live"
-    if batch and price is not None:
-        discounted = batch_price(price)
-        pricing = "batch" if discounted is not None else "batch-unknown"
-        price = discounted or price
     cfg = ctx.settings.config
     samples = size or cfg.dataset_size
     if mode == "hybrid":
         samples = split_size(samples, cfg.agent.hybrid.generation_ratio)[1]
     create = cfg.agent.create
     per_call = create.samples_per_call
-    calls = math.ceil(samples / per_call)
-    prompt = create.chunk_tokens + PROMPT_OVERHEAD
     turns = (1 + create.max_turns) / 2  # a call's turns cycle through 1..max_turns
-    output = round(REPLY_OVERHEAD + per_call * turns * TOKENS_PER_TURN)
-    cost = None if price is None else \
-        calls * (prompt * price.input_per_1m + output * price.output_per_1m) / 1e6
-    return BuildEstimate(f"{choice.provider}/{choice.model}", samples, calls, prompt, output,
-                         cost, bool(price and price.verified), cfg.system.max_cost_usd,
-                         pricing)
+    return _priced(ctx, paid, samples, math.ceil(samples / per_call),
+                   create.chunk_tokens + PROMPT_OVERHEAD,
+                   round(REPLY_OVERHEAD + per_call * turns * TOKENS_PER_TURN))
+
+
+def estimate_fallback(ctx: AppContext, chunks: int, agent: dict[str, Any] | None = None
+                      ) -> BuildEstimate | None:
+    """The estimate of identify's LLM fallback asking ``chunks`` chunks (one call each,
+    known once the patterns have run). A reply quotes the conversations of its chunk: it is
+    priced as long as the chunk (an upper bound). None when the calls cost nothing."""
+    paid = _paid_agent(ctx, agent, False)
+    if paid is None or chunks <= 0:
+        return None
+    chunk = ctx.settings.config.agent.create.chunk_tokens
+    est = _priced(ctx, paid, 0, chunks, chunk + PROMPT_OVERHEAD, chunk + REPLY_OVERHEAD)
+    return replace(est, what="identify's LLM fallback (for the documents no pattern read)")
 
 
 def estimate_retry(ctx: AppContext, name: str) -> BuildEstimate | None:

@@ -29,6 +29,7 @@ from ftbuilder.core.errors import FtbError, ProviderError
 from ftbuilder.core.progress import CancelToken, Progress, ProgressFn
 from ftbuilder.core.types import DatasetInfo, Document
 from ftbuilder.ingest.chunking import Chunk, chunk_document, count_tokens
+from ftbuilder.services import budget
 from ftbuilder.services.agent import make_client
 from ftbuilder.services.batch import BatchRun, batch_settings
 from ftbuilder.services.buildjob import RUN_KIND, BuildJob, BuildResult
@@ -248,12 +249,17 @@ def run_identify_fallback(job: BuildJob, documents: list[Document]) -> None:
     Raises:
         MissingKeyError, ProviderError, Cancelled: as for the LLM modes; samples already
             saved (patterns, finished chunks) are kept.
+        BudgetExceeded: the fallback's calls are over ``system.max_cost_usd`` and the build
+            is not ``confirmed``; raised before its first call (the patterns' samples are
+            saved; the same build with --yes asks the LLM).
     """
     room = UNCAPPED if job.req.size is None else \
         job.req.size - job.ctx.store.count_samples(job.dataset.id)
     chunks = chunks_of(job.ctx, documents)
     if not chunks or room <= 0:
         return
+    if not job.req.confirmed:  # the call count is known now: priced before the first call
+        budget.check(budget.estimate_fallback(job.ctx, len(chunks), _agent(job.req)))
     client = _client(job.ctx, _agent(job.req))
     gen = identify_generator(job.ctx.settings, client, documents)
     _ask_failed_again(job, [gen.task(c, 0) for c in chunks])
