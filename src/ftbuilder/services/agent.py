@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
+from ftbuilder.agents.runner import RunOptions
 from ftbuilder.backends import registry
 from ftbuilder.backends.base import LLMClient
 from ftbuilder.backends.registry import ClientOptions
@@ -185,3 +187,33 @@ def describe_agent(settings: Settings, provider: str | None = None, model: str |
     if c.base_url or settings.has_key(c.provider):
         return f"agent: {c.provider} {c.model}{where}"
     return f"agent: {c.provider} {c.model}, but {c.key_var} is not set (set it in .env)"
+
+
+def agent_client(settings: Settings, agent: dict[str, Any] | None = None) -> LLMClient:
+    """:func:`make_client` from an agent record (``provider``, ``model``, ``base_url``,
+    ``base_urls``; missing ones from the settings), as builds, retries, the judge,
+    repository preparation and the sources' rephrasing store and pass it."""
+    agent = agent or {}
+    return make_client(settings, agent.get("provider"), agent.get("model"),
+                       agent.get("base_url"), agent.get("base_urls"))
+
+
+def run_options(settings: Settings, client: LLMClient, spec: Any,
+                concurrency: int | None = None) -> RunOptions:
+    """The runner's options for ``client`` from the settings: concurrency, retries, the
+    backend's rate limits, its price, key redaction, the grounding and near-duplicate
+    checks of a build (``spec``: the target model whose tokens are counted, or None)."""
+    from ftbuilder.backends.prices import agent_price
+    from ftbuilder.backends.ratelimit import RateLimits
+    from ftbuilder.quality.filters.prompt_examples import examples
+
+    system = settings.config.system
+    quality = settings.config.quality
+    limits = RateLimits((system.rpm, system.tpm),
+                        {b: (r.rpm, r.tpm) for b, r in system.rate_limits.items()})
+    return RunOptions(concurrency=concurrency or system.concurrency,
+                      max_retries=system.max_retries, limiter=limits.for_backend(client.backend),
+                      spec=spec, price=agent_price(client.backend, client.model),
+                      redact=settings.redact, grounding=quality.grounding,
+                      examples=examples(str(settings.prompts_dir)),
+                      near_threshold=quality.build_near_threshold)

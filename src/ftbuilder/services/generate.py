@@ -21,16 +21,14 @@ from ftbuilder.agents.free import free_generator, free_instruction
 from ftbuilder.agents.hybrid import hybrid_generator, identified_for_hybrid
 from ftbuilder.agents.identify_llm import identify_generator
 from ftbuilder.agents.parsing import INVALID_JSON
-from ftbuilder.agents.runner import FATAL_KINDS, Job, RunOptions, RunStats, run_job
+from ftbuilder.agents.runner import FATAL_KINDS, Job, RunStats, run_job
 from ftbuilder.backends.base import LLMClient
-from ftbuilder.backends.prices import agent_price
-from ftbuilder.backends.ratelimit import RateLimits
 from ftbuilder.core.errors import FtbError, ProviderError
 from ftbuilder.core.progress import CancelToken, Progress, ProgressFn
 from ftbuilder.core.types import DatasetInfo, Document
 from ftbuilder.ingest.chunking import Chunk, chunk_document, count_tokens
 from ftbuilder.services import budget
-from ftbuilder.services.agent import make_client
+from ftbuilder.services.agent import agent_client, run_options
 from ftbuilder.services.batch import BatchRun, batch_settings
 from ftbuilder.services.buildjob import RUN_KIND, BuildJob, BuildResult
 from ftbuilder.services.context import AppContext
@@ -60,11 +58,6 @@ def chunks_of(ctx: AppContext, documents: list[Document]) -> list[Chunk]:
     return out
 
 
-def _client(ctx: AppContext, agent: dict[str, Any]) -> LLMClient:
-    return make_client(ctx.settings, agent.get("provider"), agent.get("model"),
-                       agent.get("base_url"), agent.get("base_urls"))
-
-
 def _agent(req: Any) -> dict[str, Any]:
     return {"provider": req.agent_provider, "model": req.agent_model,
             "base_url": req.base_url, "base_urls": req.base_urls}
@@ -82,23 +75,8 @@ def check_llm_build(ctx: AppContext, mode: str, agent: dict[str, Any],
     if mode == "free" and not (instruction or "").strip():
         free_instruction(ctx.settings)
     if mode in ("create", "hybrid", "free"):
-        _client(ctx, agent)  # clients connect lazily: this only checks the key / the file
-
-
-def _options(ctx: AppContext, client: LLMClient, spec: Any, concurrency: int | None
-             ) -> RunOptions:
-    from ftbuilder.quality.filters.prompt_examples import examples
-
-    system = ctx.settings.config.system
-    quality = ctx.settings.config.quality
-    limits = RateLimits((system.rpm, system.tpm),
-                        {b: (r.rpm, r.tpm) for b, r in system.rate_limits.items()})
-    return RunOptions(concurrency=concurrency or system.concurrency,
-                      max_retries=system.max_retries, limiter=limits.for_backend(client.backend),
-                      spec=spec, price=agent_price(client.backend, client.model),
-                      redact=ctx.settings.redact, grounding=quality.grounding,
-                      examples=examples(str(ctx.settings.prompts_dir)),
-                      near_threshold=quality.build_near_threshold)
+        # clients connect lazily: this only checks the key / the file
+        agent_client(ctx.settings, agent)
 
 
 def _remember(job: BuildJob, target: int, instruction: str = "") -> dict[str, Any]:
@@ -128,7 +106,7 @@ def _apply(job: BuildJob, stats: RunStats, key: str) -> None:
 def _run(job: BuildJob, gen: Generator, chunks: list[Chunk], target: int,
          client: LLMClient, key: str = "generation", progress: ProgressFn | None = None,
          stats: RunStats | None = None) -> RunStats:
-    opts = _options(job.ctx, client, job.spec, job.req.concurrency)
+    opts = run_options(job.ctx.settings, client, job.spec, job.req.concurrency)
     gen.nonce = (job.ctx.store.get_dataset(job.dataset.name).config.get("generation")
                  or {}).get("nonce", "")
     # the generator's own rejections are counted in the run's accounting as they happen
@@ -193,7 +171,7 @@ def run_create(job: BuildJob) -> None:
     if not chunks:
         raise FtbError("create mode found no text to write from in the inputs",
                        "check the file report above; add documents with text")
-    client = _client(job.ctx, _agent(job.req))
+    client = agent_client(job.ctx.settings, _agent(job.req))
     gen = create_generator(job.ctx.settings, client)
     target = _scope_target(job, gen, _size(job))
     _remember(job, target)
@@ -209,7 +187,7 @@ def run_free(job: BuildJob) -> None:
     """Free mode: conversations following the user's instruction (file, or asked by the face)."""
     instruction = (job.req.instruction or "").strip() or free_instruction(job.ctx.settings)
     chunks = chunks_of(job.ctx, _documents(job)) or [_instruction_chunk(instruction)]
-    client = _client(job.ctx, _agent(job.req))
+    client = agent_client(job.ctx.settings, _agent(job.req))
     gen = free_generator(job.ctx.settings, client, instruction)
     target = _scope_target(job, gen, _size(job))
     _remember(job, target, instruction)
@@ -260,7 +238,7 @@ def run_identify_fallback(job: BuildJob, documents: list[Document]) -> None:
         return
     if not job.req.confirmed:  # the call count is known now: priced before the first call
         budget.check(budget.estimate_fallback(job.ctx, len(chunks), _agent(job.req)))
-    client = _client(job.ctx, _agent(job.req))
+    client = agent_client(job.ctx.settings, _agent(job.req))
     gen = identify_generator(job.ctx.settings, client, documents)
     _ask_failed_again(job, [gen.task(c, 0) for c in chunks])
     existing = job.ctx.store.count_samples_meta(job.dataset.id, **gen.scope)
@@ -302,7 +280,7 @@ def run_hybrid(job: BuildJob) -> None:
     _remember(job, target)
     if not chunks or target <= generated:
         return
-    client = _client(job.ctx, _agent(job.req))
+    client = agent_client(job.ctx.settings, _agent(job.req))
     _run(job, hybrid_generator(job.ctx.settings, client, store, job.dataset.id), chunks,
          target, client)
 
@@ -337,9 +315,9 @@ def resume_items(ctx: AppContext, ds: DatasetInfo, reset: int,
     run_id = ctx.store.start_run(RUN_KIND, ds.id, {"mode": mode, "retry": True,
                                                    "reset_items": reset})
     result = BuildResult(ds.name, mode, run_id)
-    client = _client(ctx, gen_conf.get("agent") or {})
+    client = agent_client(ctx.settings, gen_conf.get("agent") or {})
     gen = _recorded_generator(ctx, client, ds)
-    opts = _options(ctx, client, spec, gen_conf.get("concurrency"))
+    opts = run_options(ctx.settings, client, spec, gen_conf.get("concurrency"))
     opts.stats = RunStats(failures=gen.failures)
     try:
         stats = run_job(ctx.store, client, Job(ds.id, gen, [], int(gen_conf["target"]),
@@ -386,9 +364,10 @@ def collect_batches(ctx: AppContext, name: str, retry: str | None = None,
                                                    "batch_collect": True})
     result = BuildResult(ds.name, mode, run_id)
     agent = gen_conf.get("agent") or {}
-    client = _client(ctx, agent)
+    client = agent_client(ctx.settings, agent)
     gen = _recorded_generator(ctx, client, ds)
-    opts = _options(ctx, client, get_model(ds.provider, ds.model), gen_conf.get("concurrency"))
+    opts = run_options(ctx.settings, client, get_model(ds.provider, ds.model),
+                       gen_conf.get("concurrency"))
     opts.stats = RunStats(failures=gen.failures)
     retry = retry or (gen_conf.get("batch") or {}).get("retry")
     run = BatchRun(ctx, ds.id, ds.name, gen, client, agent, opts,

@@ -66,16 +66,16 @@ def judge_dataset(ctx: AppContext, name: str, agent_provider: str | None = None,
         Cancelled: scores received before the cancel are kept.
     """
     from ftbuilder.agents import judge as agent
-    from ftbuilder.services.generate import _client, _options
+    from ftbuilder.services.agent import agent_client, run_options
 
     threshold = ctx.settings.config.quality.judge_threshold if threshold is None else threshold
     if not 1 <= threshold <= 10:
         raise UsageError(f"--threshold must be 1-10, got {threshold}", "e.g. --threshold 6")
     ds = ctx.store.get_dataset(name)
     rubric = load_prompt(ctx.settings.prompts_dir, "judge")
-    client = _client(ctx, {"provider": agent_provider, "model": agent_model,
-                           "base_url": base_url})
-    opts = _options(ctx, client, None, concurrency)
+    client = agent_client(ctx.settings, {"provider": agent_provider, "model": agent_model,
+                                         "base_url": base_url})
+    opts = run_options(ctx.settings, client, None, concurrency)
     stats = RunStats(price=opts.price, agent=client.describe())
     rep = JudgeReport(ds.name, client.describe(), threshold)
     convs = list(ctx.store.iter_samples(ds.id))

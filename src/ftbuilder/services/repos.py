@@ -30,6 +30,7 @@ from ftbuilder.core.errors import Cancelled, FtbError, NotFoundError, UsageError
 from ftbuilder.core.progress import CancelToken, Progress, ProgressFn, report
 from ftbuilder.core.types import Conversation
 from ftbuilder.ingest.chunking import Chunk
+from ftbuilder.services.agent import agent_client, run_options
 from ftbuilder.services.context import AppContext
 from ftbuilder.services.repos_sync import SyncResult, repos_dir, repos_status, sync_repos
 from ftbuilder.sources.code import (
@@ -159,13 +160,6 @@ def _dataset(ctx: AppContext, req: PrepareRequest) -> Any:
     return ctx.store.create_dataset(req.name, provider, spec.id, MODE)
 
 
-def _client(ctx: AppContext, agent: dict[str, Any]) -> Any:
-    from ftbuilder.services.agent import make_client
-
-    return make_client(ctx.settings, agent.get("provider"), agent.get("model"),
-                       agent.get("base_url"))
-
-
 def _count(ctx: AppContext, ds: Any, convs: list[Conversation]) -> None:
     from ftbuilder import tokens
     from ftbuilder.targets.registry import get_model
@@ -263,10 +257,9 @@ def _run(ctx: AppContext, ds: Any, gen: RepoGenerator, client: Any, concurrency:
     """Ask the LLM once per piece: live through the runner, or with ``batch`` (``{"agent":
     ..., "retry": ..., "run_id": ...}``) through the provider's batch API, whose stored
     batches a killed run picks up again (services.batch)."""
-    from ftbuilder.services.generate import _options
     from ftbuilder.targets.registry import get_model
 
-    opts = _options(ctx, client, get_model(ds.provider, ds.model), concurrency)
+    opts = run_options(ctx.settings, client, get_model(ds.provider, ds.model), concurrency)
     opts.stats = RunStats(failures=gen.failures)
     total = len(chunks) if not retry else len(ctx.store.work_items(ds.id, ["pending"]))
     gen.index_chunks(chunks)
@@ -353,7 +346,7 @@ def prepare(ctx: AppContext, req: PrepareRequest, progress: ProgressFn | None = 
         raise UsageError("--max-file-kb must be at least 1 and --chunk-tokens at least 100")
     folders = _repo_folders(ctx, req)
     agent = _agent(req)
-    client = _client(ctx, agent) if req.llm else None  # a missing key stops here
+    client = agent_client(ctx.settings, agent) if req.llm else None  # a missing key stops here
     ds = _dataset(ctx, req)
     ctx.store.update_dataset(ds.id, config={
         **ds.config, "repos": {"folder": req.folder, "include": req.include,
@@ -434,7 +427,7 @@ def retry_prepare(ctx: AppContext, name: str, progress: ProgressFn | None = None
         states = ctx.store.work_states(ds.id)
         _check_budget(ctx, agent, sum(states.get(k, ("pending", 0))[0] != "done"
                                       for r in rows for k in r.items))
-    client = _client(ctx, agent)
+    client = agent_client(ctx.settings, agent)
     gen = repo_generator(ctx.settings, client, work.origins)
     reset = ctx.store.reset_work(ds.id, ("failed",))
     result.run_id = ctx.store.start_run(RUN_KIND, ds.id, {"retry": True, "reset_items": reset})

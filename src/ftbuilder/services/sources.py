@@ -170,12 +170,10 @@ def rephrase(ctx: AppContext, run: SourceRun, convs: list[Conversation], agent: 
     from ftbuilder.agents.runner import Job, run_job
     from ftbuilder.ingest.chunking import Chunk
     from ftbuilder.ingest.chunking import count_tokens as chunk_tokens
-    from ftbuilder.services.agent import make_client
-    from ftbuilder.services.generate import _options
+    from ftbuilder.services.agent import agent_client, run_options
     from ftbuilder.services.importing import _dataset_for_import, _spec
 
-    client = make_client(ctx.settings, agent.get("provider"), agent.get("model"),
-                         agent.get("base_url"))
+    client = agent_client(ctx.settings, agent)
     ds, run.created = _dataset_for_import(ctx, run.name, provider, model)
     if run.created:
         ctx.store.update_dataset(ds.id, mode="source")
@@ -187,7 +185,7 @@ def rephrase(ctx: AppContext, run: SourceRun, convs: list[Conversation], agent: 
         chunks.append(Chunk(c.source_file or run.name, sha, 0, text, c.location or "",
                             chunk_tokens(text)))
     gen = create_generator(ctx.settings, client)
-    opts = _options(ctx, client, _spec(ds), None)
+    opts = run_options(ctx.settings, client, _spec(ds), None)
     # the runner's target counts the samples of the generator's own scope (create mode's)
     before = ctx.store.count_samples_meta(ds.id, **gen.scope)
     stats = run_job(ctx.store, client, Job(ds.id, gen, chunks, before + len(chunks)), opts,
