@@ -13,14 +13,19 @@ from tui.helpers import SIZE, settle, status_text, wait_until
 from tui.test_generate_llm import llm_project
 
 
+def _paid_project(tmp_path, stub, max_cost_usd: float):
+    """A project whose agent is openai/gpt-4o-mini (a priced model) at the stub."""
+    root = llm_project(tmp_path, stub, dataset_size=9, system={
+        "agentic_llm": "openai", "agentic_model": "gpt-4o-mini", "base_url": stub.url,
+        "max_retries": 0, "concurrency": 2, "max_cost_usd": max_cost_usd})
+    return open_context(root / "config.yaml", root / "memory" / "store.db", root=root,
+                        environ={"OPENAI_API_KEY": "sk-budget-tui-0000"})
+
+
 @pytest.mark.fault
 async def test_generate_asks_before_a_build_over_budget(tmp_path):
     with ChatStub() as stub:
-        root = llm_project(tmp_path, stub, dataset_size=9, system={
-            "agentic_llm": "openai", "agentic_model": "gpt-4o-mini", "base_url": stub.url,
-            "max_retries": 0, "concurrency": 2, "max_cost_usd": 0.001})
-        ctx = open_context(root / "config.yaml", root / "memory" / "store.db", root=root,
-                           environ={"OPENAI_API_KEY": "sk-budget-tui-0000"})
+        ctx = _paid_project(tmp_path, stub, 0.001)
         app = create_app(ctx)
         try:
             async with app.run_test(size=SIZE) as pilot:
@@ -53,11 +58,7 @@ async def test_generate_prices_batch_mode_at_batch_prices(tmp_path):
     from textual.widgets import Switch
 
     with ChatStub() as stub:
-        root = llm_project(tmp_path, stub, dataset_size=9, system={
-            "agentic_llm": "openai", "agentic_model": "gpt-4o-mini", "base_url": stub.url,
-            "max_retries": 0, "concurrency": 2, "max_cost_usd": 0.00001})
-        ctx = open_context(root / "config.yaml", root / "memory" / "store.db", root=root,
-                           environ={"OPENAI_API_KEY": "sk-budget-tui-0000"})
+        ctx = _paid_project(tmp_path, stub, 0.00001)
         app = create_app(ctx)
         try:
             async with app.run_test(size=SIZE) as pilot:
