@@ -7,7 +7,8 @@ A build in create, hybrid or free mode on a paid backend makes about
 :func:`check` stops the build before anything is written or sent when the estimate is over
 ``system.max_cost_usd``, or the size over :data:`MAX_PAID_SAMPLES` (for a paid backend whose
 price is unknown, that cap is the only guard). The user confirms with ``--yes`` (CLI) or in
-the Generate screen's dialog. The embedded model and llama servers cost nothing: no check.
+the app's dialog (Generate; the Files screen's Sources section for ``ftb repos prepare`` and
+its retry). The embedded model and llama servers cost nothing: no check.
 """
 
 from __future__ import annotations

@@ -45,13 +45,18 @@ class JobDone(Message):
 
 
 class JobFailed(Message):
-    """Job ``job`` raised; ``error`` is one line for the user. ``cancelled`` if the user asked."""
+    """Job ``job`` raised; ``error`` is one line for the user. ``cancelled`` if the user asked.
 
-    def __init__(self, job: str, error: str, cancelled: bool = False) -> None:
+    ``exc`` is the exception itself, for a screen that acts on its kind (a BudgetExceeded
+    carries the estimate to ask about: tui/widgets/sources.py)."""
+
+    def __init__(self, job: str, error: str, cancelled: bool = False,
+                 exc: BaseException | None = None) -> None:
         super().__init__()
         self.job = job
         self.error = error
         self.cancelled = cancelled
+        self.exc = exc
 
 
 def _accepts(fn: Callable[..., Any], name: str) -> bool:
@@ -96,10 +101,10 @@ def start_job(target: MessagePump, job: str, fn: Callable[..., Any], *args: Any,
         try:
             result = fn(*args, **kwargs)
         except Cancelled as e:
-            target.post_message(JobFailed(job, error_line(e, redact), cancelled=True))
+            target.post_message(JobFailed(job, error_line(e, redact), cancelled=True, exc=e))
         except Exception as e:  # the UI must survive any failure; the log keeps the detail
             log.exception("job %s failed", job)
-            target.post_message(JobFailed(job, error_line(e, redact)))
+            target.post_message(JobFailed(job, error_line(e, redact), exc=e))
         else:
             target.post_message(JobDone(job, result))
 

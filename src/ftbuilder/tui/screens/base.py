@@ -16,11 +16,13 @@ from ftbuilder.core.errors import FtbError
 from ftbuilder.core.progress import CancelToken, Progress
 from ftbuilder.tui.jobs import JobDone, JobFailed, JobProgress, error_line, fmt_eta, start_job
 from ftbuilder.tui.widgets.cells import SafeStatic
+from ftbuilder.tui.widgets.modals import ConfirmScreen
 from ftbuilder.tui.widgets.nav import NavBar
 
 DEBOUNCE_S = 0.3
 
 if TYPE_CHECKING:
+    from ftbuilder.services.budget import BuildEstimate
     from ftbuilder.services.context import AppContext
     from ftbuilder.tui.app import FtbApp
 
@@ -94,6 +96,32 @@ class FtbScreen(Screen[None]):
         text = err if isinstance(err, str) else error_line(err, self.ctx.settings.redact)
         self.status(text, "error")
         self.notify(text, severity="error", timeout=8, markup=False)
+
+    def ask_cost(self, est: BuildEstimate | None, go: Callable[[bool], Any],
+                 instead: str | None = "lower the dataset size") -> None:
+        """``go(False)`` when the estimate (services.budget) is within system.max_cost_usd;
+        else a dialog with the figures, and ``go(True)`` if the user confirms; if not, a
+        status line says it was not started and why (``instead``: what else would do).
+
+        Generate asks before a build or resume, the Files screen's Sources section when a
+        prepare stops with BudgetExceeded: one dialog, the same words."""
+        if est is None or not est.over:
+            go(False)
+            return
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                go(True)
+            else:
+                self.status("Not started: over system.max_cost_usd (raise it in Configure "
+                            "or config.yaml" + (f", or {instead}" if instead else "") + ").",
+                            "warn")
+
+        text = est.text()
+        self.app.push_screen(ConfirmScreen(
+            f"{text[0].upper()}{text[1:]}.\n{est.calls:,} calls × ({est.prompt_tokens:,} prompt "
+            f"+ {est.output_tokens:,} reply tokens), {est.samples:,} samples.\nStart it anyway?",
+            yes="Start"), answer)
 
     def call_service(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """Call a quick service function; a user error is shown, and None returned."""

@@ -28,7 +28,7 @@ from ftbuilder.services import settings as edit
 from ftbuilder.tui.jobs import fmt_eta
 from ftbuilder.tui.screens.base import FtbScreen
 from ftbuilder.tui.widgets.cells import cell, escape, num, safe
-from ftbuilder.tui.widgets.modals import AskScreen, ConfirmScreen
+from ftbuilder.tui.widgets.modals import AskScreen
 
 
 class LogLine(Message):
@@ -216,26 +216,6 @@ class GenerateScreen(FtbScreen):
                                            batch=batch)
         self.ask_cost(est, lambda yes: self._begin(
             "build", build, self.ctx, BuildRequest(**req_fields, confirmed=yes)))
-
-    def ask_cost(self, est, go) -> None:  # type: ignore[no-untyped-def]
-        """``go(False)`` when the estimate (services.budget) is within system.max_cost_usd;
-        else a dialog with the figures, and ``go(True)`` if the user confirms."""
-        if est is None or not est.over:
-            go(False)
-            return
-
-        def answer(yes: bool | None) -> None:
-            if yes:
-                go(True)
-            else:
-                self.status("Not started: over system.max_cost_usd (raise it in Configure "
-                            "or config.yaml, or lower the dataset size).", "warn")
-
-        text = est.text()
-        self.app.push_screen(ConfirmScreen(
-            f"{text[0].upper()}{text[1:]}.\n{est.calls:,} calls × ({est.prompt_tokens:,} prompt "
-            f"+ {est.output_tokens:,} reply tokens), {est.samples:,} samples.\nStart it anyway?",
-            yes="Start"), answer)
 
     @on(Button.Pressed, "#start")
     def _start_pressed(self) -> None:

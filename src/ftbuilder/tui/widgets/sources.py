@@ -1,9 +1,15 @@
 """The Sources section of the Files screen: git repositories (sync, prepare, retry, status)
 and columnar / Hugging Face imports. Every action is one service call in a worker
-(services.repos, services.datasets); this widget only shows what they return."""
+(services.repos, services.datasets); this widget only shows what they return.
+
+A prepare or retry over ``system.max_cost_usd`` stops before its first LLM call with
+BudgetExceeded; the section then asks with the screen's cost dialog (the one Generate shows)
+and, on yes, runs the same job again confirmed (the files it recorded are still pending)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from textual import on
@@ -11,6 +17,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, DataTable, Input, Label
 
+from ftbuilder.services.budget import BudgetExceeded
 from ftbuilder.tui.jobs import JobDone, JobFailed, JobProgress, fmt_eta, start_job
 from ftbuilder.tui.widgets.cells import SafeStatic, cell, num
 
@@ -28,6 +35,8 @@ class SourcesPanel(Vertical):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.cancel_token = None
+        # what a yes to the cost dialog runs: the last prepare or retry again, confirmed
+        self.confirmed_again: Callable[[], None] | None = None
 
     def compose(self) -> ComposeResult:
         yield Label("Git repositories: the list is cloned into repos/<org>/<repo>",
@@ -87,7 +96,9 @@ class SourcesPanel(Vertical):
             return None
         return name
 
-    def _begin_job(self, job: str, fn: Any, *args: Any, **kwargs: Any) -> None:
+    def _begin_job(self, job: str, fn: Any, *args: Any,
+                   again: Callable[[], None] | None = None, **kwargs: Any) -> None:
+        self.confirmed_again = again
         for b in self.query(Button):
             b.disabled = b.id != "src-cancel"
         self.cancel_token = start_job(self, job, fn, *args,
@@ -116,15 +127,20 @@ class SourcesPanel(Vertical):
             return
         llm = event.button.id == "src-prepare"
         req = repos.PrepareRequest(name=name, llm=llm)
-        self._begin_job("repos-prepare" if llm else "repos-pairs", repos.prepare,
-                    self.ftb_screen.ctx, req)
+        job = "repos-prepare" if llm else "repos-pairs"
+        ctx = self.ftb_screen.ctx
+        self._begin_job(job, repos.prepare, ctx, req, again=lambda: self._begin_job(
+            job, repos.prepare, ctx, replace(req, confirmed=True)))
 
     @on(Button.Pressed, "#src-retry")
     def retry(self) -> None:
         repos = self.ftb_screen.service("repos")
         name = self._dataset_name()
         if repos is not None and name is not None:
-            self._begin_job("repos-retry", repos.retry_prepare, self.ftb_screen.ctx, name)
+            ctx = self.ftb_screen.ctx
+            self._begin_job("repos-retry", repos.retry_prepare, ctx, name,
+                            again=lambda: self._begin_job("repos-retry", repos.retry_prepare,
+                                                          ctx, name, confirmed=True))
 
     @on(Button.Pressed, "#src-import")
     def import_(self) -> None:
@@ -187,5 +203,12 @@ class SourcesPanel(Vertical):
             return
         event.stop()
         self._end_job()
-        self.ftb_screen.fail(event.error)
+        again, self.confirmed_again = self.confirmed_again, None
+        if isinstance(event.exc, BudgetExceeded) and again is not None:
+            # nothing was sent: ask with the figures, and run it again confirmed on yes
+            self.ftb_screen.ask_cost(
+                event.exc.estimate, lambda yes: again() if yes else None,
+                "use Pairs only, which makes no LLM call" if event.job == "repos-prepare" else None)
+        else:
+            self.ftb_screen.fail(event.error)
         self.refresh_data()
