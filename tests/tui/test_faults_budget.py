@@ -207,3 +207,50 @@ async def test_sources_retry_asks_before_going_over_budget(tmp_path):
                 assert row[4] == row[3] and row[5] == ""
         finally:
             ctx.close()
+
+
+@pytest.mark.fault
+async def test_generate_asks_when_identify_fallback_would_go_over_budget(tmp_path):
+    # identify with the LLM fallback: its calls are known (and priced) only once the patterns
+    # have run, so the stop comes during the run; the app asks then, yes runs it confirmed
+    from tui.helpers import write_project
+
+    notes = ("Notes from the support call on 3 May.\n\nThe customer said the invoice from "
+             "March was charged twice\nto the same card.\n\nOur agent replied that the "
+             "duplicate charge will be refunded\nwithin five working days.\n")
+    with ChatStub() as stub:
+        root = llm_project(tmp_path, stub)
+        write_project(root, {"mode": "identify", "output_name": "gen",
+                             "agent": {"identify": {"llm_fallback": True}},
+                             "system": {"agentic_llm": "openai", "agentic_model": "gpt-4o-mini",
+                                        "base_url": stub.url, "max_retries": 0,
+                                        "max_cost_usd": 0.000001}})
+        (root / "input_files" / "notes.txt").write_text(notes, encoding="utf-8")
+        ctx = open_context(root / "config.yaml", root / "memory" / "store.db", root=root,
+                           environ={"OPENAI_API_KEY": "sk-budget-tui-0000"})
+        app = create_app(ctx)
+        try:
+            async with app.run_test(size=SIZE) as pilot:
+                await pilot.press("4")
+                await settle(pilot)
+                await pilot.press("g")  # identify: nothing to price before the run
+                await wait_until(pilot, lambda: asking(app), 60)
+                question = question_of(app)
+                assert question.startswith("Identify's LLM fallback (for the documents no "
+                                           "pattern read) would make ")
+                assert "samples" not in question and stub.total == 0
+                await pilot.press("n")
+                await wait_until(pilot, lambda: not isinstance(app.screen, ConfirmScreen))
+                assert "Not started: over system.max_cost_usd" in status_text(app)
+                assert "turn the LLM fallback off" in status_text(app)
+                patterns = ctx.store.get_dataset("gen").total_samples  # kept
+                await pilot.press("g")
+                await wait_until(pilot, lambda: asking(app), 60)
+                await pilot.press("y")
+                await wait_until(pilot, lambda: not isinstance(app.screen, ConfirmScreen))
+                await wait_until(pilot, lambda: app.screen.finished and stub.total > 0, 60)
+                await settle(pilot)
+                assert stub.total >= 1 and not isinstance(app.screen, ConfirmScreen)
+                assert ctx.store.get_dataset("gen").total_samples >= patterns
+        finally:
+            ctx.close()

@@ -118,9 +118,10 @@ class FtbScreen(Screen[None]):
                             "warn")
 
         text = est.text()
+        samples = f", {est.samples:,} samples" if est.samples else ""
         self.app.push_screen(ConfirmScreen(
             f"{text[0].upper()}{text[1:]}.\n{est.calls:,} calls × ({est.prompt_tokens:,} prompt "
-            f"+ {est.output_tokens:,} reply tokens), {est.samples:,} samples.\nStart it anyway?",
+            f"+ {est.output_tokens:,} reply tokens){samples}.\nStart it anyway?",
             yes="Start"), answer)
 
     def call_service(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
@@ -184,6 +185,7 @@ class FtbScreen(Screen[None]):
     HIDE_PROGRESS: ClassVar[bool] = True
     cancel_token: CancelToken | None = None
     running_job: str | None = None
+    job_error: BaseException | None = None  # the last failed job's exception
 
     def start(self, job: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> CancelToken:
         """Run a service call in a worker (see jobs.start_job); its end reaches
@@ -246,6 +248,7 @@ class FtbScreen(Screen[None]):
     @on(JobFailed)
     def _job_failed(self, event: JobFailed) -> None:
         self._end_running(event.job)
+        self.job_error = event.exc  # the exception, for a hook that acts on its kind
         self.job_failed(event.job, event.error, event.cancelled)
 
     # hooks a screen overrides

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import fields
 from pathlib import Path
 from typing import Any, ClassVar
@@ -71,6 +72,7 @@ class GenerateScreen(FtbScreen):
         self.before_tokens = 0
         self.name_running = ""
         self._handler: _Forward | None = None
+        self._again: Callable[[], None] | None = None  # the last build, confirmed
         self._last_line = ""
         self._last: tuple[int, int, float | None, str] = (0, 0, None, "")
         self.finished = False
@@ -216,6 +218,10 @@ class GenerateScreen(FtbScreen):
                                            batch=batch)
         self.ask_cost(est, lambda yes: self._begin(
             "build", build, self.ctx, BuildRequest(**req_fields, confirmed=yes)))
+        # a stop found during the run (identify's LLM fallback, priced once the patterns have
+        # run): asked then, and the same build run again confirmed
+        self._again = lambda: self._begin("build", build, self.ctx,
+                                          BuildRequest(**req_fields, confirmed=True))
 
     @on(Button.Pressed, "#start")
     def _start_pressed(self) -> None:
@@ -354,6 +360,16 @@ class GenerateScreen(FtbScreen):
                     "Press 5 to review, 6 to validate.", "warn" if failed else "ok")
 
     def job_failed(self, job: str, error: str, cancelled: bool) -> None:
+        from ftbuilder.services.budget import BudgetExceeded
+
+        again, self._again = self._again, None
+        if isinstance(self.job_error, BudgetExceeded) and again is not None and job == "build":
+            self.log_line(f"stopped before the LLM calls: {self.job_error}")
+            self.finished = True
+            self.refresh_data()
+            self.ask_cost(self.job_error.estimate, lambda yes: again() if yes else None,
+                          "turn the LLM fallback off")
+            return
         self.query_one("#figures", Static).update(escape(self.figures()))
         prefix = "cancelled" if cancelled else "failed"
         self.log_line(error if error.lower().startswith(prefix) else f"{prefix}: {error}")
