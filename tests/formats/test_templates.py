@@ -1,17 +1,23 @@
-# ruff: noqa: E501 (the official templates are quoted verbatim)
 """Rendered-text formats are byte-exact with the official chat templates (issue 10).
 
 The references are the official Jinja templates rendered with jinja2 the way Hugging Face's
 ``apply_chat_template`` does (sandboxed, ``trim_blocks``/``lstrip_blocks``, its ``tojson``
 with non-ASCII kept, ``raise_exception``). ChatML and Llama 3.0 come from the package that
-ships them offline (llama-cpp-python's ``llama_chat_format``); Llama 3.1 and Gemma 3 are
-written out below from their model repositories' ``tokenizer_config.json``
-(meta-llama/Llama-3.1-8B-Instruct, google/gemma-3-*-it).
+ships them offline (llama-cpp-python's ``llama_chat_format``). Llama 3.1 (the same file as
+Llama 3.3), Llama 3.2 and Gemma 3 are verbatim copies of the ``chat_template`` of
+meta-llama/Llama-3.1-8B-Instruct, meta-llama/Llama-3.2-3B-Instruct and google/gemma-3-*-it,
+kept in tests/formats/data/templates/ and taken from public repositories that vendor them
+(ggml-org/llama.cpp ``models/templates/``; Gemma 3 from ShishirPatil/gorilla), each checked
+against a second independent copy: tests/formats/data/templates/SOURCES.md says which
+repository, path and commit, and ``TEMPLATE_SHA256`` pins the bytes.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+from datetime import datetime
+from pathlib import Path
 
 import pytest
 from jinja2.exceptions import TemplateError
@@ -22,109 +28,26 @@ from ftbuilder.core.errors import FormatError
 from ftbuilder.core.types import Conversation, Message
 from ftbuilder.formats import from_record, to_record
 
-LLAMA31_TEMPLATE = """{{- bos_token }}
-{%- if custom_tools is defined %}
-    {%- set tools = custom_tools %}
-{%- endif %}
-{%- if not tools_in_user_message is defined %}
-    {%- set tools_in_user_message = true %}
-{%- endif %}
-{%- if not date_string is defined %}
-    {%- set date_string = "26 Jul 2024" %}
-{%- endif %}
-{%- if not tools is defined %}
-    {%- set tools = none %}
-{%- endif %}
+TEMPLATES = Path(__file__).parent / "data" / "templates"
+# sha256 of each fixture, as listed in its SOURCES.md (the file is the source's bytes).
+TEMPLATE_SHA256 = {
+    "llama-3.1-instruct.jinja":
+        "e10ca381b1ccc5cf9db52e371f3b6651576caee0a630b452e2816b2d404d4b65",
+    "llama-3.2-instruct.jinja":
+        "5816fce10444e03c2e9ee1ef8a4a1ea61ae7e69e438613f3b17b69d0426223a4",
+    "gemma-3-it.jinja":
+        "7de1c58e208eda46e9c7f86397df37ec49883aeece39fb961e0a6b24088dd3c4",
+}
 
-{#- This block extracts the system message, so we can slot it into the right place. #}
-{%- if messages[0]['role'] == 'system' %}
-    {%- set system_message = messages[0]['content']|trim %}
-    {%- set messages = messages[1:] %}
-{%- else %}
-    {%- set system_message = "" %}
-{%- endif %}
 
-{#- System message + builtin tools #}
-{{- "<|start_header_id|>system<|end_header_id|>\\n\\n" }}
-{%- if builtin_tools is defined or tools is not none %}
-    {{- "Environment: ipython\\n" }}
-{%- endif %}
-{%- if builtin_tools is defined %}
-    {{- "Tools: " + builtin_tools | reject('equalto', 'code_interpreter') | join(", ") + "\\n\\n"}}
-{%- endif %}
-{{- "Cutting Knowledge Date: December 2023\\n" }}
-{{- "Today Date: " + date_string + "\\n\\n" }}
-{%- if tools is not none and not tools_in_user_message %}
-    {{- "You have access to the following functions. To call a function, please respond with JSON for a function call." }}
-    {{- 'Respond in the format {"name": function name, "parameters": dictionary of argument name and its value}.' }}
-    {{- "Do not use variables.\\n\\n" }}
-    {%- for t in tools %}
-        {{- t | tojson(indent=4) }}
-        {{- "\\n\\n" }}
-    {%- endfor %}
-{%- endif %}
-{{- system_message }}
-{{- "<|eot_id|>" }}
+def fixture_template(name: str) -> str:
+    """A fixture template, read as bytes (no newline translation) and decoded as UTF-8."""
+    return (TEMPLATES / name).read_bytes().decode("utf-8")
 
-{%- for message in messages %}
-    {%- if not (message.role == 'ipython' or message.role == 'tool' or 'tool_calls' in message) %}
-        {{- '<|start_header_id|>' + message['role'] + '<|end_header_id|>\\n\\n'+ message['content'] | trim + '<|eot_id|>' }}
-    {%- elif message.role == "tool" or message.role == "ipython" %}
-        {{- "<|start_header_id|>ipython<|end_header_id|>\\n\\n" }}
-        {%- if message.content is mapping or message.content is iterable %}
-            {{- message.content | tojson }}
-        {%- else %}
-            {{- message.content }}
-        {%- endif %}
-        {{- "<|eot_id|>" }}
-    {%- endif %}
-{%- endfor %}
-{%- if add_generation_prompt %}
-    {{- '<|start_header_id|>assistant<|end_header_id|>\\n\\n' }}
-{%- endif %}
-"""
 
-GEMMA3_TEMPLATE = """{{ bos_token }}
-{%- if messages[0]['role'] == 'system' -%}
-    {%- if messages[0]['content'] is string -%}
-        {%- set first_user_prefix = messages[0]['content'] + '\\n\\n' -%}
-    {%- else -%}
-        {%- set first_user_prefix = messages[0]['content'][0]['text'] + '\\n\\n' -%}
-    {%- endif -%}
-    {%- set loop_messages = messages[1:] -%}
-{%- else -%}
-    {%- set first_user_prefix = "" -%}
-    {%- set loop_messages = messages -%}
-{%- endif -%}
-{%- for message in loop_messages -%}
-    {%- if (message['role'] == 'user') != (loop.index0 % 2 == 0) -%}
-        {{ raise_exception("Conversation roles must alternate user/assistant/user/assistant/...") }}
-    {%- endif -%}
-    {%- if (message['role'] == 'assistant') -%}
-        {%- set role = "model" -%}
-    {%- else -%}
-        {%- set role = message['role'] -%}
-    {%- endif -%}
-    {{ '<start_of_turn>' + role + '\\n' + (first_user_prefix if loop.first else "") }}
-    {%- if message['content'] is string -%}
-        {{ message['content'] | trim }}
-    {%- elif message['content'] is iterable -%}
-        {%- for item in message['content'] -%}
-            {%- if item['type'] == 'image' -%}
-                {{ '<start_of_image>' }}
-            {%- elif item['type'] == 'text' -%}
-                {{ item['text'] | trim }}
-            {%- endif -%}
-        {%- endfor -%}
-    {%- else -%}
-        {{ raise_exception("Invalid content type") }}
-    {%- endif -%}
-    {{ '<end_of_turn>\\n' }}
-{%- endfor -%}
-{%- if add_generation_prompt -%}
-    {{'<start_of_turn>model\\n'}}
-{%- endif -%}
-"""
+LLAMA31_TEMPLATE = fixture_template("llama-3.1-instruct.jinja")  # Llama 3.1 and 3.3 Instruct
+LLAMA32_TEMPLATE = fixture_template("llama-3.2-instruct.jinja")
+GEMMA3_TEMPLATE = fixture_template("gemma-3-it.jinja")
 
 
 def _raise(message: str) -> None:
@@ -137,6 +60,7 @@ def hf_render(template: str, messages: list[dict], **extra) -> str:
     env.filters["tojson"] = lambda x, indent=None: json.dumps(x, ensure_ascii=False,
                                                               indent=indent)
     env.globals["raise_exception"] = _raise
+    env.globals["strftime_now"] = lambda fmt: datetime.now().strftime(fmt)
     return env.from_string(template).render(messages=messages, add_generation_prompt=False,
                                             **extra)
 
@@ -173,13 +97,32 @@ def test_llama3_0_is_meta_llama_3_instruct_template(messages):
     assert to_record(conv_of(messages), "llama3.0")["text"] == ref
 
 
-@pytest.mark.parametrize("messages", [*CONVERSATIONS, [
+LLAMA_CONVERSATIONS = [*CONVERSATIONS, [
     {"role": "user", "content": "Weather in Zürich?"},
     {"role": "tool", "content": "{\"temp\": \"12°C\"}"},
-    {"role": "assistant", "content": "12 °C."}]])
+    {"role": "assistant", "content": "12 °C."}]]
+
+
+def test_fixture_templates_are_the_sources_bytes():
+    sources = (TEMPLATES / "SOURCES.md").read_text(encoding="utf-8")
+    for name, digest in TEMPLATE_SHA256.items():
+        assert hashlib.sha256((TEMPLATES / name).read_bytes()).hexdigest() == digest, name
+        assert f"`{name}`" in sources and digest in sources, name
+
+
+@pytest.mark.parametrize("messages", LLAMA_CONVERSATIONS)
 def test_llama3_is_the_llama_3_1_template(messages):
     ref = hf_render(LLAMA31_TEMPLATE, messages, bos_token="<|begin_of_text|>")
     assert "Cutting Knowledge Date: December 2023\nToday Date: 26 Jul 2024" in ref
+    assert to_record(conv_of(messages), "llama3")["text"] == ref
+
+
+@pytest.mark.parametrize("messages", LLAMA_CONVERSATIONS)
+def test_llama3_is_the_llama_3_2_template_at_the_fixed_date(messages):
+    """Llama 3.2's template writes today's date (``strftime_now``) unless given
+    ``date_string``; with the 3.1 default date passed, the text is ours byte for byte."""
+    ref = hf_render(LLAMA32_TEMPLATE, messages, bos_token="<|begin_of_text|>",
+                    date_string="26 Jul 2024")
     assert to_record(conv_of(messages), "llama3")["text"] == ref
 
 

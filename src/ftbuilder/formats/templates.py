@@ -9,11 +9,15 @@ a model family written out byte for byte (docs/providers.md §5, §6).
   <end_of_turn>\\n``; user and model turns alternate, starting with the user; a system text
   is folded into the first user turn as Gemma 3's template does (``system + "\\n\\n"``,
   untrimmed, before the trimmed user text). Gemma 2's template refuses a system message,
-  so the same folding is what its trainers do by hand.
+  so the same folding is what its trainers do by hand; likewise several leading system
+  messages, which Gemma 3's template refuses, are joined with a blank line and folded.
 - ``mistral-instruct`` (v3, SentencePiece: Mistral 7B v0.3, Mixtral 8x22B, Codestral),
   ``mistral-instruct-tekken`` (Nemo, Ministral, Small 24.09), ``mistral-instruct-v7``
   (Large 24.11, ``[SYSTEM_PROMPT]``): what mistral-common's ``encode_chat_completion``
   produces, written out as text (:func:`ftbuilder.tokens.mistral.render_text`).
+
+ChatML, Llama 3 and Gemma are checked byte for byte against the official Jinja templates in
+the tests (the copies and their sources: tests/formats/data/templates/SOURCES.md).
 
 Tool calls have no place in these texts: a sample with ``tool_calls`` is skipped with a
 reason. ChatML and Llama 3 text parse back into messages (:func:`chatml_parse`,
