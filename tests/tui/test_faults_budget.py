@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from contextlib import asynccontextmanager
 
 import pytest
 
@@ -33,35 +34,42 @@ def asking(app) -> bool:
     return isinstance(app.screen, ConfirmScreen) and getattr(app.focused, "id", None) == "no"
 
 
+@asynccontextmanager
+async def generate_screen(tmp_path, stub, max_cost_usd: float):
+    """(ctx, app, pilot) on the Generate screen of a :func:`_paid_project`."""
+    ctx = _paid_project(tmp_path, stub, max_cost_usd)
+    app = create_app(ctx)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("4")
+            await settle(pilot)
+            yield ctx, app, pilot
+    finally:
+        ctx.close()
+
+
 @pytest.mark.fault
 async def test_generate_asks_before_a_build_over_budget(tmp_path):
     with ChatStub() as stub:
-        ctx = _paid_project(tmp_path, stub, 0.001)
-        app = create_app(ctx)
-        try:
-            async with app.run_test(size=SIZE) as pilot:
-                await pilot.press("4")
-                await pilot.pause()
-                await pilot.press("g")
-                await wait_until(pilot, lambda: asking(app))
-                question = str(app.screen.query_one(".question").render())
-                assert "This build would make 3 calls to openai/gpt-4o-mini, about $" in question
-                assert "over system.max_cost_usd $0.001" in question
-                await pilot.press("n")
-                await wait_until(pilot, lambda: not isinstance(app.screen, ConfirmScreen))
-                await settle(pilot)
-                assert stub.total == 0 and ctx.store.find_dataset("gen") is None
-                assert "Not started: over system.max_cost_usd" in status_text(app)
-                await pilot.press("g")
-                await wait_until(pilot, lambda: asking(app))
-                await pilot.press("y")
-                await wait_until(pilot, lambda: not isinstance(app.screen, ConfirmScreen))
-                await settle(pilot)
-                await wait_until(pilot, lambda: app.screen.finished)
-                assert stub.total >= 3
-                assert ctx.store.get_dataset("gen").total_samples == 9
-        finally:
-            ctx.close()
+        async with generate_screen(tmp_path, stub, 0.001) as (ctx, app, pilot):
+            await pilot.press("g")
+            await wait_until(pilot, lambda: asking(app))
+            question = str(app.screen.query_one(".question").render())
+            assert "This build would make 3 calls to openai/gpt-4o-mini, about $" in question
+            assert "over system.max_cost_usd $0.001" in question
+            await pilot.press("n")
+            await wait_until(pilot, lambda: not isinstance(app.screen, ConfirmScreen))
+            await settle(pilot)
+            assert stub.total == 0 and ctx.store.find_dataset("gen") is None
+            assert "Not started: over system.max_cost_usd" in status_text(app)
+            await pilot.press("g")
+            await wait_until(pilot, lambda: asking(app))
+            await pilot.press("y")
+            await wait_until(pilot, lambda: not isinstance(app.screen, ConfirmScreen))
+            await settle(pilot)
+            await wait_until(pilot, lambda: app.screen.finished)
+            assert stub.total >= 3
+            assert ctx.store.get_dataset("gen").total_samples == 9
 
 
 @pytest.mark.fault
@@ -69,22 +77,15 @@ async def test_generate_prices_batch_mode_at_batch_prices(tmp_path):
     from textual.widgets import Switch
 
     with ChatStub() as stub:
-        ctx = _paid_project(tmp_path, stub, 0.00001)
-        app = create_app(ctx)
-        try:
-            async with app.run_test(size=SIZE) as pilot:
-                await pilot.press("4")
-                await settle(pilot)
-                app.screen.query_one("#batch-mode", Switch).value = True
-                await pilot.press("g")
-                await wait_until(pilot, lambda: asking(app))
-                question = str(app.screen.query_one(".question").render())
-                assert "at batch prices" in question, question
-                await pilot.press("n")
-                await wait_until(pilot, lambda: not isinstance(app.screen, ConfirmScreen))
-                assert stub.total == 0 and ctx.store.find_dataset("gen") is None
-        finally:
-            ctx.close()
+        async with generate_screen(tmp_path, stub, 0.00001) as (ctx, app, pilot):
+            app.screen.query_one("#batch-mode", Switch).value = True
+            await pilot.press("g")
+            await wait_until(pilot, lambda: asking(app))
+            question = str(app.screen.query_one(".question").render())
+            assert "at batch prices" in question, question
+            await pilot.press("n")
+            await wait_until(pilot, lambda: not isinstance(app.screen, ConfirmScreen))
+            assert stub.total == 0 and ctx.store.find_dataset("gen") is None
 
 
 # --- the Files screen's Sources section: ftb repos prepare / retry in the app ------------------
