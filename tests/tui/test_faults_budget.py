@@ -34,6 +34,13 @@ def asking(app) -> bool:
     return isinstance(app.screen, ConfirmScreen) and getattr(app.focused, "id", None) == "no"
 
 
+async def answer(pilot, app, key: str) -> None:
+    """Answer the cost dialog with ``key`` (y or n) and let what follows run."""
+    await pilot.press(key)
+    await wait_until(pilot, lambda: not isinstance(app.screen, ConfirmScreen))
+    await settle(pilot)
+
+
 @asynccontextmanager
 async def generate_screen(tmp_path, stub, max_cost_usd: float):
     """(ctx, app, pilot) on the Generate screen of a :func:`_paid_project`."""
@@ -57,16 +64,12 @@ async def test_generate_asks_before_a_build_over_budget(tmp_path):
             question = str(app.screen.query_one(".question").render())
             assert "This build would make 3 calls to openai/gpt-4o-mini, about $" in question
             assert "over system.max_cost_usd $0.001" in question
-            await pilot.press("n")
-            await wait_until(pilot, lambda: not isinstance(app.screen, ConfirmScreen))
-            await settle(pilot)
+            await answer(pilot, app, "n")
             assert stub.total == 0 and ctx.store.find_dataset("gen") is None
             assert "Not started: over system.max_cost_usd" in status_text(app)
             await pilot.press("g")
             await wait_until(pilot, lambda: asking(app))
-            await pilot.press("y")
-            await wait_until(pilot, lambda: not isinstance(app.screen, ConfirmScreen))
-            await settle(pilot)
+            await answer(pilot, app, "y")
             await wait_until(pilot, lambda: app.screen.finished)
             assert stub.total >= 3
             assert ctx.store.get_dataset("gen").total_samples == 9
@@ -138,9 +141,7 @@ async def test_sources_prepare_asks_before_going_over_budget(tmp_path):
                 assert m, question
                 calls = int(m.group(1))
                 assert calls >= 3 and stub.total == 0  # nothing sent before the answer
-                await pilot.press("n")
-                await wait_until(pilot, lambda: not isinstance(app.screen, ConfirmScreen))
-                await settle(pilot)
+                await answer(pilot, app, "n")
                 assert stub.total == 0
                 assert "Not started: over system.max_cost_usd" in status_text(app)
                 assert "Pairs only" in status_text(app)
@@ -151,9 +152,7 @@ async def test_sources_prepare_asks_before_going_over_budget(tmp_path):
                 await pilot.click("#src-prepare")  # the files are pending: it asks again
                 await wait_until(pilot, lambda: asking(app), what="the cost dialog again")
                 assert question_of(app) == question and stub.total == 0
-                await pilot.press("y")
-                await wait_until(pilot, lambda: not isinstance(app.screen, ConfirmScreen))
-                await settle(pilot)
+                await answer(pilot, app, "y")
                 assert stub.total == calls  # one call per piece, confirmed: no second dialog
                 total = ctx.store.get_dataset("code").total_samples
                 assert total > pairs
@@ -190,17 +189,13 @@ async def test_sources_retry_asks_before_going_over_budget(tmp_path):
                 await pilot.click("#src-retry")
                 await wait_until(pilot, lambda: asking(app), what="the cost dialog")
                 assert "over system.max_cost_usd $0.0001" in question_of(app)
-                await pilot.press("n")
-                await wait_until(pilot, lambda: not isinstance(app.screen, ConfirmScreen))
-                await settle(pilot)
+                await answer(pilot, app, "n")
                 assert stub.total == failed  # not one more request
                 assert ctx.store.get_dataset("code").total_samples == before
                 assert "Not started: over system.max_cost_usd" in status_text(app)
                 await pilot.click("#src-retry")
                 await wait_until(pilot, lambda: asking(app))
-                await pilot.press("y")
-                await wait_until(pilot, lambda: not isinstance(app.screen, ConfirmScreen))
-                await settle(pilot)
+                await answer(pilot, app, "y")
                 assert stub.total > failed
                 assert ctx.store.get_dataset("code").total_samples > before
                 assert "0 file(s) failed" in status_text(app), status_text(app)
