@@ -250,3 +250,29 @@ async def test_generate_asks_when_identify_fallback_would_go_over_budget(tmp_pat
                 assert ctx.store.get_dataset("gen").total_samples >= patterns
         finally:
             ctx.close()
+
+
+@pytest.mark.fault
+async def test_generate_says_the_size_cap_when_that_is_why_it_asked(tmp_path):
+    # an unpriced paid model: the cost is unknown, the 100,000-sample cap is the guard
+    with ChatStub() as stub:
+        root = llm_project(tmp_path, stub, dataset_size=100_001, system={
+            "agentic_llm": "openai", "agentic_model": "stub-model", "base_url": stub.url,
+            "max_retries": 0})
+        ctx = open_context(root / "config.yaml", root / "memory" / "store.db", root=root,
+                           environ={"OPENAI_API_KEY": "sk-budget-tui-0000"})
+        app = create_app(ctx)
+        try:
+            async with app.run_test(size=SIZE) as pilot:
+                await pilot.press("4")
+                await settle(pilot)
+                await pilot.press("g")
+                await wait_until(pilot, lambda: asking(app))
+                assert "at an unknown price" in question_of(app)
+                await answer(pilot, app, "n")
+                status = status_text(app)
+                assert "Not started: 100,001 samples is over the 100,000 of a paid build" \
+                    in status and "max_cost_usd" not in status
+                assert stub.total == 0
+        finally:
+            ctx.close()

@@ -109,13 +109,21 @@ class FtbScreen(Screen[None]):
             go(False)
             return
 
+        from ftbuilder.services.budget import MAX_PAID_SAMPLES
+
+        priced_over = est.cost_usd is not None and est.cost_usd > est.max_cost_usd
+
         def answer(yes: bool | None) -> None:
             if yes:
                 go(True)
-            else:
+            elif priced_over:
                 self.status("Not started: over system.max_cost_usd (raise it in Configure "
                             "or config.yaml" + (f", or {instead}" if instead else "") + ").",
                             "warn")
+            else:  # the size cap of a paid build, whatever system.max_cost_usd says
+                self.status(f"Not started: {est.samples:,} samples is over the "
+                            f"{MAX_PAID_SAMPLES:,} of a paid build without confirmation "
+                            "(lower the dataset size, or start it and confirm).", "warn")
 
         text = est.text()
         samples = f", {est.samples:,} samples" if est.samples else ""
