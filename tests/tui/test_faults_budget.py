@@ -24,6 +24,10 @@ def _paid_project(tmp_path, stub, max_cost_usd: float):
     root = llm_project(tmp_path, stub, dataset_size=9, system={
         "agentic_llm": "openai", "agentic_model": "gpt-4o-mini", "base_url": stub.url,
         "max_retries": 0, "concurrency": 2, "max_cost_usd": max_cost_usd})
+    return root
+
+
+def open_project(root):
     return open_context(root / "config.yaml", root / "memory" / "store.db", root=root,
                         environ={"OPENAI_API_KEY": "sk-budget-tui-0000"})
 
@@ -42,9 +46,9 @@ async def answer(pilot, app, key: str) -> None:
 
 
 @asynccontextmanager
-async def generate_screen(tmp_path, stub, max_cost_usd: float):
-    """(ctx, app, pilot) on the Generate screen of a :func:`_paid_project`."""
-    ctx = _paid_project(tmp_path, stub, max_cost_usd)
+async def generate_screen(root):
+    """(ctx, app, pilot) on the Generate screen of the project at ``root``."""
+    ctx = open_project(root)
     app = create_app(ctx)
     try:
         async with app.run_test(size=SIZE) as pilot:
@@ -58,7 +62,7 @@ async def generate_screen(tmp_path, stub, max_cost_usd: float):
 @pytest.mark.fault
 async def test_generate_asks_before_a_build_over_budget(tmp_path):
     with ChatStub() as stub:
-        async with generate_screen(tmp_path, stub, 0.001) as (ctx, app, pilot):
+        async with generate_screen(_paid_project(tmp_path, stub, 0.001)) as (ctx, app, pilot):
             await pilot.press("g")
             await wait_until(pilot, lambda: asking(app))
             question = str(app.screen.query_one(".question").render())
@@ -80,7 +84,7 @@ async def test_generate_prices_batch_mode_at_batch_prices(tmp_path):
     from textual.widgets import Switch
 
     with ChatStub() as stub:
-        async with generate_screen(tmp_path, stub, 0.00001) as (ctx, app, pilot):
+        async with generate_screen(_paid_project(tmp_path, stub, 0.00001)) as (ctx, app, pilot):
             app.screen.query_one("#batch-mode", Switch).value = True
             await pilot.press("g")
             await wait_until(pilot, lambda: asking(app))
@@ -222,34 +226,27 @@ async def test_generate_asks_when_identify_fallback_would_go_over_budget(tmp_pat
                                         "base_url": stub.url, "max_retries": 0,
                                         "max_cost_usd": 0.000001}})
         (root / "input_files" / "notes.txt").write_text(notes, encoding="utf-8")
-        ctx = open_context(root / "config.yaml", root / "memory" / "store.db", root=root,
-                           environ={"OPENAI_API_KEY": "sk-budget-tui-0000"})
-        app = create_app(ctx)
-        try:
-            async with app.run_test(size=SIZE) as pilot:
-                await pilot.press("4")
-                await settle(pilot)
-                await pilot.press("g")  # identify: nothing to price before the run
-                await wait_until(pilot, lambda: asking(app), 60)
-                question = question_of(app)
-                assert question.startswith("Identify's LLM fallback (for the documents no "
-                                           "pattern read) would make ")
-                assert "samples" not in question and stub.total == 0
-                await pilot.press("n")
-                await wait_until(pilot, lambda: not isinstance(app.screen, ConfirmScreen))
-                assert "Not started: over system.max_cost_usd" in status_text(app)
-                assert "turn the LLM fallback off" in status_text(app)
-                patterns = ctx.store.get_dataset("gen").total_samples  # kept
-                await pilot.press("g")
-                await wait_until(pilot, lambda: asking(app), 60)
-                await pilot.press("y")
-                await wait_until(pilot, lambda: not isinstance(app.screen, ConfirmScreen))
-                await wait_until(pilot, lambda: app.screen.finished and stub.total > 0, 60)
-                await settle(pilot)
-                assert stub.total >= 1 and not isinstance(app.screen, ConfirmScreen)
-                assert ctx.store.get_dataset("gen").total_samples >= patterns
-        finally:
-            ctx.close()
+        async with generate_screen(root) as (ctx, app, pilot):
+            await pilot.press("g")  # identify: nothing to price before the run
+            await wait_until(pilot, lambda: asking(app), 60)
+            question = question_of(app)
+            assert question.startswith("Identify's LLM fallback (for the documents no "
+                                       "pattern read) would make ")
+            assert "samples" not in question and stub.total == 0
+            await pilot.press("n")
+            await wait_until(pilot, lambda: not isinstance(app.screen, ConfirmScreen))
+            assert "Not started: over system.max_cost_usd" in status_text(app)
+            assert "turn the LLM fallback off" in status_text(app)
+            patterns = ctx.store.get_dataset("gen").total_samples  # kept
+            await pilot.press("g")
+            await wait_until(pilot, lambda: asking(app), 60)
+            await pilot.press("y")
+            await wait_until(pilot, lambda: not isinstance(app.screen, ConfirmScreen))
+            await wait_until(pilot, lambda: app.screen.finished and stub.total > 0, 60)
+            await settle(pilot)
+            assert stub.total >= 1 and not isinstance(app.screen, ConfirmScreen)
+            assert ctx.store.get_dataset("gen").total_samples >= patterns
+
 
 
 @pytest.mark.fault
@@ -259,20 +256,13 @@ async def test_generate_says_the_size_cap_when_that_is_why_it_asked(tmp_path):
         root = llm_project(tmp_path, stub, dataset_size=100_001, system={
             "agentic_llm": "openai", "agentic_model": "stub-model", "base_url": stub.url,
             "max_retries": 0})
-        ctx = open_context(root / "config.yaml", root / "memory" / "store.db", root=root,
-                           environ={"OPENAI_API_KEY": "sk-budget-tui-0000"})
-        app = create_app(ctx)
-        try:
-            async with app.run_test(size=SIZE) as pilot:
-                await pilot.press("4")
-                await settle(pilot)
-                await pilot.press("g")
-                await wait_until(pilot, lambda: asking(app))
-                assert "at an unknown price" in question_of(app)
-                await answer(pilot, app, "n")
-                status = status_text(app)
-                assert "Not started: 100,001 samples is over the 100,000 of a paid build" \
-                    in status and "max_cost_usd" not in status
-                assert stub.total == 0
-        finally:
-            ctx.close()
+        async with generate_screen(root) as (_ctx, app, pilot):
+            await pilot.press("g")
+            await wait_until(pilot, lambda: asking(app))
+            assert "at an unknown price" in question_of(app)
+            await answer(pilot, app, "n")
+            status = status_text(app)
+            assert "Not started: 100,001 samples is over the 100,000 of a paid build" \
+                in status and "max_cost_usd" not in status
+            assert stub.total == 0
+
