@@ -78,10 +78,21 @@ class AskScreen(ModalScreen[str | None]):
             self.dismiss(None)
 
 
-class TextScreen(ModalScreen[None]):
-    """Show a long text (markup-free) to read; escape closes."""
+class CloseScreen(ModalScreen[None]):
+    """A dialog to read and close: escape, q or any of its buttons closes it."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q", "close", "Close")]
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+    @on(Button.Pressed)
+    def _pressed(self) -> None:
+        self.dismiss(None)
+
+
+class TextScreen(CloseScreen):
+    """Show a long text (markup-free) to read; escape closes."""
 
     def __init__(self, title: str, text: str) -> None:
         super().__init__()
@@ -94,10 +105,3 @@ class TextScreen(ModalScreen[None]):
             with VerticalScroll():
                 yield SafeStatic(self.text, markup=False)
             yield Button("Close", id="close")
-
-    def action_close(self) -> None:
-        self.dismiss(None)
-
-    @on(Button.Pressed)
-    def _pressed(self) -> None:
-        self.dismiss(None)

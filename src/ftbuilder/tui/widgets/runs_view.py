@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
-from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Label
 
 from ftbuilder.tui.widgets.cells import SafeStatic, cell
+from ftbuilder.tui.widgets.modals import CloseScreen
 from ftbuilder.tui.widgets.sample_view import conversation_widgets
 
 
-class PreviewScreen(ModalScreen[None]):
+class PreviewScreen(CloseScreen):
     """The samples a preview made (not saved anywhere), with their figures."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q", "close", "Close")]
 
     def __init__(self, preview: Any) -> None:  # services.preview.Preview
         super().__init__()
@@ -43,18 +39,9 @@ class PreviewScreen(ModalScreen[None]):
                     yield from conversation_widgets(conv)
             yield Button("Close (esc)", id="close")
 
-    def action_close(self) -> None:
-        self.dismiss(None)
 
-    @on(Button.Pressed)
-    def _pressed(self) -> None:
-        self.dismiss(None)
-
-
-class CompareScreen(ModalScreen[None]):
+class CompareScreen(CloseScreen):
     """Runs (and the last preview) side by side: one column each, newest first."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q", "close", "Close")]
 
     def __init__(self, figures: list[Any]) -> None:  # services.runs.RunFigures
         super().__init__()
@@ -76,10 +63,3 @@ class CompareScreen(ModalScreen[None]):
         for row in rows[1:]:
             t.add_row(*(cell(v if len(v) <= 60 else v[:59] + "…") for v in row))
         t.focus()
-
-    def action_close(self) -> None:
-        self.dismiss(None)
-
-    @on(Button.Pressed)
-    def _pressed(self) -> None:
-        self.dismiss(None)
