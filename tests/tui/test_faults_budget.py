@@ -7,29 +7,23 @@ from __future__ import annotations
 
 import asyncio
 import re
-from contextlib import asynccontextmanager
 
 import pytest
 
 from agents.llm_fakes import ChatStub
-from ftbuilder.services.context import open_context
 from ftbuilder.tui.app import create_app
 from ftbuilder.tui.widgets.modals import ConfirmScreen
 from tui.helpers import SIZE, settle, status_text, wait_until
-from tui.test_generate_llm import llm_project
+from tui.test_generate_llm import generate_screen, llm_project, open_app
+
+KEY = {"OPENAI_API_KEY": "sk-budget-tui-0000"}  # a paid backend needs one; the stub ignores it
 
 
 def _paid_project(tmp_path, stub, max_cost_usd: float):
     """A project whose agent is openai/gpt-4o-mini (a priced model) at the stub."""
-    root = llm_project(tmp_path, stub, dataset_size=9, system={
+    return llm_project(tmp_path, stub, dataset_size=9, system={
         "agentic_llm": "openai", "agentic_model": "gpt-4o-mini", "base_url": stub.url,
         "max_retries": 0, "concurrency": 2, "max_cost_usd": max_cost_usd})
-    return root
-
-
-def open_project(root):
-    return open_context(root / "config.yaml", root / "memory" / "store.db", root=root,
-                        environ={"OPENAI_API_KEY": "sk-budget-tui-0000"})
 
 
 def asking(app) -> bool:
@@ -45,24 +39,11 @@ async def answer(pilot, app, key: str) -> None:
     await settle(pilot)
 
 
-@asynccontextmanager
-async def generate_screen(root):
-    """(ctx, app, pilot) on the Generate screen of the project at ``root``."""
-    ctx = open_project(root)
-    app = create_app(ctx)
-    try:
-        async with app.run_test(size=SIZE) as pilot:
-            await pilot.press("4")
-            await settle(pilot)
-            yield ctx, app, pilot
-    finally:
-        ctx.close()
-
-
 @pytest.mark.fault
 async def test_generate_asks_before_a_build_over_budget(tmp_path):
     with ChatStub() as stub:
-        async with generate_screen(_paid_project(tmp_path, stub, 0.001)) as (ctx, app, pilot):
+        root = _paid_project(tmp_path, stub, 0.001)
+        async with generate_screen(root, KEY) as (ctx, app, pilot):
             await pilot.press("g")
             await wait_until(pilot, lambda: asking(app))
             question = str(app.screen.query_one(".question").render())
@@ -84,7 +65,8 @@ async def test_generate_prices_batch_mode_at_batch_prices(tmp_path):
     from textual.widgets import Switch
 
     with ChatStub() as stub:
-        async with generate_screen(_paid_project(tmp_path, stub, 0.00001)) as (ctx, app, pilot):
+        root = _paid_project(tmp_path, stub, 0.00001)
+        async with generate_screen(root, KEY) as (ctx, app, pilot):
             app.screen.query_one("#batch-mode", Switch).value = True
             await pilot.press("g")
             await wait_until(pilot, lambda: asking(app))
@@ -107,8 +89,7 @@ def repos_project(tmp_path, stub: ChatStub):
         "max_retries": 0, "concurrency": 2, "max_cost_usd": 0.0001})
     sample_repo(tmp_path / "up" / "acme" / "demo")
     (root / "repos.txt").write_text(f"{tmp_path}/up/acme/demo\n")
-    ctx = open_context(root / "config.yaml", root / "memory" / "store.db", root=root,
-                       environ={"OPENAI_API_KEY": "sk-budget-tui-0000"})
+    ctx, _ = open_app(root, KEY)
     assert [r.status for r in sync_repos(ctx).repos] == ["cloned"]
     return ctx
 
@@ -226,7 +207,7 @@ async def test_generate_asks_when_identify_fallback_would_go_over_budget(tmp_pat
                                         "base_url": stub.url, "max_retries": 0,
                                         "max_cost_usd": 0.000001}})
         (root / "input_files" / "notes.txt").write_text(notes, encoding="utf-8")
-        async with generate_screen(root) as (ctx, app, pilot):
+        async with generate_screen(root, KEY) as (ctx, app, pilot):
             await pilot.press("g")  # identify: nothing to price before the run
             await wait_until(pilot, lambda: asking(app), 60)
             question = question_of(app)
@@ -256,7 +237,7 @@ async def test_generate_says_the_size_cap_when_that_is_why_it_asked(tmp_path):
         root = llm_project(tmp_path, stub, dataset_size=100_001, system={
             "agentic_llm": "openai", "agentic_model": "stub-model", "base_url": stub.url,
             "max_retries": 0})
-        async with generate_screen(root) as (_ctx, app, pilot):
+        async with generate_screen(root, KEY) as (_ctx, app, pilot):
             await pilot.press("g")
             await wait_until(pilot, lambda: asking(app))
             assert "at an unknown price" in question_of(app)

@@ -5,6 +5,7 @@ resume, and free mode's dialog when prompts/free_mode/prompt.txt is missing."""
 from __future__ import annotations
 
 import shutil
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -45,10 +46,23 @@ def slow_stub():
         yield s
 
 
-def open_app(root: Path):
+def open_app(root: Path, environ: dict[str, str] | None = None):
     ctx = open_context(root / "config.yaml", root / "memory" / "store.db", root=root,
-                       environ={})
+                       environ=environ or {})
     return ctx, create_app(ctx)
+
+
+@asynccontextmanager
+async def generate_screen(root: Path, environ: dict[str, str] | None = None):
+    """(ctx, app, pilot) on the Generate screen of the project at ``root``; closed after."""
+    ctx, app = open_app(root, environ)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("4")
+            await settle(pilot)
+            yield ctx, app, pilot
+    finally:
+        ctx.close()
 
 
 def log_text(app) -> str:
