@@ -77,11 +77,19 @@ def _backup(ctx: AppContext, reason: str) -> str | None:
     return str(path) if path else None
 
 
-@contextmanager
-def _engine(ctx: AppContext, engine: str | None, address: str | None,
-            progress: ProgressFn | None, stage: str) -> Iterator[LocalEngine | RayEngine]:
-    """The engine of a curation command (the flag, else ``system.engine``), closed after."""
+def _engine(ctx: AppContext, engine: str | None, address: str | None
+            ) -> tuple[str, str | None]:
+    """The engine of a curation command (the flag, else ``system.engine``) and its Ray
+    address, checked before any work: a missing Ray says how to install it."""
     name, address = resolve_engine(ctx.settings, engine, address)
+    check_engine(name, address)
+    return name, address
+
+
+@contextmanager
+def _started(name: str, address: str | None, progress: ProgressFn | None, stage: str
+             ) -> Iterator[LocalEngine | RayEngine]:
+    """The engine ``name`` started (a local Ray takes seconds: said), closed after."""
     if name != "local":
         report(progress, stage, 0, 0, "starting Ray")
     eng = make_engine(name, address)
@@ -113,9 +121,9 @@ def filter_dataset(ctx: AppContext, name: str, rules: list[str] | None = None,
 
     names = runner.check_rules(rules if rules is not None else
                                ctx.settings.config.quality.rules)
-    check_engine(*resolve_engine(ctx.settings, engine, ray_address))
+    engine, ray_address = _engine(ctx, engine, ray_address)
     ds = ctx.store.get_dataset(name)
-    with _engine(ctx, engine, ray_address, progress, "filter") as eng:
+    with _started(engine, ray_address, progress, "filter") as eng:
         return _filter(ctx, ds, names, drop, repo, dry_run, progress, cancel, eng)
 
 
@@ -196,7 +204,7 @@ def dedup_dataset(ctx: AppContext, name: str, threshold: float | None = None,
         raise UsageError(f"--shingle must be at least 1, got {shingle}", "e.g. 3 (words)")
     if on not in cl.ON:
         raise UsageError(f"--on must be one of {', '.join(cl.ON)}, got {on}")
-    check_engine(*resolve_engine(ctx.settings, engine, ray_address))
+    engine, ray_address = _engine(ctx, engine, ray_address)
     ds = ctx.store.get_dataset(name)
     total = ds.total_samples
 
@@ -205,7 +213,7 @@ def dedup_dataset(ctx: AppContext, name: str, threshold: float | None = None,
             cancel.check()
         report(progress, "dedup", n, total, "comparing")
 
-    with _engine(ctx, engine, ray_address, progress, "dedup") as eng:
+    with _started(engine, ray_address, progress, "dedup") as eng:
         ray = eng.name != "local"
         found = cl.cluster(ctx.store.iter_samples(ds.id), threshold, shingle, on,
                            batch=RAY_BATCH if ray else BATCH, tick=tick,
