@@ -14,7 +14,7 @@ its retry). The embedded model and llama servers cost nothing: no check.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from ftbuilder.core.errors import UsageError
@@ -100,13 +100,13 @@ def _paid_agent(ctx: AppContext, agent: dict[str, Any] | None, batch: bool
 
 
 def _priced(ctx: AppContext, paid: tuple[str, Any, str], samples: int, calls: int,
-            prompt: int, output: int) -> BuildEstimate:
+            prompt: int, output: int, what: str = "this build") -> BuildEstimate:
     agent, price, pricing = paid
     cost = None if price is None else \
         calls * (prompt * price.input_per_1m + output * price.output_per_1m) / 1e6
     return BuildEstimate(agent, samples, calls, prompt, output, cost,
                          bool(price and price.verified), ctx.settings.config.system.max_cost_usd,
-                         pricing)
+                         pricing, what)
 
 
 def estimate(ctx: AppContext, mode: str, size: int | None,
@@ -148,8 +148,8 @@ def estimate_fallback(ctx: AppContext, chunks: int, agent: dict[str, Any] | None
     if paid is None or chunks <= 0:
         return None
     chunk = ctx.settings.config.agent.create.chunk_tokens
-    est = _priced(ctx, paid, 0, chunks, chunk + PROMPT_OVERHEAD, chunk + REPLY_OVERHEAD)
-    return replace(est, what="identify's LLM fallback (for the documents no pattern read)")
+    return _priced(ctx, paid, 0, chunks, chunk + PROMPT_OVERHEAD, chunk + REPLY_OVERHEAD,
+                   "identify's LLM fallback (for the documents no pattern read)")
 
 
 def estimate_retry(ctx: AppContext, name: str) -> BuildEstimate | None:
